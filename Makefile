@@ -1,0 +1,32 @@
+# mm_observe: PHP 8.4 with memory and GC observability, as a patch queue.
+#
+#   make            build the fork (_build/fork/src/sapi/cli/php, linked as _build/bin/php)
+#   make stock      build the same tarball unpatched (_build/bin/php-stock)
+#   make test       build the fork and run our phpt tests
+#   make demo       build the fork, observe examples/demo.php, print its top lines
+#   make clean      remove the build trees (the downloaded tarball is kept)
+#
+# PHP_TARBALL=/path/to/php-8.4.24.tar.xz uses a tarball you already have.
+# Rebuilds are incremental: see README.md, "Iterating on the code".
+
+.PHONY: all build fork stock test demo clean distclean
+
+all: build
+
+build fork:
+	@mk/build.sh fork
+
+stock:
+	@mk/build.sh stock
+
+test: build
+	@mk/test.sh
+
+demo: build
+	@mk/demo.sh
+
+clean:
+	rm -rf _build/fork _build/stock _build/bin
+
+distclean:
+	rm -rf _build

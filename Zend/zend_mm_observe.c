@@ -1,0 +1,525 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: per-opline attribution of ZendMM allocations             |
+   +----------------------------------------------------------------------+
+
+   Design
+   ======
+   ZendMM's public entry points (_emalloc, _emalloc_N, _emalloc_large,
+   _emalloc_huge, _efree, _efree_N, _efree_large, _efree_huge, _erealloc,
+   _erealloc2) call the inline hooks of zend_mm_observe.h.  When a request is
+   observed those hooks land here, on the slow path, which
+
+     1. finds the *site*: the innermost user frame's opline and the innermost
+        internal function above it (the callee), or a compile / pseudo site;
+     2. finds or creates the site's record in the site table;
+     3. bumps the record's counters by ZendMM's usable size of the block.
+
+   Where the opline comes from.  With --enable-mm-observe, Zend/zend_execute.c
+   defines VM_TRACE(op) as SAVE_OPLINE() (zend_mm_observe_vm.h), so EX(opline)
+   is the executing opline at the top of every handler, including the fast
+   paths of CONCAT, ROPE_END, MAKE_REF, ... that never save it in a stock
+   build.  An opline outside [opcodes, opcodes + last) of its frame's op_array
+   (a frame being set up) is replaced by the first opline and the site is
+   flagged ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK.
+
+   Site table.  A dense array of fixed-size records (zend_mm_observe_site),
+   indexed by 1..count-1 (0 means "none"), plus a power-of-two bucket array of
+   uint32 heads for chained hashing.  Both are anonymous mappings reserved at
+   full capacity on first use (MAP_NORESERVE: only the pages touched cost
+   memory), so records never move and a later file-backed mapping can replace
+   them unchanged.  Strings live in a separate malloc'd arena addressed by
+   offset; offset 0 is the empty string.
+
+   Invariants
+   ----------
+   1. Nothing here allocates through ZendMM: the table, the arena and every
+      copy use mmap/malloc.  So the slow path never re-enters itself.
+   2. A site's key is (opline, callee, file) plus the check fields (line,
+      opcode): all are compared on lookup, so an opline address reused by a
+      later op_array of another file, line or opcode makes a new site instead
+      of billing the old one.  Keys are never dereferenced after creation.
+   3. Sites 1..ZEND_MM_OBSERVE_PSEUDO_LAST are the pseudo sites and exist for
+      the whole request; the overflow site takes every allocation once the
+      table is full, so loss is counted, never silent.
+   4. For every observed request, the sum over sites of alloc_bytes minus
+      free_bytes equals zend_memory_usage(false) at the end minus at the
+      start (when ZendMM is the heap): every change of heap->size goes through
+      one of the hooked entry points exactly once.
+*/
+
+#include "zend.h"
+#include "zend_alloc.h"
+#include "zend_compile.h"
+#include "zend_globals.h"
+#include "zend_ini.h"
+#include "zend_vm_opcodes.h"
+#include "zend_mm_observe.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+#ifdef ZTS
+# error "--enable-mm-observe supports NTS builds only"
+#endif
+
+#include <sys/mman.h>
+#include <time.h>
+
+#ifndef MAP_NORESERVE
+# define MAP_NORESERVE 0
+#endif
+
+/* Capacity of the site table (records) and of its bucket array. */
+#define ZEND_MM_OBSERVE_SITE_CAPACITY   (1u << 18)
+#define ZEND_MM_OBSERVE_BUCKETS         (1u << 18)
+/* Initial size of the string arena; it doubles as needed. */
+#define ZEND_MM_OBSERVE_STR_INITIAL     (64u * 1024)
+/* Longest composed name ("Class::method") we keep; longer ones are cut. */
+#define ZEND_MM_OBSERVE_NAME_MAX        1024
+
+/* Pseudo sites: fixed indexes. */
+#define ZEND_MM_OBSERVE_SITE_STARTUP    1  /* request startup, before any user code ran */
+#define ZEND_MM_OBSERVE_SITE_ENGINE     2  /* no frame, after user code started, not yet shutting down */
+#define ZEND_MM_OBSERVE_SITE_SHUTDOWN   3  /* no frame, request shutdown */
+#define ZEND_MM_OBSERVE_SITE_OVERFLOW   4  /* the table is full */
+#define ZEND_MM_OBSERVE_PSEUDO_LAST     4
+
+/* Key sentinel marking compile-time sites (never dereferenced). */
+static const char zend_mm_observe_compile_sentinel = 'C';
+#define ZEND_MM_OBSERVE_COMPILE_KEY ((const void *) &zend_mm_observe_compile_sentinel)
+
+ZEND_API bool zend_mm_observe_active = false;
+ZEND_API bool zend_mm_observe_enabled = false;
+ZEND_API char *zend_mm_observe_output = NULL;
+
+static struct {
+	zend_mm_observe_site *sites;      /* [ZEND_MM_OBSERVE_SITE_CAPACITY] */
+	uint32_t *buckets;                /* [ZEND_MM_OBSERVE_BUCKETS] */
+	uint32_t count;                   /* next free index */
+	uint32_t last;                    /* one-entry lookup cache: last site hit */
+	char *str;                        /* string arena */
+	uint32_t str_len, str_cap;
+	uint32_t *intern;                 /* open addressing: arena offsets, 0 = empty slot */
+	uint32_t intern_used, intern_cap;
+	bool user_code_seen;              /* a user frame has been seen this request */
+	bool heap_is_zend_mm;             /* false under USE_ZEND_ALLOC=0 */
+	bool abandoned;                   /* exporter gave up on this request */
+	zend_mm_observe_exporter_t exporter;
+	zend_mm_observe_run run;
+} zmo;
+
+static uint64_t zend_mm_observe_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* ---- string arena ------------------------------------------------------- */
+
+/* Grows the arena to hold `need` more bytes; false when out of memory. */
+static bool zend_mm_observe_str_reserve(size_t need)
+{
+	if ((size_t) zmo.str_len + need <= zmo.str_cap) {
+		return true;
+	}
+	if ((size_t) zmo.str_len + need > UINT32_MAX / 2) {
+		return false;
+	}
+	uint32_t cap = zmo.str_cap;
+	while ((size_t) zmo.str_len + need > cap) {
+		cap *= 2;
+	}
+	char *n = realloc(zmo.str, cap);
+	if (!n) {
+		return false;
+	}
+	zmo.str = n;
+	zmo.str_cap = cap;
+	return true;
+}
+
+/* Interns a copy of s[0..len) in the arena; returns its offset, or 0 (the
+ * empty string) when out of memory.  Equal strings share one offset, so the
+ * exporter can map offsets to database ids.  Called only when a site is
+ * created, never per allocation. */
+static uint32_t zend_mm_observe_str_add(const char *s, size_t len)
+{
+	if (len == 0 || len > UINT32_MAX / 4) {
+		return 0;
+	}
+	if (zmo.intern_used * 2 >= zmo.intern_cap) {
+		uint32_t cap = zmo.intern_cap ? zmo.intern_cap * 2 : 1024;
+		uint32_t *n = calloc(cap, sizeof(uint32_t));
+		if (!n) {
+			return 0;
+		}
+		for (uint32_t i = 0; i < zmo.intern_cap; i++) {
+			uint32_t off = zmo.intern[i];
+			if (off) {
+				const char *t = zmo.str + off;
+				uint32_t j = (uint32_t) zend_inline_hash_func(t, strlen(t)) & (cap - 1);
+				while (n[j]) {
+					j = (j + 1) & (cap - 1);
+				}
+				n[j] = off;
+			}
+		}
+		free(zmo.intern);
+		zmo.intern = n;
+		zmo.intern_cap = cap;
+	}
+	uint32_t j = (uint32_t) zend_inline_hash_func(s, len) & (zmo.intern_cap - 1);
+	for (; zmo.intern[j]; j = (j + 1) & (zmo.intern_cap - 1)) {
+		const char *t = zmo.str + zmo.intern[j];
+		if (strncmp(t, s, len) == 0 && t[len] == '\0') {
+			return zmo.intern[j];
+		}
+	}
+	if (!zend_mm_observe_str_reserve(len + 1)) {
+		return 0;
+	}
+	uint32_t off = zmo.str_len;
+	memcpy(zmo.str + off, s, len);
+	zmo.str[off + len] = '\0';
+	zmo.str_len += (uint32_t) len + 1;
+	zmo.intern[j] = off;
+	zmo.intern_used++;
+	return off;
+}
+
+static uint32_t zend_mm_observe_str_zstr(const zend_string *s)
+{
+	return s ? zend_mm_observe_str_add(ZSTR_VAL(s), ZSTR_LEN(s)) : 0;
+}
+
+/* "Class::name", "name", or `fallback` when the function has no name. */
+static uint32_t zend_mm_observe_str_function(const zend_function *func, const char *fallback)
+{
+	char buf[ZEND_MM_OBSERVE_NAME_MAX];
+	const zend_string *name = func->common.function_name;
+
+	if (!name) {
+		return zend_mm_observe_str_add(fallback, strlen(fallback));
+	}
+	if (!func->common.scope) {
+		return zend_mm_observe_str_zstr(name);
+	}
+	int n = snprintf(buf, sizeof(buf), "%s::%s", ZSTR_VAL(func->common.scope->name), ZSTR_VAL(name));
+	if (n < 0) {
+		return 0;
+	}
+	return zend_mm_observe_str_add(buf, MIN((size_t) n, sizeof(buf) - 1));
+}
+
+/* ---- site table --------------------------------------------------------- */
+
+static zend_always_inline uint32_t zend_mm_observe_bucket(const void *opline, const void *callee, const void *file)
+{
+	uintptr_t h = ((uintptr_t) opline >> 3) ^ ((uintptr_t) callee >> 4) ^ ((uintptr_t) file >> 5);
+	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull >> 40) & (ZEND_MM_OBSERVE_BUCKETS - 1));
+}
+
+static bool zend_mm_observe_table_init(void)
+{
+	if (zmo.sites) {
+		return true;
+	}
+	void *s = mmap(NULL, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY,
+		PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s == MAP_FAILED) {
+		return false;
+	}
+	void *b = mmap(NULL, sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS,
+		PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b == MAP_FAILED) {
+		munmap(s, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY);
+		return false;
+	}
+	/* Offset 0 of the arena is the empty string. */
+	zmo.str = malloc(ZEND_MM_OBSERVE_STR_INITIAL);
+	if (!zmo.str) {
+		munmap(s, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY);
+		munmap(b, sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS);
+		return false;
+	}
+	zmo.str[0] = '\0';
+	zmo.str_len = 1;
+	zmo.str_cap = ZEND_MM_OBSERVE_STR_INITIAL;
+	zmo.sites = s;
+	zmo.buckets = b;
+	return true;
+}
+
+static void zend_mm_observe_pseudo(uint32_t idx, const char *name, uint16_t flags)
+{
+	zend_mm_observe_site *site = &zmo.sites[idx];
+	memset(site, 0, sizeof(*site));
+	site->kind = ZEND_MM_OBSERVE_KIND_PSEUDO;
+	site->flags = flags;
+	site->function_str = zend_mm_observe_str_add(name, strlen(name));
+}
+
+/* Forget every site of the previous request: clear the buckets they used,
+ * then recreate the pseudo sites.  O(sites of the last request). */
+static void zend_mm_observe_table_reset(void)
+{
+	for (uint32_t i = ZEND_MM_OBSERVE_PSEUDO_LAST + 1; i < zmo.count; i++) {
+		const zend_mm_observe_site *site = &zmo.sites[i];
+		zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
+	}
+	zmo.str_len = 1;
+	if (zmo.intern) {
+		memset(zmo.intern, 0, sizeof(uint32_t) * zmo.intern_cap);
+	}
+	zmo.intern_used = 0;
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_STARTUP, "{startup}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_ENGINE, "{engine}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_SHUTDOWN, "{shutdown}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
+	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
+	zmo.last = 0;
+}
+
+static zend_always_inline bool zend_mm_observe_site_is(const zend_mm_observe_site *site,
+	const void *opline, const void *callee, const void *file, uint32_t line, uint8_t opcode)
+{
+	return site->key_opline == opline && site->key_callee == callee && site->key_file == file
+		&& site->line == line && site->opcode == opcode;
+}
+
+/* Slow part of the lookup: walk the chain, create the site if absent. */
+static zend_never_inline uint32_t zend_mm_observe_site_find(
+	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
+	uint8_t kind, uint16_t flags, const zend_function *func, const zend_function *callee_func)
+{
+	uint32_t b = zend_mm_observe_bucket(opline, callee, file);
+	uint32_t idx;
+
+	for (idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
+		if (zend_mm_observe_site_is(&zmo.sites[idx], opline, callee, file, line, opcode)) {
+			return idx;
+		}
+	}
+	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)) {
+		zmo.run.sites_dropped++;
+		return ZEND_MM_OBSERVE_SITE_OVERFLOW;
+	}
+
+	idx = zmo.count++;
+	zend_mm_observe_site *site = &zmo.sites[idx];
+	memset(site, 0, sizeof(*site));
+	site->key_opline = opline;
+	site->key_callee = callee;
+	site->key_file = file;
+	site->line = line;
+	site->opcode = opcode;
+	site->kind = kind;
+	site->flags = flags;
+	site->file_str = zend_mm_observe_str_zstr(file);
+	if (func) {
+		site->function_str = zend_mm_observe_str_function(func,
+			func->op_array.type == ZEND_EVAL_CODE ? "{eval}" : "{main}");
+	} else {
+		site->function_str = zend_mm_observe_str_add("{main}", sizeof("{main}") - 1);
+	}
+	if (callee_func) {
+		site->callee_str = zend_mm_observe_str_function(callee_func, "");
+	}
+	site->next = zmo.buckets[b];
+	zmo.buckets[b] = idx;
+	return idx;
+}
+
+/* Which site is allocating right now?  Called on every observed allocation,
+ * free and realloc; reads only engine globals and the current frames. */
+static zend_always_inline uint32_t zend_mm_observe_current_site(void)
+{
+	const zend_execute_data *ex = EG(current_execute_data);
+	const zend_function *callee = NULL;
+
+	for (; ex; ex = ex->prev_execute_data) {
+		const zend_function *func = ex->func;
+		if (!func) {
+			continue;
+		}
+		if (ZEND_USER_CODE(func->type)) {
+			break;
+		}
+		if (!callee) {
+			callee = func;
+		}
+	}
+
+	if (UNEXPECTED(CG(in_compilation))) {
+		if (!ex) {
+			/* The main script, or code compiled outside any frame. */
+			return zend_mm_observe_site_find(NULL, ZEND_MM_OBSERVE_COMPILE_KEY, CG(compiled_filename),
+				0, 0, ZEND_MM_OBSERVE_KIND_COMPILE, 0, NULL, NULL);
+		}
+		/* include/require/eval compiling: billed to the including opline. */
+		callee = NULL;
+	} else if (UNEXPECTED(!ex)) {
+		if (EG(flags) & EG_FLAGS_IN_SHUTDOWN) {
+			return ZEND_MM_OBSERVE_SITE_SHUTDOWN;
+		}
+		return zmo.user_code_seen ? ZEND_MM_OBSERVE_SITE_ENGINE : ZEND_MM_OBSERVE_SITE_STARTUP;
+	}
+
+	const zend_op_array *op_array = &ex->func->op_array;
+	const zend_op *opline = ex->opline;
+	uint16_t flags = 0;
+
+	zmo.user_code_seen = true;
+	if (UNEXPECTED(!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last)) {
+		opline = op_array->opcodes;
+		flags = ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK;
+	}
+
+	const void *ckey = UNEXPECTED(CG(in_compilation)) ? ZEND_MM_OBSERVE_COMPILE_KEY : (const void *) callee;
+	const zend_mm_observe_site *last = &zmo.sites[zmo.last];
+	if (EXPECTED(zmo.last) && zend_mm_observe_site_is(last, opline, ckey, op_array->filename, opline->lineno, opline->opcode)) {
+		return zmo.last;
+	}
+	zmo.last = zend_mm_observe_site_find(opline, ckey, op_array->filename, opline->lineno, opline->opcode,
+		ckey == ZEND_MM_OBSERVE_COMPILE_KEY ? ZEND_MM_OBSERVE_KIND_COMPILE : ZEND_MM_OBSERVE_KIND_VM,
+		flags, ex->func, callee);
+	return zmo.last;
+}
+
+/* ---- slow paths of the hooks -------------------------------------------- */
+
+ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr)
+{
+	if (!ptr || !zmo.heap_is_zend_mm) {
+		return 0;
+	}
+	return zend_mem_block_size(ptr);
+}
+
+ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size)
+{
+	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
+	size_t usable = zmo.heap_is_zend_mm ? zend_mem_block_size(ptr) : size;
+
+	site->alloc_count++;
+	site->alloc_bytes += usable;
+}
+
+ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
+{
+	if (!ptr) {
+		return;
+	}
+	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
+	if (!size) {
+		size = zend_mm_observe_block_size(ptr);
+	}
+	site->free_count++;
+	site->free_bytes += size;
+}
+
+ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
+{
+	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
+	size_t usable = zmo.heap_is_zend_mm ? zend_mem_block_size(new_ptr) : size;
+
+	if (!old_ptr) {
+		site->alloc_count++;
+	} else {
+		site->realloc_count++;
+		site->free_bytes += old_size;
+	}
+	site->alloc_bytes += usable;
+}
+
+/* ---- engine phases ------------------------------------------------------ */
+
+ZEND_API void zend_mm_observe_request_start(void)
+{
+	if (!zend_mm_observe_enabled) {
+		return;
+	}
+	if (!zend_mm_observe_table_init()) {
+		fprintf(stderr, "Warning: mm_observe: cannot reserve the site table (%s); this request is not observed\n", strerror(errno));
+		return;
+	}
+	zend_mm_observe_table_reset();
+	memset(&zmo.run, 0, sizeof(zmo.run));
+	zmo.user_code_seen = false;
+	zmo.abandoned = false;
+	zmo.heap_is_zend_mm = is_zend_mm();
+	zmo.run.zend_mm_heap = zmo.heap_is_zend_mm;
+	zmo.run.started_ns = zend_mm_observe_now_ns();
+	zmo.run.usage_start = zend_memory_usage(false);
+	zend_mm_observe_active = true;
+}
+
+ZEND_API void zend_mm_observe_abandon(void)
+{
+	zend_mm_observe_active = false;
+	zmo.abandoned = true;
+}
+
+ZEND_API void zend_mm_observe_request_end(void)
+{
+	zend_mm_observe_active = false;
+	if (zmo.abandoned) {
+		return;
+	}
+	zmo.run.usage_end = zend_memory_usage(false);
+	zmo.run.peak_usage = zend_memory_peak_usage(false);
+	zmo.run.ended_ns = zend_mm_observe_now_ns();
+	zmo.run.site_count = zmo.count;
+	zmo.run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
+	zmo.run.unclean_shutdown = CG(unclean_shutdown);
+	zmo.run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
+		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap;
+	if (zmo.exporter) {
+		zmo.exporter(&zmo.run);
+	}
+}
+
+/* ---- exporter side ------------------------------------------------------ */
+
+ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter)
+{
+	zmo.exporter = exporter;
+}
+
+ZEND_API const zend_mm_observe_site *zend_mm_observe_sites(uint32_t *count)
+{
+	*count = zmo.sites ? zmo.count : 0;
+	return zmo.sites;
+}
+
+ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void)
+{
+	return &zmo.run;
+}
+
+ZEND_API const char *zend_mm_observe_str(uint32_t offset)
+{
+	return (zmo.str && offset < zmo.str_len) ? zmo.str + offset : "";
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_enabled)
+{
+	zend_mm_observe_enabled = zend_ini_parse_bool(new_value);
+	return SUCCESS;
+}
+
+ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_output)
+{
+	char *copy = strdup(new_value ? ZSTR_VAL(new_value) : "");
+	if (!copy) {
+		return FAILURE;
+	}
+	free(zend_mm_observe_output);
+	zend_mm_observe_output = copy;
+	return SUCCESS;
+}
+
+#endif /* ZEND_MM_OBSERVE */

@@ -1,0 +1,200 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: per-opline attribution of ZendMM allocations             |
+   +----------------------------------------------------------------------+
+   | This header is the whole contract of the hot-path module.            |
+   +----------------------------------------------------------------------+
+
+   What this module owns
+   ---------------------
+   The in-process half of mm_observe: deciding, for every allocation, free
+   and realloc made through ZendMM's public entry points during an observed
+   request, which *site* caused it, and bumping that site's counters.
+
+   A site is one (opline, callee) pair: the opline of the innermost user
+   frame and, when the allocation happens inside an internal function, that
+   function.  Compile-time allocations and allocations made outside any PHP
+   frame get their own site kinds (see zend_mm_observe_site_kind).  Strings
+   (file, function, callee) are copied once, when a site is first seen,
+   because the op_arrays they come from may be freed before the exporter
+   runs.
+
+   The exporter (ext/mm_observe, the only code linking SQLite) registers a
+   callback with zend_mm_observe_set_exporter().  The engine calls it at the
+   top of zend_mm_shutdown() for the request heap, after observation has
+   stopped: it reads the site table through the accessors below and must not
+   allocate through ZendMM.
+
+   Compiled out
+   ------------
+   Without ZEND_MM_OBSERVE (configure --enable-mm-observe) every hook below
+   is an empty macro or the identity, so patched upstream files carry calls,
+   never #ifdef blocks, and the build is the stock one.
+*/
+
+#ifndef ZEND_MM_OBSERVE_H
+#define ZEND_MM_OBSERVE_H
+
+#include "zend_portability.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+#include "zend_types.h"
+#include "zend_ini.h"
+
+/* Default report database, relative to the working directory at request start. */
+#define ZEND_MM_OBSERVE_DEFAULT_OUTPUT "mm_observe.sqlite"
+
+/* Version of the site-table layout below; the exporter refuses a mismatch. */
+#define ZEND_MM_OBSERVE_ABI 1
+
+typedef enum _zend_mm_observe_site_kind {
+	ZEND_MM_OBSERVE_KIND_VM = 0,      /* executing an opline (maybe inside an internal callee) */
+	ZEND_MM_OBSERVE_KIND_COMPILE = 1, /* compiling: include/require/eval/main script */
+	ZEND_MM_OBSERVE_KIND_PSEUDO = 2,  /* no PHP frame: request startup, engine, shutdown */
+} zend_mm_observe_site_kind;
+
+/* Site flags. */
+#define ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK (1u << 0) /* EX(opline) was outside its op_array: billed to the function's first opline */
+#define ZEND_MM_OBSERVE_SITE_OVERFLOW        (1u << 1) /* the table was full: everything past capacity is billed here */
+
+/* One site.  Fixed size, no pointers the exporter may follow: the key and
+ * check fields are only compared, strings are offsets into the string arena
+ * (0 = none). */
+typedef struct _zend_mm_observe_site {
+	/* key: compared, never dereferenced after the site is created */
+	const void *key_opline;     /* opline, or NULL for pseudo / main-script compile sites */
+	const void *key_callee;     /* internal zend_function, a kind sentinel, or NULL */
+	const void *key_file;       /* op_array->filename or CG(compiled_filename) */
+	uint32_t    line;           /* source line (0 for pseudo sites) */
+	uint8_t     opcode;         /* zend_uchar opcode of the opline (0 if none) */
+	uint8_t     kind;           /* zend_mm_observe_site_kind */
+	uint16_t    flags;          /* ZEND_MM_OBSERVE_SITE_* */
+	uint32_t    next;           /* hash chain: index of the next site, 0 = end */
+	/* strings, copied when the site was created */
+	uint32_t    file_str;
+	uint32_t    function_str;
+	uint32_t    callee_str;
+	uint32_t    reserved;
+	/* counters; bytes are ZendMM's usable sizes (what memory_get_usage() counts) */
+	uint64_t    alloc_count;    /* blocks allocated here (realloc of NULL included) */
+	uint64_t    alloc_bytes;    /* their bytes, plus the new size of every realloc here */
+	uint64_t    free_count;     /* blocks freed here */
+	uint64_t    free_bytes;     /* their bytes, plus the old size of every realloc here */
+	uint64_t    realloc_count;  /* reallocs of a non-NULL block made here */
+} zend_mm_observe_site;
+
+/* Per-request summary handed to the exporter. */
+typedef struct _zend_mm_observe_run {
+	uint64_t started_ns;        /* CLOCK_REALTIME at zend_activate() */
+	uint64_t ended_ns;          /* CLOCK_REALTIME when observation stopped */
+	size_t   usage_start;       /* zend_memory_usage(false) when observation started */
+	size_t   usage_end;         /* ... and when it stopped (top of zend_mm_shutdown) */
+	size_t   peak_usage;        /* zend_memory_peak_usage(false) when it stopped */
+	uint32_t site_count;        /* sites in use, including pseudo sites */
+	uint32_t site_capacity;
+	uint64_t sites_dropped;     /* allocations billed to the overflow site */
+	size_t   observer_bytes;    /* memory the observer itself holds (outside ZendMM) */
+	bool     unclean_shutdown;  /* CG(unclean_shutdown): fatal error or exit bailout */
+	bool     zend_mm_heap;      /* false when USE_ZEND_ALLOC=0 replaced ZendMM */
+} zend_mm_observe_run;
+
+typedef void (*zend_mm_observe_exporter_t)(const zend_mm_observe_run *run);
+
+BEGIN_EXTERN_C()
+
+/* The one hot check.  True only between zend_mm_observe_request_start() and
+ * zend_mm_observe_request_end() of an observed request.  NTS only (configure
+ * refuses --enable-mm-observe with ZTS). */
+extern ZEND_API bool zend_mm_observe_active;
+
+/* Settings (zend.mm_observe*), system-level, owned by this module. */
+extern ZEND_API bool zend_mm_observe_enabled;
+extern ZEND_API char *zend_mm_observe_output;
+
+/* Slow paths, called only when zend_mm_observe_active. */
+ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size);
+ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size);
+ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr);
+ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size);
+
+/* Engine phases.  request_start: zend_activate(), before anything else of
+ * the request.  request_end: top of zend_mm_shutdown() for AG(mm_heap), not
+ * full; stops observing and calls the exporter. */
+ZEND_API void zend_mm_observe_request_start(void);
+ZEND_API void zend_mm_observe_request_end(void);
+/* Stop observing this request without exporting (the exporter could not
+ * open its output).  Safe to call at any time. */
+ZEND_API void zend_mm_observe_abandon(void);
+
+/* Exporter side. */
+ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter);
+ZEND_API const zend_mm_observe_site *zend_mm_observe_sites(uint32_t *count);
+ZEND_API const char *zend_mm_observe_str(uint32_t offset);
+/* The current (or last) request's summary; started_ns and usage_start are
+ * valid from zend_activate() on, the rest once the request has ended. */
+ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void);
+
+/* ini entries for Zend/zend.c's table. */
+ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_enabled);
+ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_output);
+
+END_EXTERN_C()
+
+/* ---- hooks used by the patched upstream files --------------------------- */
+
+/* Allocation: wraps the expression producing the new block; `size` is the
+ * requested size (ZendMM's usable size is looked up on the slow path). */
+static zend_always_inline void *zend_mm_observe_alloc_hook(void *ptr, size_t size)
+{
+	if (UNEXPECTED(zend_mm_observe_active)) {
+		zend_mm_observe_alloc_slow(ptr, size);
+	}
+	return ptr;
+}
+/* Free: called before the block is released; size 0 = look it up. */
+static zend_always_inline void zend_mm_observe_free_hook(void *ptr, size_t size)
+{
+	if (UNEXPECTED(zend_mm_observe_active)) {
+		zend_mm_observe_free_slow(ptr, size);
+	}
+}
+static zend_always_inline size_t zend_mm_observe_realloc_pre(void *ptr)
+{
+	return UNEXPECTED(zend_mm_observe_active) ? zend_mm_observe_block_size(ptr) : 0;
+}
+static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
+{
+	if (UNEXPECTED(zend_mm_observe_active)) {
+		zend_mm_observe_realloc_slow(old_ptr, old_size, new_ptr, size);
+	}
+	return new_ptr;
+}
+
+# define ZEND_MM_OBSERVE_ALLOC(expr, size)        zend_mm_observe_alloc_hook((expr), (size))
+# define ZEND_MM_OBSERVE_FREE(ptr, size)          zend_mm_observe_free_hook((ptr), (size))
+# define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)         size_t zend_mm_observe_old_size = zend_mm_observe_realloc_pre(ptr)
+# define ZEND_MM_OBSERVE_REALLOC(old, expr, size) zend_mm_observe_realloc_hook((old), zend_mm_observe_old_size, (expr), (size))
+# define ZEND_MM_OBSERVE_REQUEST_START()          zend_mm_observe_request_start()
+# define ZEND_MM_OBSERVE_REQUEST_END(heap, full) do { \
+		if (UNEXPECTED(zend_mm_observe_active) && !(full) && (heap) == zend_mm_get_heap()) { \
+			zend_mm_observe_request_end(); \
+		} \
+	} while (0)
+# define ZEND_MM_OBSERVE_INI_ENTRIES \
+	ZEND_INI_ENTRY("zend.mm_observe",        "0", ZEND_INI_SYSTEM, zend_mm_observe_ini_update_enabled) \
+	ZEND_INI_ENTRY("zend.mm_observe_output", ZEND_MM_OBSERVE_DEFAULT_OUTPUT, ZEND_INI_SYSTEM, zend_mm_observe_ini_update_output)
+
+#else /* !ZEND_MM_OBSERVE */
+
+# define ZEND_MM_OBSERVE_ALLOC(expr, size)        (expr)
+# define ZEND_MM_OBSERVE_FREE(ptr, size)          ((void) 0)
+# define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)
+# define ZEND_MM_OBSERVE_REALLOC(old, expr, size) (expr)
+# define ZEND_MM_OBSERVE_REQUEST_START()          ((void) 0)
+# define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
+# define ZEND_MM_OBSERVE_INI_ENTRIES
+
+#endif /* ZEND_MM_OBSERVE */
+
+#endif /* ZEND_MM_OBSERVE_H */

@@ -1,0 +1,51 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe exporter: the site table into SQLite                      |
+   +----------------------------------------------------------------------+
+
+   The whole contract of the exporter.  It owns the report database: opening
+   and validating it, its schema (the public contract, see
+   UPGRADING.observability), and writing one run per observed request.
+
+   Engine phases
+   -------------
+   php_mm_export_open()    module RINIT of an observed request.  Opens or
+                           creates the database, refuses anything that is
+                           not ours, inserts the run with status 'running'.
+   php_mm_export_finish()  called by the engine (zend_mm_observe_exporter_t)
+                           at the top of zend_mm_shutdown(), observation
+                           stopped.  Writes the sites, completes the run,
+                           closes the database.  Uses malloc only: ZendMM is
+                           being torn down.
+   php_mm_export_abort()   drop the open database without writing.
+
+   Errors are reported once, on stderr, naming the path and the reason; the
+   script always runs on and existing files are never modified unless they
+   are our own database.
+*/
+
+#ifndef PHP_MM_EXPORT_H
+#define PHP_MM_EXPORT_H
+
+#include "zend_mm_observe.h"
+
+/* The database format.  application_id 'mmob'; user_version is the schema
+ * version: readers refuse newer ones. */
+#define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
+#define PHP_MM_EXPORT_SCHEMA_VERSION 1
+/* How long a writer waits for another process's lock, in milliseconds. */
+#define PHP_MM_EXPORT_BUSY_TIMEOUT_MS 10000
+
+typedef struct _php_mm_export_run_meta {
+	const char *sapi;          /* sapi_module.name */
+	const char *script;        /* the script path, or a description ("Command line code") */
+	const char *php_version;   /* PHP_VERSION */
+} php_mm_export_run_meta;
+
+/* Opens `path` for this request; on failure prints the reason and returns
+ * FAILURE (the request then goes unobserved). */
+zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta);
+void php_mm_export_finish(const zend_mm_observe_run *run);
+void php_mm_export_abort(void);
+
+#endif /* PHP_MM_EXPORT_H */
