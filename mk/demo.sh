@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Observe examples/demo.php with the built fork and print the top lines of
+# its report.  The database is _build/demo.sqlite (fresh each time).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+php=${MM_BUILD_DIR:-$top/_build}/fork/src/sapi/cli/php
+db=${MM_BUILD_DIR:-$top/_build}/demo.sqlite
+rm -f "$db"
+"$php" -n --mm-observe="$db" "$top/examples/demo.php"
+echo
+echo "Report: $db — top lines by allocated bytes (mm_lines):"
+sqlite3 -header -column "$db" "
+  SELECT replace(file, '$top/', '') AS file, line, alloc_count, alloc_bytes,
+         free_count, free_bytes, alloc_bytes - free_bytes AS net_bytes
+  FROM mm_lines WHERE run_id = (SELECT max(run_id) FROM mm_runs) AND line > 0
+  ORDER BY alloc_bytes DESC LIMIT 10;"
+echo
+echo "Top sites (opline and internal callee) by allocated bytes (mm_sites):"
+sqlite3 -header -column "$db" "
+  SELECT line, function, opcode, coalesce(callee, '') AS callee, alloc_count, alloc_bytes
+  FROM mm_sites WHERE run_id = (SELECT max(run_id) FROM mm_runs)
+  ORDER BY alloc_bytes DESC LIMIT 10;"
+echo
+sqlite3 -header -column "$db" "
+  SELECT run_id, sapi, status, peak_usage, usage_end - usage_start AS net_usage,
+         (SELECT sum(alloc_bytes) - sum(free_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS recorded_net
+  FROM mm_runs r;"
