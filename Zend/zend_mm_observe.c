@@ -54,6 +54,7 @@
 #include "zend_globals.h"
 #include "zend_ini.h"
 #include "zend_vm_opcodes.h"
+#include "zend_frameless_function.h"
 #include "zend_mm_observe.h"
 
 #ifdef ZEND_MM_OBSERVE
@@ -78,10 +79,10 @@
 #define ZEND_MM_OBSERVE_NAME_MAX        1024
 
 /* Pseudo sites: fixed indexes. */
-#define ZEND_MM_OBSERVE_SITE_STARTUP    1  /* request startup, before any user code ran */
-#define ZEND_MM_OBSERVE_SITE_ENGINE     2  /* no frame, after user code started, not yet shutting down */
-#define ZEND_MM_OBSERVE_SITE_SHUTDOWN   3  /* no frame, request shutdown */
-#define ZEND_MM_OBSERVE_SITE_OVERFLOW   4  /* the table is full */
+#define ZEND_MM_OBSERVE_IDX_STARTUP    1  /* request startup, before any user code ran */
+#define ZEND_MM_OBSERVE_IDX_ENGINE     2  /* no frame, after user code started, not yet shutting down */
+#define ZEND_MM_OBSERVE_IDX_SHUTDOWN   3  /* no frame, request shutdown */
+#define ZEND_MM_OBSERVE_IDX_OVERFLOW   4  /* the table is full */
 #define ZEND_MM_OBSERVE_PSEUDO_LAST     4
 
 /* Key sentinel marking compile-time sites (never dereferenced). */
@@ -273,10 +274,10 @@ static void zend_mm_observe_table_reset(void)
 		memset(zmo.intern, 0, sizeof(uint32_t) * zmo.intern_cap);
 	}
 	zmo.intern_used = 0;
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_STARTUP, "{startup}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_ENGINE, "{engine}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_SHUTDOWN, "{shutdown}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_SITE_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_STARTUP, "{startup}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_ENGINE, "{engine}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_SHUTDOWN, "{shutdown}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	zmo.last = 0;
 }
@@ -303,7 +304,7 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 	}
 	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)) {
 		zmo.run.sites_dropped++;
-		return ZEND_MM_OBSERVE_SITE_OVERFLOW;
+		return ZEND_MM_OBSERVE_IDX_OVERFLOW;
 	}
 
 	idx = zmo.count++;
@@ -361,9 +362,9 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 		callee = NULL;
 	} else if (UNEXPECTED(!ex)) {
 		if (EG(flags) & EG_FLAGS_IN_SHUTDOWN) {
-			return ZEND_MM_OBSERVE_SITE_SHUTDOWN;
+			return ZEND_MM_OBSERVE_IDX_SHUTDOWN;
 		}
-		return zmo.user_code_seen ? ZEND_MM_OBSERVE_SITE_ENGINE : ZEND_MM_OBSERVE_SITE_STARTUP;
+		return zmo.user_code_seen ? ZEND_MM_OBSERVE_IDX_ENGINE : ZEND_MM_OBSERVE_IDX_STARTUP;
 	}
 
 	const zend_op_array *op_array = &ex->func->op_array;
@@ -374,6 +375,12 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	if (UNEXPECTED(!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last)) {
 		opline = op_array->opcodes;
 		flags = ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK;
+	}
+
+	/* Frameless internal calls (PHP 8.4's FRAMELESS_ICALL_n) push no frame:
+	 * the callee is named by the opline itself. */
+	if (!callee && UNEXPECTED(opline->opcode >= ZEND_FRAMELESS_ICALL_0 && opline->opcode <= ZEND_FRAMELESS_ICALL_3)) {
+		callee = ZEND_FLF_FUNC(opline);
 	}
 
 	const void *ckey = UNEXPECTED(CG(in_compilation)) ? ZEND_MM_OBSERVE_COMPILE_KEY : (const void *) callee;

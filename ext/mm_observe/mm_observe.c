@@ -83,6 +83,14 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	return SUCCESS;
 }
 
+static PHP_RSHUTDOWN_FUNCTION(mm_observe)
+{
+	if (zend_mm_observe_active) {
+		php_mm_export_script_ended((PG(last_error_type) & E_FATAL_ERRORS) != 0, EG(exit_status));
+	}
+	return SUCCESS;
+}
+
 static PHP_MINFO_FUNCTION(mm_observe)
 {
 	php_info_print_table_start();
@@ -99,7 +107,7 @@ zend_module_entry mm_observe_module_entry = {
 	PHP_MINIT(mm_observe),
 	NULL,
 	PHP_RINIT(mm_observe),
-	NULL,
+	PHP_RSHUTDOWN(mm_observe),
 	PHP_MINFO(mm_observe),
 	PHP_MM_OBSERVE_VERSION,
 	STANDARD_MODULE_PROPERTIES

@@ -58,7 +58,7 @@ static const char kSchema[] =
 	" started_at TEXT NOT NULL,"      /* ISO 8601, UTC, milliseconds */
 	" ended_at TEXT,"
 	" php_version TEXT NOT NULL,"
-	" status TEXT NOT NULL,"          /* running | ok | error */
+	" status TEXT NOT NULL,"          /* running | ok | error (fatal error, uncaught exception, bailout) */
 	" peak_usage INTEGER,"            /* memory_get_peak_usage() at request end */
 	" usage_start INTEGER,"           /* memory_get_usage() when observation started */
 	" usage_end INTEGER,"             /* ... and when it stopped */
@@ -109,6 +109,9 @@ static struct {
 	sqlite3 *db;
 	char *path;
 	sqlite3_int64 run_id;
+	bool script_ended;         /* RSHUTDOWN ran */
+	bool fatal_error;          /* the request ended in a fatal error */
+	int exit_status;
 } xs;
 
 static void php_mm_export_warn(const char *path, const char *fmt, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
@@ -147,6 +150,9 @@ static void php_mm_export_close(void)
 	free(xs.path);
 	xs.path = NULL;
 	xs.run_id = 0;
+	xs.script_ended = false;
+	xs.fatal_error = false;
+	xs.exit_status = 0;
 }
 
 /* Checks what is at `path` before SQLite touches it, so the message names
@@ -332,6 +338,13 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	return SUCCESS;
 }
 
+void php_mm_export_script_ended(bool fatal_error, int exit_status)
+{
+	xs.script_ended = true;
+	xs.fatal_error = fatal_error;
+	xs.exit_status = exit_status;
+}
+
 void php_mm_export_abort(void)
 {
 	php_mm_export_close();
@@ -422,7 +435,12 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 			size_t slot = s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? 256 : s->opcode;
 			if (opcode_ids[slot] < 0) {
 				const char *name = slot == 256 ? "COMPILE" : zend_get_opcode_name(s->opcode);
-				opcode_ids[slot] = php_mm_export_intern_text(m, name ? name : "UNKNOWN");
+				if (!name) {
+					name = "UNKNOWN";
+				} else if (strncmp(name, "ZEND_", sizeof("ZEND_") - 1) == 0) {
+					name += sizeof("ZEND_") - 1; /* "ZEND_CONCAT" -> "CONCAT" */
+				}
+				opcode_ids[slot] = php_mm_export_intern_text(m, name);
 			}
 			opcode = opcode_ids[slot];
 		}
@@ -474,11 +492,11 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	}
 	sqlite3_bind_int64(st, 1, xs.run_id);
 	sqlite3_bind_text(st, 2, ended, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, run->unclean_shutdown ? "error" : "ok", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, run->unclean_shutdown || xs.fatal_error ? "error" : "ok", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64) run->peak_usage);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64) run->usage_start);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_end);
-	sqlite3_bind_int(st, 7, EG(exit_status));
+	sqlite3_bind_int(st, 7, xs.script_ended ? xs.exit_status : EG(exit_status));
 	sqlite3_bind_int64(st, 8, run->site_count);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64) run->sites_dropped);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64) run->observer_bytes);

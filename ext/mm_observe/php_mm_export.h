@@ -45,6 +45,8 @@ typedef struct _php_mm_export_run_meta {
 /* Opens `path` for this request; on failure prints the reason and returns
  * FAILURE (the request then goes unobserved). */
 zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta);
+/* Module RSHUTDOWN: how the script ended, read before the engine clears it. */
+void php_mm_export_script_ended(bool fatal_error, int exit_status);
 void php_mm_export_finish(const zend_mm_observe_run *run);
 void php_mm_export_abort(void);
 

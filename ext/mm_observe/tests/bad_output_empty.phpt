@@ -15,6 +15,6 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
 script output
-Warning: mm_observe: report database 'PATH': the path is empty (set zend.mm_observe_output or --mm-observe=FILE)
+Warning: mm_observe: report database '': the path is empty (set zend.mm_observe_output or --mm-observe=FILE)
 exit status: 3
 bool(false)

@@ -24,6 +24,6 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECTF--
 script output
-Warning: mm_observe: report database 'PATH': %r(cannot create a file in '.*' \(Permission denied\)|cannot be opened \(.*\)|cannot be read \(.*\))%r
+Warning: mm_observe: report database 'PATH': %r(cannot create a file in '.*'|cannot be opened|cannot be read) \(.+\)%r
 exit status: 3
 bool(false)

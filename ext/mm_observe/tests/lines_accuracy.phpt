@@ -18,15 +18,16 @@ $d = "x{$a}y{$b}";
 $e = [1, 2, $a, $b];
 $o = new stdClass;
 $f = function () use (&$c) { return $c; };
-function first() { $s = "<{$GLOBALS['a']}>"; return $s; }
+function first() { return new stdClass; }
 $g = first();
 $h = strtoupper($a);
+$t = str_replace('a', 'b', $a);
 echo "done\n";
 PHP;
 $r = mmo_observe(__FILE__, $code, $db);
 echo $r['out'], $r['err'];
 $h = mmo_db($db);
-echo mmo_line_sites($h, 1, $r['script'], range(2, 11));
+echo mmo_line_sites($h, 1, $r['script'], range(2, 12));
 ?>
 --CLEAN--
 <?php
@@ -39,9 +40,10 @@ line 2: {main} DO_ICALL(str_repeat) x1
 line 3: {main} DO_ICALL(str_repeat) x1
 line 4: {main} CONCAT x1
 line 5: {main} ROPE_END x1
-line 6: {main} INIT_ARRAY x1
+line 6: {main} INIT_ARRAY x2
 line 7: {main} NEW x1
-line 8: {main} BIND_LEXICAL x1, {main} DECLARE_LAMBDA_FUNCTION x1
-line 9: first ROPE_END x1
-line 10: {main} DO_UCALL x1
+line 8: {main} BIND_LEXICAL x1, {main} DECLARE_LAMBDA_FUNCTION x3
+line 9: first NEW x1
+line 10: 
 line 11: {main} DO_ICALL(strtoupper) x1
+line 12: {main} FRAMELESS_ICALL_3(str_replace) x1

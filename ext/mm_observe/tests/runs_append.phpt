@@ -36,4 +36,4 @@ run 1: pid>0=true sapi=cli script=runs_append.child.php php=8.4.24 status=ok exi
 run 2: pid>0=true sapi=cli script=runs_append.child.php php=8.4.24 status=ok exit=0 peak>0=true started=iso8601 ordered=true
 bool(true)
 bool(true)
-line 1: {main} ASSIGN_DIM x%d, {main} DO_ICALL(str_repeat) x%d
+line 1: {main} ASSIGN_DIM x%d, {main} DO_ICALL(str_repeat) x99, {main} ECHO x%d
