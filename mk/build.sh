@@ -99,10 +99,11 @@ apply_series() {
 	grep -v '^\s*#' "$top/patches/series" | while read -r p; do
 		[ -n "$p" ] || continue
 		say "applying patches/$p"
-		if ! (cd "$src" && patch -p1 --forward --batch --no-backup-if-mismatch -r - <"$top/patches/$p" >"$vdir/patch.log" 2>&1); then
+		rm -f "$vdir/rejected.diff"
+		if ! (cd "$src" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch -r "$vdir/rejected.diff" <"$top/patches/$p" >"$vdir/patch.log" 2>&1); then
 			cat "$vdir/patch.log" >&2
 			say "patches/$p does not apply to $UPSTREAM_DIR. The failing hunks:"
-			(cd "$src" && patch -p1 --forward --batch --dry-run --no-backup-if-mismatch --reject-file=- <"$top/patches/$p" 2>&1 | sed -n '/^\*\*\*\*\*\*\*/,$p' | head -n 80) >&2 || true
+			head -n 80 "$vdir/rejected.diff" >&2 2>/dev/null || true
 			die "patch series stopped at patches/$p"
 		fi
 	done
