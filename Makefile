@@ -19,7 +19,7 @@ build fork:
 stock:
 	@mk/build.sh stock
 
-test: build
+test:
 	@mk/test.sh
 
 demo: build

@@ -50,12 +50,14 @@
 
 #include "zend.h"
 #include "zend_alloc.h"
+#include "zend_alloc_sizes.h"
 #include "zend_compile.h"
 #include "zend_globals.h"
 #include "zend_ini.h"
 #include "zend_vm_opcodes.h"
 #include "zend_frameless_function.h"
 #include "zend_mm_observe.h"
+#include "zend_mm_observe_blocks.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -83,7 +85,8 @@
 #define ZEND_MM_OBSERVE_IDX_ENGINE     2  /* no frame, after user code started, not yet shutting down */
 #define ZEND_MM_OBSERVE_IDX_SHUTDOWN   3  /* no frame, request shutdown */
 #define ZEND_MM_OBSERVE_IDX_OVERFLOW   4  /* the table is full */
-#define ZEND_MM_OBSERVE_PSEUDO_LAST     4
+#define ZEND_MM_OBSERVE_IDX_UNOBSERVED 5  /* blocks live before observation started */
+#define ZEND_MM_OBSERVE_PSEUDO_LAST    5
 
 /* Key sentinel marking compile-time sites (never dereferenced). */
 static const char zend_mm_observe_compile_sentinel = 'C';
@@ -105,6 +108,10 @@ static struct {
 	bool user_code_seen;              /* a user frame has been seen this request */
 	bool heap_is_zend_mm;             /* false under USE_ZEND_ALLOC=0 */
 	bool abandoned;                   /* exporter gave up on this request */
+	int64_t usage;                    /* usage_start + observed allocs - frees: heap->size as we see it */
+	int64_t peak;                     /* the highest `usage` so far */
+	uint64_t peak_epoch;              /* bumped each time `usage` sets a new peak */
+	zend_mm_observe_ptrmap op_sites;  /* op_array opcodes -> first site of that op_array */
 	zend_mm_observe_exporter_t exporter;
 	zend_mm_observe_run run;
 } zmo;
@@ -278,6 +285,8 @@ static void zend_mm_observe_table_reset(void)
 	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_ENGINE, "{engine}", 0);
 	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_SHUTDOWN, "{shutdown}", 0);
 	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_UNOBSERVED, "{unobserved}", 0);
+	zend_mm_observe_ptrmap_clear(&zmo.op_sites);
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	zmo.last = 0;
 }
@@ -329,6 +338,15 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 	}
 	site->next = zmo.buckets[b];
 	zmo.buckets[b] = idx;
+	if (func) {
+		/* Remember the site under its op_array, to retire it when the
+		 * op_array is destroyed (include/eval code freed mid-request). */
+		const zend_op_array *op_array = &func->op_array;
+		zend_mm_observe_ptrmap_entry *head = zend_mm_observe_ptrmap_find(&zmo.op_sites, (uintptr_t) op_array->opcodes);
+		site->op_key = op_array->opcodes;
+		site->next_in_op = head ? head->site : 0;
+		zend_mm_observe_ptrmap_put(&zmo.op_sites, (uintptr_t) op_array->opcodes, idx, 0);
+	}
 	return idx;
 }
 
@@ -394,11 +412,96 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	return zmo.last;
 }
 
+/* ---- accounting ---------------------------------------------------------- */
+
+/* The peak, lazily.  When `usage` sets a new peak we do not copy every
+ * site's live_bytes (O(sites) per new peak); we bump peak_epoch.  A site
+ * whose peak_epoch is older than the current one has not changed since the
+ * last peak, so its live_bytes *is* its value at that peak: it is copied the
+ * next time the site changes (before the change), and for all sites once at
+ * request end.  O(1) per allocation, exact. */
+static zend_always_inline void zend_mm_observe_peak_sync(zend_mm_observe_site *site)
+{
+	if (site->peak_epoch != zmo.peak_epoch) {
+		site->peak_live_bytes = site->live_bytes;
+		site->peak_epoch = zmo.peak_epoch;
+	}
+}
+
+static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
+{
+	zend_mm_observe_site *site = &zmo.sites[idx];
+
+	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, idx, usable))) {
+		/* Its free will read as {unobserved}: counted, not silent. */
+		zmo.run.blocks_untracked++;
+	}
+	zend_mm_observe_peak_sync(site);
+	site->alloc_count++;
+	site->alloc_bytes += usable;
+	site->live_count++;
+	site->live_bytes += usable;
+	zmo.usage += usable;
+	if (zmo.usage > zmo.peak) {
+		zmo.peak = zmo.usage;
+		zmo.peak_epoch++;
+		site->peak_live_bytes = site->live_bytes;
+		site->peak_epoch = zmo.peak_epoch;
+	}
+}
+
+/* Credits the free of the block at `ptr` to the site that allocated it.
+ * `usable` is its size when the caller knows it, else 0. */
+static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t usable)
+{
+	size_t mapped = 0;
+	uint32_t idx = zend_mm_observe_blocks_take(ptr, &mapped);
+	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
+
+	if (!usable) {
+		usable = mapped;
+	}
+	zend_mm_observe_peak_sync(site);
+	site->free_count++;
+	site->free_bytes += usable;
+	site->live_count--;
+	site->live_bytes -= usable;
+	zmo.usage -= usable;
+}
+
 /* ---- slow paths of the hooks -------------------------------------------- */
+
+/* ZendMM tracks each huge block with a list node it allocates from its own
+ * small bins (zend_mm_huge_list: three pointers), and memory_get_usage()
+ * counts it.  We bill the node to the huge block's site. */
+#define ZEND_MM_OBSERVE_HUGE_NODE ZEND_MM_ALIGNED_SIZE_EX(3 * sizeof(void *), 8)
+
+/* What ZendMM's usage grew by for the block just allocated at `ptr`
+ * (`size` requested). */
+static zend_always_inline size_t zend_mm_observe_usable(void *ptr, size_t size)
+{
+	if (UNEXPECTED(!zmo.heap_is_zend_mm)) {
+		return size;
+	}
+	size_t usable = zend_mem_block_size(ptr);
+	if (UNEXPECTED(((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) == 0)) {
+		usable += ZEND_MM_OBSERVE_HUGE_NODE;
+	}
+	return usable;
+}
+
+#if ZEND_DEBUG
+/* Checker for ZEND_ASSERT: our mirror of heap->size is exact. */
+static bool zend_mm_observe_usage_is_exact(void)
+{
+	return !zmo.heap_is_zend_mm || (int64_t) zend_memory_usage(false) == zmo.usage;
+}
+#endif
 
 ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr)
 {
-	if (!ptr || !zmo.heap_is_zend_mm) {
+	/* Huge blocks and custom-heap blocks: the block map knows the size. */
+	if (!ptr || !zmo.heap_is_zend_mm || ((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) == 0) {
 		return 0;
 	}
 	return zend_mem_block_size(ptr);
@@ -406,11 +509,10 @@ ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr)
 
 ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size)
 {
-	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
-	size_t usable = zmo.heap_is_zend_mm ? zend_mem_block_size(ptr) : size;
-
-	site->alloc_count++;
-	site->alloc_bytes += usable;
+	zend_mm_observe_account_alloc(zend_mm_observe_current_site(), ptr, zend_mm_observe_usable(ptr, size));
+#if ZEND_DEBUG
+	ZEND_ASSERT(zend_mm_observe_usage_is_exact());
+#endif
 }
 
 ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
@@ -418,26 +520,36 @@ ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
 	if (!ptr) {
 		return;
 	}
-	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
-	if (!size) {
-		size = zend_mm_observe_block_size(ptr);
-	}
-	site->free_count++;
-	site->free_bytes += size;
+	zend_mm_observe_account_free(ptr, size ? size : zend_mm_observe_block_size(ptr));
 }
 
 ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
 {
-	zend_mm_observe_site *site = &zmo.sites[zend_mm_observe_current_site()];
-	size_t usable = zmo.heap_is_zend_mm ? zend_mem_block_size(new_ptr) : size;
+	size_t usable = zend_mm_observe_usable(new_ptr, size);
+	uint32_t idx = zend_mm_observe_current_site();
 
-	if (!old_ptr) {
-		site->alloc_count++;
+	/* Mirror ZendMM's peak accounting so the sums reconcile exactly: a
+	 * realloc that moves a small block into a smaller bin allocates, copies
+	 * and frees, and its peak sees both blocks; every other moving realloc
+	 * restores the peak from before the copy (zend_mm_realloc_slow and the
+	 * growing small path).  So: allocate first in the first case, free first
+	 * otherwise. */
+	bool both_counted = old_ptr && new_ptr != old_ptr && zmo.heap_is_zend_mm
+		&& old_size <= ZEND_MM_MAX_SMALL_SIZE && usable < old_size;
+
+	if (both_counted) {
+		zend_mm_observe_account_alloc(idx, new_ptr, usable);
+		zend_mm_observe_account_free(old_ptr, old_size);
 	} else {
-		site->realloc_count++;
-		site->free_bytes += old_size;
+		if (old_ptr) {
+			zend_mm_observe_account_free(old_ptr, old_size);
+		}
+		zend_mm_observe_account_alloc(idx, new_ptr, usable);
 	}
-	site->alloc_bytes += usable;
+	zmo.sites[idx].realloc_count++;
+#if ZEND_DEBUG
+	ZEND_ASSERT(zend_mm_observe_usage_is_exact());
+#endif
 }
 
 /* ---- engine phases ------------------------------------------------------ */
@@ -459,7 +571,63 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.run.zend_mm_heap = zmo.heap_is_zend_mm;
 	zmo.run.started_ns = zend_mm_observe_now_ns();
 	zmo.run.usage_start = zend_memory_usage(false);
+	zend_mm_observe_blocks_reset(zmo.heap_is_zend_mm);
+	/* What is live already belongs to {unobserved}; its frees are credited
+	 * there, so the books balance from the first allocation on. */
+	zend_mm_observe_site *before = &zmo.sites[ZEND_MM_OBSERVE_IDX_UNOBSERVED];
+	before->alloc_bytes = before->live_bytes = (int64_t) zmo.run.usage_start;
+	zmo.usage = zmo.peak = (int64_t) zmo.run.usage_start;
+	zmo.peak_epoch = 1;
+	before->peak_live_bytes = before->live_bytes;
+	before->peak_epoch = zmo.peak_epoch;
 	zend_mm_observe_active = true;
+}
+
+ZEND_API void zend_mm_observe_script_end(void)
+{
+	for (uint32_t i = 1; i < zmo.count; i++) {
+		zend_mm_observe_site *site = &zmo.sites[i];
+		site->end_live_count = site->live_count;
+		site->end_live_bytes = site->live_bytes;
+	}
+	zmo.run.script_ended = true;
+}
+
+/* Unlinks a site from its bucket chain and makes its key unmatchable; its
+ * counters stay and are exported.  Blocks it owns still credit it. */
+static void zend_mm_observe_site_retire(uint32_t idx)
+{
+	zend_mm_observe_site *site = &zmo.sites[idx];
+	uint32_t *link = &zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)];
+
+	while (*link && *link != idx) {
+		link = &zmo.sites[*link].next;
+	}
+	if (*link == idx) {
+		*link = site->next;
+	}
+	site->next = 0;
+	site->key_opline = NULL;
+	site->key_callee = NULL;
+	site->key_file = NULL;
+	site->flags |= ZEND_MM_OBSERVE_SITE_RETIRED;
+	if (zmo.last == idx) {
+		zmo.last = 0;
+	}
+}
+
+ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array)
+{
+	zend_mm_observe_ptrmap_entry head;
+
+	if (!op_array->opcodes || !zend_mm_observe_ptrmap_take(&zmo.op_sites, (uintptr_t) op_array->opcodes, &head)) {
+		return;
+	}
+	for (uint32_t idx = head.site; idx; ) {
+		uint32_t next = zmo.sites[idx].next_in_op;
+		zend_mm_observe_site_retire(idx);
+		idx = next;
+	}
 }
 
 ZEND_API void zend_mm_observe_abandon(void)
@@ -480,8 +648,14 @@ ZEND_API void zend_mm_observe_request_end(void)
 	zmo.run.site_count = zmo.count;
 	zmo.run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
 	zmo.run.unclean_shutdown = CG(unclean_shutdown);
+	zmo.run.peak_observed = (size_t) zmo.peak;
+	/* Finish the lazy peak (see zend_mm_observe_peak_sync). */
+	for (uint32_t i = 1; i < zmo.count; i++) {
+		zend_mm_observe_peak_sync(&zmo.sites[i]);
+	}
 	zmo.run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
-		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap;
+		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
+		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites);
 	if (zmo.exporter) {
 		zmo.exporter(&zmo.run);
 	}

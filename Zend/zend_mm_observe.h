@@ -46,7 +46,7 @@
 #define ZEND_MM_OBSERVE_DEFAULT_OUTPUT "mm_observe.sqlite"
 
 /* Version of the site-table layout below; the exporter refuses a mismatch. */
-#define ZEND_MM_OBSERVE_ABI 1
+#define ZEND_MM_OBSERVE_ABI 2
 
 typedef enum _zend_mm_observe_site_kind {
 	ZEND_MM_OBSERVE_KIND_VM = 0,      /* executing an opline (maybe inside an internal callee) */
@@ -57,6 +57,7 @@ typedef enum _zend_mm_observe_site_kind {
 /* Site flags. */
 #define ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK (1u << 0) /* EX(opline) was outside its op_array: billed to the function's first opline */
 #define ZEND_MM_OBSERVE_SITE_OVERFLOW        (1u << 1) /* the table was full: everything past capacity is billed here */
+#define ZEND_MM_OBSERVE_SITE_RETIRED         (1u << 2) /* its op_array was destroyed; the key no longer matches anything */
 
 /* One site.  Fixed size, no pointers the exporter may follow: the key and
  * check fields are only compared, strings are offsets into the string arena
@@ -76,12 +77,28 @@ typedef struct _zend_mm_observe_site {
 	uint32_t    function_str;
 	uint32_t    callee_str;
 	uint32_t    reserved;
-	/* counters; bytes are ZendMM's usable sizes (what memory_get_usage() counts) */
-	uint64_t    alloc_count;    /* blocks allocated here (realloc of NULL included) */
-	uint64_t    alloc_bytes;    /* their bytes, plus the new size of every realloc here */
-	uint64_t    free_count;     /* blocks freed here */
-	uint64_t    free_bytes;     /* their bytes, plus the old size of every realloc here */
-	uint64_t    realloc_count;  /* reallocs of a non-NULL block made here */
+	/* op_array the site belongs to (its opcodes), for retirement; and the
+	 * next site of the same op_array */
+	const void *op_key;
+	uint32_t    next_in_op;
+	uint32_t    reserved2;
+	/* counters; bytes are ZendMM's usable sizes (what memory_get_usage()
+	 * counts).  A block belongs to the site that allocated it: its free is
+	 * credited back here wherever it happens.  A realloc of a block frees it
+	 * (at its owner) and allocates the new one here.  So per site
+	 *   alloc_count - free_count == live_count and
+	 *   alloc_bytes - free_bytes == live_bytes. */
+	uint64_t    alloc_count;    /* blocks allocated here (including the result of a realloc) */
+	uint64_t    alloc_bytes;
+	uint64_t    free_count;     /* blocks allocated here and since freed (or moved by realloc) */
+	uint64_t    free_bytes;
+	uint64_t    realloc_count;  /* reallocs made here */
+	int64_t     live_count;     /* blocks allocated here and still live */
+	int64_t     live_bytes;
+	int64_t     peak_live_bytes;/* live_bytes when the heap reached its peak (valid after request end) */
+	uint64_t    peak_epoch;     /* peak epoch peak_live_bytes belongs to (see zend_mm_observe.c) */
+	int64_t     end_live_count; /* live_count at the end of the script (before shutdown functions, */
+	int64_t     end_live_bytes; /*   destructors and engine teardown) */
 } zend_mm_observe_site;
 
 /* Per-request summary handed to the exporter. */
@@ -94,7 +111,10 @@ typedef struct _zend_mm_observe_run {
 	uint32_t site_count;        /* sites in use, including pseudo sites */
 	uint32_t site_capacity;
 	uint64_t sites_dropped;     /* allocations billed to the overflow site */
-	size_t   observer_bytes;    /* memory the observer itself holds (outside ZendMM) */
+	uint64_t blocks_untracked;  /* blocks the block map could not record (out of memory) */
+	size_t   peak_observed;     /* highest usage seen by the observer (usage_start + allocs - frees) */
+	size_t   observer_bytes;    /* address space the observer reserved (site table, strings, block map) */
+	bool     script_ended;      /* zend_mm_observe_script_end() ran: end_live_* are set */
 	bool     unclean_shutdown;  /* CG(unclean_shutdown): fatal error or exit bailout */
 	bool     zend_mm_heap;      /* false when USE_ZEND_ALLOC=0 replaced ZendMM */
 } zend_mm_observe_run;
@@ -123,6 +143,12 @@ ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_s
  * full; stops observing and calls the exporter. */
 ZEND_API void zend_mm_observe_request_start(void);
 ZEND_API void zend_mm_observe_request_end(void);
+/* The script is done: php_request_shutdown(), before shutdown functions and
+ * destructors.  Snapshots every site's live blocks (the leak candidates). */
+ZEND_API void zend_mm_observe_script_end(void);
+/* destroy_op_array(): retire the sites of this op_array so that code loaded
+ * later at the same address is never billed to them. */
+ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array);
 /* Stop observing this request without exporting (the exporter could not
  * open its output).  Safe to call at any time. */
 ZEND_API void zend_mm_observe_abandon(void);
@@ -176,6 +202,16 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)         size_t zend_mm_observe_old_size = zend_mm_observe_realloc_pre(ptr)
 # define ZEND_MM_OBSERVE_REALLOC(old, expr, size) zend_mm_observe_realloc_hook((old), zend_mm_observe_old_size, (expr), (size))
 # define ZEND_MM_OBSERVE_REQUEST_START()          zend_mm_observe_request_start()
+# define ZEND_MM_OBSERVE_SCRIPT_END() do { \
+		if (UNEXPECTED(zend_mm_observe_active)) { \
+			zend_mm_observe_script_end(); \
+		} \
+	} while (0)
+# define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array) do { \
+		if (UNEXPECTED(zend_mm_observe_active)) { \
+			zend_mm_observe_op_array_dtor_slow(op_array); \
+		} \
+	} while (0)
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full) do { \
 		if (UNEXPECTED(zend_mm_observe_active) && !(full) && (heap) == zend_mm_get_heap()) { \
 			zend_mm_observe_request_end(); \
@@ -192,6 +228,8 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)
 # define ZEND_MM_OBSERVE_REALLOC(old, expr, size) (expr)
 # define ZEND_MM_OBSERVE_REQUEST_START()          ((void) 0)
+# define ZEND_MM_OBSERVE_SCRIPT_END()             ((void) 0)
+# define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array)  ((void) 0)
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
 # define ZEND_MM_OBSERVE_INI_ENTRIES
 

@@ -10,6 +10,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${MM_BUILD_DIR:-$top/_build}/fork/src
 php="$src/sapi/cli/php"
+# Bring the tree up to date with our files (fast when nothing changed).
+[ -n "${MM_NO_BUILD:-}" ] || "$top/mk/build.sh" fork >/dev/null || exit 1
 [ -x "$php" ] || { echo "test: $php is not built; run 'make' first" >&2; exit 1; }
 
 tests=("$@")

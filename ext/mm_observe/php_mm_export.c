@@ -65,8 +65,11 @@ static const char kSchema[] =
 	" exit_status INTEGER,"
 	" site_count INTEGER,"
 	" sites_dropped INTEGER,"         /* allocations billed to {overflow}: the table was full */
-	" observer_bytes INTEGER,"        /* memory held by the observer, outside ZendMM */
-	" zend_mm INTEGER"                /* 1: ZendMM was the heap; 0: USE_ZEND_ALLOC=0 */
+	" observer_bytes INTEGER,"        /* address space reserved by the observer, outside ZendMM */
+	" zend_mm INTEGER,"               /* 1: ZendMM was the heap; 0: USE_ZEND_ALLOC=0 */
+	" peak_observed INTEGER,"         /* highest usage the observer saw: sum of the sites' peak_live_bytes */
+	" blocks_untracked INTEGER,"      /* blocks the block map could not record (out of memory) */
+	" script_ended INTEGER"           /* 1: leak_* columns are set (the script reached request shutdown) */
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -87,12 +90,18 @@ static const char kSchema[] =
 	" free_count INTEGER NOT NULL,"
 	" free_bytes INTEGER NOT NULL,"
 	" realloc_count INTEGER NOT NULL,"
+	" live_count INTEGER NOT NULL,"
+	" live_bytes INTEGER NOT NULL,"
+	" peak_live_bytes INTEGER NOT NULL,"
+	" leak_count INTEGER NOT NULL,"
+	" leak_bytes INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, site_id)"
 	") WITHOUT ROWID;"
 	"CREATE VIEW IF NOT EXISTS mm_sites AS SELECT"
 	" c.run_id, c.site_id, c.kind, f.str AS file, c.line, fn.str AS function,"
 	" op.str AS opcode, ca.str AS callee, c.flags,"
-	" c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count"
+	" c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count,"
+	" c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes"
 	" FROM mm_site_counters c"
 	" JOIN mm_strings f ON f.str_id = c.file_id"
 	" JOIN mm_strings fn ON fn.str_id = c.function_id"
@@ -102,8 +111,15 @@ static const char kSchema[] =
 	" run_id, file, line,"
 	" SUM(alloc_count) AS alloc_count, SUM(alloc_bytes) AS alloc_bytes,"
 	" SUM(free_count) AS free_count, SUM(free_bytes) AS free_bytes,"
-	" SUM(realloc_count) AS realloc_count, COUNT(*) AS sites"
-	" FROM mm_sites GROUP BY run_id, file, line;";
+	" SUM(realloc_count) AS realloc_count,"
+	" SUM(live_count) AS live_count, SUM(live_bytes) AS live_bytes,"
+	" SUM(peak_live_bytes) AS peak_live_bytes,"
+	" SUM(leak_count) AS leak_count, SUM(leak_bytes) AS leak_bytes, COUNT(*) AS sites"
+	" FROM mm_sites GROUP BY run_id, file, line;"
+	"CREATE VIEW IF NOT EXISTS mm_leaks AS SELECT"
+	" run_id, site_id, kind, file, line, function, opcode, callee, leak_count, leak_bytes,"
+	" live_count, live_bytes"
+	" FROM mm_sites WHERE leak_count > 0 OR leak_bytes > 0;";
 
 static struct {
 	sqlite3 *db;
@@ -418,14 +434,15 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 	}
 	if (sqlite3_prepare_v2(xs.db,
 			"INSERT INTO mm_site_counters (run_id, site_id, kind, file_id, line, function_id, opcode_id, callee_id,"
-			" flags, alloc_count, alloc_bytes, free_count, free_bytes, realloc_count)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL) != SQLITE_OK) {
+			" flags, alloc_count, alloc_bytes, free_count, free_bytes, realloc_count,"
+			" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
 	for (uint32_t i = 1; ok && i < count; i++) {
 		const zend_mm_observe_site *s = &sites[i];
-		if (!s->alloc_count && !s->free_count && !s->realloc_count) {
-			continue;
+		if (!s->alloc_count && !s->free_count && !s->alloc_bytes) {
+			continue; /* a pseudo site nothing happened at */
 		}
 		sqlite3_int64 file = php_mm_export_intern(m, s->file_str);
 		sqlite3_int64 func = php_mm_export_intern(m, s->function_str);
@@ -470,6 +487,11 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 		sqlite3_bind_int64(st, 12, (sqlite3_int64) s->free_count);
 		sqlite3_bind_int64(st, 13, (sqlite3_int64) s->free_bytes);
 		sqlite3_bind_int64(st, 14, (sqlite3_int64) s->realloc_count);
+		sqlite3_bind_int64(st, 15, s->live_count);
+		sqlite3_bind_int64(st, 16, s->live_bytes);
+		sqlite3_bind_int64(st, 17, s->peak_live_bytes);
+		sqlite3_bind_int64(st, 18, s->end_live_count);
+		sqlite3_bind_int64(st, 19, s->end_live_bytes);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
@@ -486,7 +508,8 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	php_mm_export_iso8601(run->ended_ns, ended, sizeof(ended));
 	if (sqlite3_prepare_v2(xs.db,
 			"UPDATE mm_runs SET ended_at = ?2, status = ?3, peak_usage = ?4, usage_start = ?5, usage_end = ?6,"
-			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11"
+			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11,"
+			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14"
 			" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
@@ -501,6 +524,9 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	sqlite3_bind_int64(st, 9, (sqlite3_int64) run->sites_dropped);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64) run->observer_bytes);
 	sqlite3_bind_int(st, 11, run->zend_mm_heap ? 1 : 0);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64) run->peak_observed);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64) run->blocks_untracked);
+	sqlite3_bind_int(st, 14, run->script_ended ? 1 : 0);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	return ok;

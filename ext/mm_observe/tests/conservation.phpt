@@ -1,9 +1,10 @@
 --TEST--
 mm_observe: recorded allocs minus frees equal ZendMM's own accounting
 --DESCRIPTION--
-For every run: sum(alloc_bytes) - sum(free_bytes) over all sites equals
-usage_end - usage_start of mm_runs (memory_get_usage() when observation
-started and stopped).  Small, large (> 3 KiB) and huge (> 2 MiB) blocks,
+For every run, over all sites: sum(alloc_bytes) - sum(free_bytes) equals
+sum(live_bytes), which equals usage_end of mm_runs (memory_get_usage() when
+observation stopped; what was live when it started is the {unobserved}
+site's alloc_bytes, usage_start).  Small, large (> 3 KiB) and huge (> 2 MiB) blocks,
 reallocs growing and shrinking, and a run that exits with a fatal error.
 --FILE--
 <?php
@@ -29,8 +30,9 @@ echo $r['out'], $r['err'];
 $r = mmo_observe(__FILE__, '<?php $x = str_repeat("y", 100000); undefined_function();', $db);
 echo str_contains($r['out'], 'Call to undefined function undefined_function()') ? "fatal error shown\n" : $r['out'], $r['err'];
 $h = mmo_db($db);
-foreach (mmo_rows($h, 'SELECT r.run_id, r.status, r.zend_mm, r.usage_end - r.usage_start AS usage_delta,
-        (SELECT sum(alloc_bytes) - sum(free_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS recorded,
+foreach (mmo_rows($h, 'SELECT r.run_id, r.status, r.zend_mm, r.usage_end AS usage_delta,
+        (SELECT CASE WHEN sum(alloc_bytes) - sum(free_bytes) = sum(live_bytes) THEN sum(live_bytes) ELSE -1 END
+         FROM mm_sites s WHERE s.run_id = r.run_id) AS recorded,
         (SELECT sum(realloc_count) FROM mm_sites s WHERE s.run_id = r.run_id) AS reallocs,
         (SELECT max(alloc_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS biggest
         FROM mm_runs r ORDER BY run_id') as $row) {

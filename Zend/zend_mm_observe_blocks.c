@@ -1,0 +1,291 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: which site owns each live block                          |
+   +----------------------------------------------------------------------+
+
+   Design
+   ======
+   Why a shadow and not one hash for everything.  Every observed allocation
+   writes the map and every free reads it, so its cost is the observer's
+   cost.  ZendMM puts all small and large blocks inside 2 MiB-aligned chunks
+   and never hands out a block smaller than 16 bytes on 64-bit
+   (ZEND_MM_MIN_USEABLE_BIN_SIZE: the free list keeps two pointers), so two
+   live blocks never share a 16-byte granule.  A per-chunk array of uint32
+   site indexes, one per granule, maps a block with a mask, a shift and a
+   load:
+
+     chunk  = ptr & ~(2 MiB - 1)             -> shadow array (cached)
+     slot   = (ptr & (2 MiB - 1)) >> 4        -> site index, 0 = none
+
+   That is 4 bytes of shadow per 16 bytes of chunk (512 KiB of address space
+   per chunk), reserved with MAP_NORESERVE: only the pages under granules
+   that were used become resident, and blocks of one bin are allocated next
+   to each other, so the shadow is touched densely.  A hash with 16-byte
+   entries at load 0.5 would cost 32 bytes per live block, plus probing.
+
+   Huge blocks (> 2 MiB less a page) are chunk-aligned mappings of their own,
+   rare and few; under USE_ZEND_ALLOC=0 blocks come from malloc.  Both go to
+   an open-addressing hash (linear probing, backward-shift deletion) that
+   also records the size, which ZendMM would otherwise find by walking its
+   huge-block list.
+
+   Invariants
+   ----------
+   1. A slot is written when its block is allocated and cleared when it is
+      freed, so a slot read for a live block is that block's owner or 0
+      (allocated before observation started).
+   2. zend_mm_observe_blocks_reset() zeroes every shadow (MADV_DONTNEED) and
+      empties the hash: nothing survives from one request to the next.
+   3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
+*/
+
+#include "zend.h"
+#include "zend_alloc.h"
+#include "zend_alloc_sizes.h"
+#include "zend_mm_observe_blocks.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+#include <sys/mman.h>
+
+#ifndef MAP_NORESERVE
+# define MAP_NORESERVE 0
+#endif
+
+/* One slot per granule: the smallest block ZendMM returns. */
+#if SIZEOF_SIZE_T == 8
+# define ZEND_MM_OBSERVE_GRAIN_SHIFT 4
+#else
+# define ZEND_MM_OBSERVE_GRAIN_SHIFT 3
+#endif
+#define ZEND_MM_OBSERVE_SHADOW_SLOTS  (ZEND_MM_CHUNK_SIZE >> ZEND_MM_OBSERVE_GRAIN_SHIFT)
+#define ZEND_MM_OBSERVE_SHADOW_BYTES  (ZEND_MM_OBSERVE_SHADOW_SLOTS * sizeof(uint32_t))
+/* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
+#define ZEND_MM_OBSERVE_CHUNKS_MAX    (1u << 16)
+/* Initial capacity of a ptrmap. */
+#define ZEND_MM_OBSERVE_PTRMAP_MIN    256
+
+typedef struct _zend_mm_observe_chunk {
+	uintptr_t base;      /* 0 = empty */
+	uint32_t *shadow;
+} zend_mm_observe_chunk;
+
+static struct {
+	zend_mm_observe_chunk *chunks;   /* open addressing, ZEND_MM_OBSERVE_CHUNKS_MAX */
+	uint32_t chunk_count;
+	uintptr_t cache_base;            /* the last chunk looked up */
+	uint32_t *cache_shadow;
+	zend_mm_observe_ptrmap other;    /* huge blocks, and all blocks without ZendMM */
+	bool zend_mm;
+} zmb;
+
+/* ---- ptrmap -------------------------------------------------------------- */
+
+static zend_always_inline uint32_t zend_mm_observe_ptrmap_hash(uintptr_t key, uint32_t cap)
+{
+	return (uint32_t) (((key >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static bool zend_mm_observe_ptrmap_grow(zend_mm_observe_ptrmap *map)
+{
+	uint32_t cap = map->cap ? map->cap * 2 : ZEND_MM_OBSERVE_PTRMAP_MIN;
+	zend_mm_observe_ptrmap_entry *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots || cap == 0) {
+		free(slots);
+		return false;
+	}
+	for (uint32_t i = 0; i < map->cap; i++) {
+		if (map->slots[i].key) {
+			uint32_t j = zend_mm_observe_ptrmap_hash(map->slots[i].key, cap);
+			while (slots[j].key) {
+				j = (j + 1) & (cap - 1);
+			}
+			slots[j] = map->slots[i];
+		}
+	}
+	free(map->slots);
+	map->slots = slots;
+	map->cap = cap;
+	return true;
+}
+
+zend_mm_observe_ptrmap_entry *zend_mm_observe_ptrmap_find(const zend_mm_observe_ptrmap *map, uintptr_t key)
+{
+	if (!map->cap) {
+		return NULL;
+	}
+	for (uint32_t i = zend_mm_observe_ptrmap_hash(key, map->cap); map->slots[i].key; i = (i + 1) & (map->cap - 1)) {
+		if (map->slots[i].key == key) {
+			return &map->slots[i];
+		}
+	}
+	return NULL;
+}
+
+bool zend_mm_observe_ptrmap_put(zend_mm_observe_ptrmap *map, uintptr_t key, uint32_t site, uint64_t size)
+{
+	ZEND_ASSERT(key != 0);
+	if ((map->used + 1) * 2 > map->cap && !zend_mm_observe_ptrmap_grow(map)) {
+		return false;
+	}
+	uint32_t i = zend_mm_observe_ptrmap_hash(key, map->cap);
+	while (map->slots[i].key && map->slots[i].key != key) {
+		i = (i + 1) & (map->cap - 1);
+	}
+	if (!map->slots[i].key) {
+		map->used++;
+	}
+	map->slots[i].key = key;
+	map->slots[i].site = site;
+	map->slots[i].size = size;
+	return true;
+}
+
+bool zend_mm_observe_ptrmap_take(zend_mm_observe_ptrmap *map, uintptr_t key, zend_mm_observe_ptrmap_entry *entry)
+{
+	zend_mm_observe_ptrmap_entry *e = zend_mm_observe_ptrmap_find(map, key);
+	if (!e) {
+		return false;
+	}
+	*entry = *e;
+	/* Backward-shift deletion: pull later members of the probe run into the
+	 * hole unless their home slot lies cyclically in (hole, them]. */
+	uint32_t hole = (uint32_t) (e - map->slots), mask = map->cap - 1;
+	for (uint32_t j = (hole + 1) & mask; map->slots[j].key; j = (j + 1) & mask) {
+		uint32_t home = zend_mm_observe_ptrmap_hash(map->slots[j].key, map->cap);
+		bool stays = (hole <= j) ? (hole < home && home <= j) : (hole < home || home <= j);
+		if (!stays) {
+			map->slots[hole] = map->slots[j];
+			hole = j;
+		}
+	}
+	map->slots[hole].key = 0;
+	map->used--;
+	return true;
+}
+
+void zend_mm_observe_ptrmap_clear(zend_mm_observe_ptrmap *map)
+{
+	if (map->cap) {
+		memset(map->slots, 0, sizeof(*map->slots) * map->cap);
+	}
+	map->used = 0;
+}
+
+size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map)
+{
+	return sizeof(*map->slots) * map->cap;
+}
+
+/* ---- shadow -------------------------------------------------------------- */
+
+static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, bool create)
+{
+	if (!zmb.chunks) {
+		if (!create) {
+			return NULL;
+		}
+		void *t = mmap(NULL, sizeof(zend_mm_observe_chunk) * ZEND_MM_OBSERVE_CHUNKS_MAX,
+			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (t == MAP_FAILED) {
+			return NULL;
+		}
+		zmb.chunks = t;
+	}
+	uint32_t mask = ZEND_MM_OBSERVE_CHUNKS_MAX - 1;
+	uint32_t i = zend_mm_observe_ptrmap_hash(base, ZEND_MM_OBSERVE_CHUNKS_MAX);
+	for (; zmb.chunks[i].base; i = (i + 1) & mask) {
+		if (zmb.chunks[i].base == base) {
+			zmb.cache_base = base;
+			zmb.cache_shadow = zmb.chunks[i].shadow;
+			return zmb.cache_shadow;
+		}
+	}
+	if (!create || (zmb.chunk_count + 1) * 2 > ZEND_MM_OBSERVE_CHUNKS_MAX) {
+		return NULL;
+	}
+	void *s = mmap(NULL, ZEND_MM_OBSERVE_SHADOW_BYTES, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s == MAP_FAILED) {
+		return NULL;
+	}
+	zmb.chunks[i].base = base;
+	zmb.chunks[i].shadow = s;
+	zmb.chunk_count++;
+	zmb.cache_base = base;
+	zmb.cache_shadow = s;
+	return s;
+}
+
+static zend_always_inline uint32_t *zend_mm_observe_shadow_slot(void *ptr, bool create)
+{
+	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
+	uint32_t *shadow = EXPECTED(base == zmb.cache_base) ? zmb.cache_shadow : zend_mm_observe_shadow_of(base, create);
+
+	if (UNEXPECTED(!shadow)) {
+		return NULL;
+	}
+	return shadow + (((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) >> ZEND_MM_OBSERVE_GRAIN_SHIFT);
+}
+
+/* Small and large blocks sit inside a chunk, never at its start (the first
+ * page holds the chunk header); huge blocks are chunk-aligned. */
+static zend_always_inline bool zend_mm_observe_in_chunk(const void *ptr)
+{
+	return zmb.zend_mm && ((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0;
+}
+
+/* ---- block map ----------------------------------------------------------- */
+
+void zend_mm_observe_blocks_reset(bool zend_mm)
+{
+	if (zmb.chunks) {
+		for (uint32_t i = 0; i < ZEND_MM_OBSERVE_CHUNKS_MAX && zmb.chunk_count; i++) {
+			if (zmb.chunks[i].base) {
+				madvise(zmb.chunks[i].shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
+			}
+		}
+	}
+	zend_mm_observe_ptrmap_clear(&zmb.other);
+	zmb.zend_mm = zend_mm;
+}
+
+bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
+{
+	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
+		uint32_t *slot = zend_mm_observe_shadow_slot(ptr, true);
+		if (UNEXPECTED(!slot)) {
+			return false;
+		}
+		*slot = site;
+		return true;
+	}
+	return zend_mm_observe_ptrmap_put(&zmb.other, (uintptr_t) ptr, site, size);
+}
+
+uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
+{
+	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
+		uint32_t *slot = zend_mm_observe_shadow_slot(ptr, false);
+		if (UNEXPECTED(!slot)) {
+			return 0;
+		}
+		uint32_t site = *slot;
+		*slot = 0;
+		return site;
+	}
+	zend_mm_observe_ptrmap_entry e;
+	if (!zend_mm_observe_ptrmap_take(&zmb.other, (uintptr_t) ptr, &e)) {
+		return 0;
+	}
+	*size = (size_t) e.size;
+	return e.site;
+}
+
+size_t zend_mm_observe_blocks_reserved(void)
+{
+	return (size_t) zmb.chunk_count * ZEND_MM_OBSERVE_SHADOW_BYTES + zend_mm_observe_ptrmap_bytes(&zmb.other);
+}
+
+#endif /* ZEND_MM_OBSERVE */

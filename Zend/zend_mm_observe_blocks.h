@@ -1,0 +1,71 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: which site owns each live block                          |
+   +----------------------------------------------------------------------+
+   | The whole contract of the block map (zend_mm_observe_blocks.c).      |
+   +----------------------------------------------------------------------+
+
+   Release builds of ZendMM keep no header in front of a block, so to credit
+   a free back to the site that made the block (live bytes, leaks, the peak)
+   the observer keeps its own map from block address to site index.
+
+   Two structures, chosen by measured cost (see the .c file):
+
+     shadow   for small and large blocks, which live inside ZendMM's 2 MiB
+              chunks: one uint32 site index per 16 bytes of chunk (the
+              smallest block ZendMM hands out on 64-bit), in an anonymous
+              mapping per chunk.  One shift and one load, no probing.
+     ptrmap   for everything else: huge blocks (chunk-aligned, their own
+              mapping) and every block under USE_ZEND_ALLOC=0.  An
+              open-addressing hash from address to (site, size).
+
+   The ptrmap is also a general address-keyed table, used by the observer to
+   find the sites of an op_array being destroyed.
+
+   Nothing here allocates through ZendMM (mmap and malloc only).
+*/
+
+#ifndef ZEND_MM_OBSERVE_BLOCKS_H
+#define ZEND_MM_OBSERVE_BLOCKS_H
+
+#include "zend_portability.h"
+#include "zend_types.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+typedef struct _zend_mm_observe_ptrmap_entry {
+	uintptr_t key;      /* 0 = empty slot */
+	uint32_t  site;
+	uint32_t  reserved;
+	uint64_t  size;
+} zend_mm_observe_ptrmap_entry;
+
+typedef struct _zend_mm_observe_ptrmap {
+	zend_mm_observe_ptrmap_entry *slots;
+	uint32_t cap;       /* power of two, or 0 before first use */
+	uint32_t used;
+} zend_mm_observe_ptrmap;
+
+/* Inserts or replaces; false when out of memory (nothing changed). */
+bool zend_mm_observe_ptrmap_put(zend_mm_observe_ptrmap *map, uintptr_t key, uint32_t site, uint64_t size);
+/* Removes `key`; true and *entry filled if it was present. */
+bool zend_mm_observe_ptrmap_take(zend_mm_observe_ptrmap *map, uintptr_t key, zend_mm_observe_ptrmap_entry *entry);
+zend_mm_observe_ptrmap_entry *zend_mm_observe_ptrmap_find(const zend_mm_observe_ptrmap *map, uintptr_t key);
+void zend_mm_observe_ptrmap_clear(zend_mm_observe_ptrmap *map);
+size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map);
+
+/* The block map.  `zend_mm` says whether ZendMM is the heap (else every
+ * block goes to the ptrmap).  reset: at request start, forgets everything.
+ * set: records that `site` owns the block at `ptr` of `size` usable bytes;
+ * false if the map could not grow (the block then reads as unobserved).
+ * take: forgets the block and returns its site (0: not recorded) and, when
+ * the map knows it, its size in *size (else *size is left alone). */
+void     zend_mm_observe_blocks_reset(bool zend_mm);
+bool     zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size);
+uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size);
+/* Memory the map holds: reserved address space and what is resident. */
+size_t   zend_mm_observe_blocks_reserved(void);
+
+#endif /* ZEND_MM_OBSERVE */
+
+#endif /* ZEND_MM_OBSERVE_BLOCKS_H */
