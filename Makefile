@@ -4,12 +4,13 @@
 #   make stock      build the same tarball unpatched (_build/bin/php-stock)
 #   make test       build the fork and run our phpt tests
 #   make demo       build the fork, observe examples/demo.php, print its top lines
+#   make bench      stock vs fork (observation off / on): instructions, wall, RSS
 #   make clean      remove the build trees (the downloaded tarball is kept)
 #
 # PHP_TARBALL=/path/to/php-8.4.24.tar.xz uses a tarball you already have.
 # Rebuilds are incremental: see README.md, "Iterating on the code".
 
-.PHONY: all build fork stock test demo clean distclean
+.PHONY: all build fork stock test demo bench clean distclean
 
 all: build
 
@@ -24,6 +25,9 @@ test:
 
 demo: build
 	@mk/demo.sh
+
+bench:
+	@mk/bench.sh
 
 clean:
 	rm -rf _build/fork _build/stock _build/bin
