@@ -10,10 +10,16 @@
    _erealloc2) call the inline hooks of zend_mm_observe.h.  When a request is
    observed those hooks land here, on the slow path, which
 
-     1. finds the *site*: the innermost user frame's opline and the innermost
-        internal function above it (the callee), or a compile / pseudo site;
-     2. finds or creates the site's record in the site table;
-     3. bumps the record's counters by ZendMM's usable size of the block.
+     1. on allocation, finds the *site*: the innermost user frame's opline
+        and the innermost internal function above it (the callee), or a
+        compile / pseudo site; finds or creates its record in the site
+        table, records the block's owner in the block map
+        (zend_mm_observe_blocks.c) and bumps the counters by ZendMM's usable
+        size of the block;
+     2. on free, looks the owner up in the block map and credits the free
+        back to it (no frame walk);
+     3. keeps a mirror of heap->size (`usage`) to find the peak, and each
+        site's live bytes at that peak (lazily: zend_mm_observe_peak_sync).
 
    Where the opline comes from.  With --enable-mm-observe, Zend/zend_execute.c
    defines VM_TRACE(op) as SAVE_OPLINE() (zend_mm_observe_vm.h), so EX(opline)
@@ -42,10 +48,14 @@
    3. Sites 1..ZEND_MM_OBSERVE_PSEUDO_LAST are the pseudo sites and exist for
       the whole request; the overflow site takes every allocation once the
       table is full, so loss is counted, never silent.
-   4. For every observed request, the sum over sites of alloc_bytes minus
-      free_bytes equals zend_memory_usage(false) at the end minus at the
-      start (when ZendMM is the heap): every change of heap->size goes through
-      one of the hooked entry points exactly once.
+   4. When ZendMM is the heap, `usage` equals zend_memory_usage(false) after
+      every hook (checked by ZEND_ASSERT in debug builds): every change of
+      heap->size goes through one hooked entry point exactly once, huge
+      blocks are billed with ZendMM's list node, and {unobserved} starts
+      with what was live before.  Hence, over all sites, alloc - free = live
+      = usage at the end, and the peak_live_bytes sum to the heap's peak.
+   5. Per site, alloc_count - free_count = live_count and
+      alloc_bytes - free_bytes = live_bytes.
 */
 
 #include "zend.h"

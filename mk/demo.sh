@@ -21,7 +21,15 @@ sqlite3 -header -column "$db" "
   FROM mm_sites WHERE run_id = (SELECT max(run_id) FROM mm_runs)
   ORDER BY alloc_bytes DESC LIMIT 10;"
 echo
+echo "Lines still holding memory when the script ended (mm_leaks):"
 sqlite3 -header -column "$db" "
-  SELECT run_id, sapi, status, peak_usage, usage_end - usage_start AS net_usage,
-         (SELECT sum(alloc_bytes) - sum(free_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS recorded_net
+  SELECT replace(file, '$top/', '') AS file, line, function, opcode, leak_count, leak_bytes
+  FROM mm_leaks WHERE run_id = (SELECT max(run_id) FROM mm_runs) AND kind = 'vm'
+  ORDER BY leak_bytes DESC LIMIT 5;"
+echo
+echo "The run, and how the per-site figures reconcile with ZendMM's own:"
+sqlite3 -header -column "$db" "
+  SELECT run_id, sapi, status, peak_usage,
+         (SELECT sum(peak_live_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS sum_peak_live,
+         usage_end, (SELECT sum(live_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS sum_live
   FROM mm_runs r;"
