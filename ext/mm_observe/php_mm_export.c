@@ -225,11 +225,12 @@ static bool php_mm_export_check_path(const char *path)
 	return ok;
 }
 
-static bool php_mm_export_exec(const char *sql)
+/* Runs `sql`; on failure warns "<what> (<SQLite's reason>)". */
+static bool php_mm_export_exec(const char *sql, const char *what)
 {
 	char *err = NULL;
 	if (sqlite3_exec(xs.db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		php_mm_export_warn(xs.path, "%s", err ? err : sqlite3_errmsg(xs.db));
+		php_mm_export_warn(xs.path, "%s (%s)", what, err ? err : sqlite3_errmsg(xs.db));
 		sqlite3_free(err);
 		return false;
 	}
@@ -289,10 +290,11 @@ static bool php_mm_export_adopt(void)
 	char pragmas[128];
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		PHP_MM_EXPORT_APPLICATION_ID, PHP_MM_EXPORT_SCHEMA_VERSION);
-	if (!php_mm_export_exec("BEGIN IMMEDIATE")) {
+	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the new database")) {
 		return false;
 	}
-	if (!php_mm_export_exec(kSchema) || !php_mm_export_exec(pragmas) || !php_mm_export_exec("COMMIT")) {
+	if (!php_mm_export_exec(kSchema, "cannot create the schema") || !php_mm_export_exec(pragmas, "cannot create the schema")
+			|| !php_mm_export_exec("COMMIT", "cannot create the schema")) {
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		return false;
 	}
@@ -557,7 +559,7 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 		php_mm_export_warn(xs.path, "cannot write run %lld (%s)", (long long) xs.run_id, sqlite3_errmsg(xs.db));
 		goto out;
 	}
-	if (!php_mm_export_exec("BEGIN IMMEDIATE")) {
+	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the database to write the run; the run stays marked 'running'")) {
 		goto out;
 	}
 	ok = php_mm_export_write_sites(&m) && php_mm_export_write_run(run);
