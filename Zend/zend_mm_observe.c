@@ -68,6 +68,7 @@
 #include "zend_frameless_function.h"
 #include "zend_mm_observe.h"
 #include "zend_mm_observe_blocks.h"
+#include "zend_gc_observe.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -449,6 +450,10 @@ static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void 
 	zend_mm_observe_peak_sync(site);
 	site->alloc_count++;
 	site->alloc_bytes += usable;
+	if (UNEXPECTED(zend_gc_observe_in_pass)) {
+		site->gc_alloc_count++;
+		site->gc_alloc_bytes += usable;
+	}
 	site->live_count++;
 	site->live_bytes += usable;
 	zmo.usage += usable;
@@ -474,6 +479,10 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
 	zend_mm_observe_peak_sync(site);
 	site->free_count++;
 	site->free_bytes += usable;
+	if (UNEXPECTED(zend_gc_observe_in_pass)) {
+		site->gc_free_count++;
+		site->gc_free_bytes += usable;
+	}
 	site->live_count--;
 	site->live_bytes -= usable;
 	zmo.usage -= usable;
@@ -590,7 +599,13 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.peak_epoch = 1;
 	before->peak_live_bytes = before->live_bytes;
 	before->peak_epoch = zmo.peak_epoch;
+	zend_gc_observe_request_start();
 	zend_mm_observe_active = true;
+}
+
+ZEND_API uint32_t zend_mm_observe_site_here(void)
+{
+	return zend_mm_observe_current_site();
 }
 
 ZEND_API void zend_mm_observe_script_end(void)
@@ -652,6 +667,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 	if (zmo.abandoned) {
 		return;
 	}
+	zend_gc_observe_request_end();
 	zmo.run.usage_end = zend_memory_usage(false);
 	zmo.run.peak_usage = zend_memory_peak_usage(false);
 	zmo.run.ended_ns = zend_mm_observe_now_ns();

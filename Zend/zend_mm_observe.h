@@ -99,6 +99,12 @@ typedef struct _zend_mm_observe_site {
 	uint64_t    peak_epoch;     /* peak epoch peak_live_bytes belongs to (see zend_mm_observe.c) */
 	int64_t     end_live_count; /* live_count at the end of the script (before shutdown functions, */
 	int64_t     end_live_bytes; /*   destructors and engine teardown) */
+	/* the part of the counters that happened inside a GC pass (destructors
+	 * run by the GC, garbage it freed) */
+	uint64_t    gc_alloc_count;
+	uint64_t    gc_alloc_bytes;
+	uint64_t    gc_free_count;
+	uint64_t    gc_free_bytes;
 } zend_mm_observe_site;
 
 /* Per-request summary handed to the exporter. */
@@ -152,6 +158,9 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array);
 /* Stop observing this request without exporting (the exporter could not
  * open its output).  Safe to call at any time. */
 ZEND_API void zend_mm_observe_abandon(void);
+
+/* The index of the site executing right now (a GC probe's trigger site). */
+ZEND_API uint32_t zend_mm_observe_site_here(void);
 
 /* Exporter side. */
 ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter);

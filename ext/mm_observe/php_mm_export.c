@@ -41,6 +41,7 @@
 #include "zend_mm_observe.h"
 #include "zend_vm_opcodes.h"
 #include "php_mm_export.h"
+#include "zend_gc_observe.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -69,7 +70,8 @@ static const char kSchema[] =
 	" zend_mm INTEGER,"               /* 1: ZendMM was the heap; 0: USE_ZEND_ALLOC=0 */
 	" peak_observed INTEGER,"         /* highest usage the observer saw: sum of the sites' peak_live_bytes */
 	" blocks_untracked INTEGER,"      /* blocks the block map could not record (out of memory) */
-	" script_ended INTEGER"           /* 1: leak_* columns are set (the script reached request shutdown) */
+	" script_ended INTEGER,"          /* 1: leak_* columns are set (the script reached request shutdown) */
+	" gc_idle_ns INTEGER"             /* time in gc_collect_cycles() calls that found nothing to collect */
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -95,13 +97,18 @@ static const char kSchema[] =
 	" peak_live_bytes INTEGER NOT NULL,"
 	" leak_count INTEGER NOT NULL,"
 	" leak_bytes INTEGER NOT NULL,"
+	" gc_alloc_count INTEGER NOT NULL,"
+	" gc_alloc_bytes INTEGER NOT NULL,"
+	" gc_free_count INTEGER NOT NULL,"
+	" gc_free_bytes INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, site_id)"
 	") WITHOUT ROWID;"
 	"CREATE VIEW IF NOT EXISTS mm_sites AS SELECT"
 	" c.run_id, c.site_id, c.kind, f.str AS file, c.line, fn.str AS function,"
 	" op.str AS opcode, ca.str AS callee, c.flags,"
 	" c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count,"
-	" c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes"
+	" c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes,"
+	" c.gc_alloc_count, c.gc_alloc_bytes, c.gc_free_count, c.gc_free_bytes"
 	" FROM mm_site_counters c"
 	" JOIN mm_strings f ON f.str_id = c.file_id"
 	" JOIN mm_strings fn ON fn.str_id = c.function_id"
@@ -119,7 +126,42 @@ static const char kSchema[] =
 	"CREATE VIEW IF NOT EXISTS mm_leaks AS SELECT"
 	" run_id, site_id, kind, file, line, function, opcode, callee, leak_count, leak_bytes,"
 	" live_count, live_bytes"
-	" FROM mm_sites WHERE leak_count > 0 OR leak_bytes > 0;";
+	" FROM mm_sites WHERE leak_count > 0 OR leak_bytes > 0;"
+	"CREATE TABLE IF NOT EXISTS mm_gc_passes ("
+	" run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"          /* 1-based pass number in the run */
+	" call INTEGER NOT NULL,"         /* 1-based zend_gc_collect_cycles() call in the run */
+	" rerun INTEGER NOT NULL,"        /* 1: the automatic rerun after the destructors of the previous pass */
+	" aborted INTEGER NOT NULL,"
+	" trigger TEXT NOT NULL,"         /* threshold | explicit | shutdown | other */
+	" file_id INTEGER NOT NULL, line INTEGER NOT NULL, function_id INTEGER NOT NULL,"
+	" roots INTEGER NOT NULL, collected INTEGER NOT NULL, buffer_size INTEGER NOT NULL,"
+	" threshold_before INTEGER NOT NULL, threshold_after INTEGER NOT NULL,"
+	" mem_before INTEGER NOT NULL, mem_after INTEGER NOT NULL, started_ns INTEGER NOT NULL,"
+	" mark_ns INTEGER NOT NULL, scan_ns INTEGER NOT NULL, collect_ns INTEGER NOT NULL,"
+	" destructor_ns INTEGER NOT NULL, free_ns INTEGER NOT NULL, compact_ns INTEGER NOT NULL,"
+	" total_ns INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, seq)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW IF NOT EXISTS mm_gc_runs AS SELECT"
+	" g.run_id, g.seq, g.call, g.rerun, g.aborted, g.trigger, f.str AS file, g.line, fn.str AS function,"
+	" g.roots, g.collected, g.buffer_size, g.threshold_before, g.threshold_after,"
+	" g.mem_before, g.mem_after, g.started_ns, g.mark_ns, g.scan_ns, g.collect_ns,"
+	" g.destructor_ns, g.free_ns, g.compact_ns, g.total_ns"
+	" FROM mm_gc_passes g"
+	" JOIN mm_strings f ON f.str_id = g.file_id"
+	" JOIN mm_strings fn ON fn.str_id = g.function_id;"
+	"CREATE VIEW IF NOT EXISTS mm_gc_summary AS SELECT"
+	" run_id, COUNT(*) AS gc_runs, SUM(collected) AS collected,"
+	" SUM(total_ns) AS total_pause_ns, MAX(total_ns) AS max_pause_ns,"
+	" ROUND(1.0 * SUM(mark_ns) / MAX(SUM(total_ns), 1), 4) AS mark_share,"
+	" ROUND(1.0 * SUM(scan_ns) / MAX(SUM(total_ns), 1), 4) AS scan_share,"
+	" ROUND(1.0 * SUM(collect_ns) / MAX(SUM(total_ns), 1), 4) AS collect_share,"
+	" ROUND(1.0 * SUM(destructor_ns) / MAX(SUM(total_ns), 1), 4) AS destructor_share,"
+	" ROUND(1.0 * SUM(free_ns) / MAX(SUM(total_ns), 1), 4) AS free_share,"
+	" ROUND(1.0 * SUM(compact_ns) / MAX(SUM(total_ns), 1), 4) AS compact_share,"
+	" ROUND(SUM(collected) * 1e6 / MAX(SUM(total_ns), 1), 1) AS collected_per_ms"
+	" FROM mm_gc_passes GROUP BY run_id;";
 
 static struct {
 	sqlite3 *db;
@@ -437,8 +479,10 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 	if (sqlite3_prepare_v2(xs.db,
 			"INSERT INTO mm_site_counters (run_id, site_id, kind, file_id, line, function_id, opcode_id, callee_id,"
 			" flags, alloc_count, alloc_bytes, free_count, free_bytes, realloc_count,"
-			" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", -1, &st, NULL) != SQLITE_OK) {
+			" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes,"
+			" gc_alloc_count, gc_alloc_bytes, gc_free_count, gc_free_bytes)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+			" ?20, ?21, ?22, ?23)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
 	for (uint32_t i = 1; ok && i < count; i++) {
@@ -494,6 +538,79 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 		sqlite3_bind_int64(st, 17, s->peak_live_bytes);
 		sqlite3_bind_int64(st, 18, s->end_live_count);
 		sqlite3_bind_int64(st, 19, s->end_live_bytes);
+		sqlite3_bind_int64(st, 20, (sqlite3_int64) s->gc_alloc_count);
+		sqlite3_bind_int64(st, 21, (sqlite3_int64) s->gc_alloc_bytes);
+		sqlite3_bind_int64(st, 22, (sqlite3_int64) s->gc_free_count);
+		sqlite3_bind_int64(st, 23, (sqlite3_int64) s->gc_free_bytes);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static const char *php_mm_export_trigger(uint8_t trigger)
+{
+	switch (trigger) {
+		case ZEND_GC_OBSERVE_TRIGGER_THRESHOLD: return "threshold";
+		case ZEND_GC_OBSERVE_TRIGGER_EXPLICIT: return "explicit";
+		case ZEND_GC_OBSERVE_TRIGGER_SHUTDOWN: return "shutdown";
+		default: return "other";
+	}
+}
+
+static bool php_mm_export_write_gc(php_mm_export_strmap *m)
+{
+	uint32_t count, site_count;
+	const zend_gc_observe_pass *passes = zend_gc_observe_passes(&count);
+	const zend_mm_observe_site *sites = zend_mm_observe_sites(&site_count);
+	sqlite3_stmt *st = NULL;
+	bool ok = true;
+
+	if (!count) {
+		return true;
+	}
+	if (sqlite3_prepare_v2(xs.db,
+			"INSERT INTO mm_gc_passes (run_id, seq, call, rerun, aborted, trigger, file_id, line, function_id,"
+			" roots, collected, buffer_size, threshold_before, threshold_after, mem_before, mem_after, started_ns,"
+			" mark_ns, scan_ns, collect_ns, destructor_ns, free_ns, compact_ns, total_ns)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+			" ?18, ?19, ?20, ?21, ?22, ?23, ?24)", -1, &st, NULL) != SQLITE_OK) {
+		return false;
+	}
+	for (uint32_t i = 0; ok && i < count; i++) {
+		const zend_gc_observe_pass *p = &passes[i];
+		const zend_mm_observe_site *s = p->site < site_count ? &sites[p->site] : NULL;
+		sqlite3_int64 file = php_mm_export_intern(m, s ? s->file_str : 0);
+		sqlite3_int64 func = php_mm_export_intern(m, s ? s->function_str : 0);
+		if (file < 0 || func < 0) {
+			ok = false;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, xs.run_id);
+		sqlite3_bind_int64(st, 2, i + 1);
+		sqlite3_bind_int64(st, 3, p->call);
+		sqlite3_bind_int(st, 4, p->rerun);
+		sqlite3_bind_int(st, 5, p->aborted);
+		sqlite3_bind_text(st, 6, php_mm_export_trigger(p->trigger), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, file);
+		sqlite3_bind_int64(st, 8, s ? s->line : 0);
+		sqlite3_bind_int64(st, 9, func);
+		sqlite3_bind_int64(st, 10, p->roots);
+		sqlite3_bind_int64(st, 11, p->collected);
+		sqlite3_bind_int64(st, 12, p->buffer_size);
+		sqlite3_bind_int64(st, 13, p->threshold_before);
+		sqlite3_bind_int64(st, 14, p->threshold_after);
+		sqlite3_bind_int64(st, 15, (sqlite3_int64) p->mem_before);
+		sqlite3_bind_int64(st, 16, (sqlite3_int64) p->mem_after);
+		sqlite3_bind_int64(st, 17, (sqlite3_int64) p->started_ns);
+		sqlite3_bind_int64(st, 18, (sqlite3_int64) p->mark_ns);
+		sqlite3_bind_int64(st, 19, (sqlite3_int64) p->scan_ns);
+		sqlite3_bind_int64(st, 20, (sqlite3_int64) p->collect_ns);
+		sqlite3_bind_int64(st, 21, (sqlite3_int64) p->destructor_ns);
+		sqlite3_bind_int64(st, 22, (sqlite3_int64) p->free_ns);
+		sqlite3_bind_int64(st, 23, (sqlite3_int64) p->compact_ns);
+		sqlite3_bind_int64(st, 24, (sqlite3_int64) p->total_ns);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
@@ -511,7 +628,7 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	if (sqlite3_prepare_v2(xs.db,
 			"UPDATE mm_runs SET ended_at = ?2, status = ?3, peak_usage = ?4, usage_start = ?5, usage_end = ?6,"
 			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11,"
-			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14"
+			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14, gc_idle_ns = ?15"
 			" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
@@ -529,6 +646,7 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	sqlite3_bind_int64(st, 12, (sqlite3_int64) run->peak_observed);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64) run->blocks_untracked);
 	sqlite3_bind_int(st, 14, run->script_ended ? 1 : 0);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64) zend_gc_observe_idle_ns());
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	return ok;
@@ -562,7 +680,7 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the database to write the run; the run stays marked 'running'")) {
 		goto out;
 	}
-	ok = php_mm_export_write_sites(&m) && php_mm_export_write_run(run);
+	ok = php_mm_export_write_sites(&m) && php_mm_export_write_gc(&m) && php_mm_export_write_run(run);
 	if (ok) {
 		ok = sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	}

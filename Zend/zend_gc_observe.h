@@ -1,0 +1,119 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: one record per run of the cycle collector                |
+   +----------------------------------------------------------------------+
+   | The whole contract of the GC probes (zend_gc_observe.c).             |
+   +----------------------------------------------------------------------+
+
+   The collector's state is static inside Zend/zend_gc.c, so the probes are
+   macros expanded there: they read GC_G() and hand plain numbers to the
+   recorder.  Each probe is one predictable branch when observation is off.
+
+   zend_gc_collect_cycles() is one *call*; each call makes one or two
+   *passes* (the second, a "rerun", collects what the destructors of the
+   first left behind); GC_G(gc_runs) counts passes.  We keep one record per
+   pass, so a request's records match gc_status()['runs'] and
+   gc_status()['collected'] exactly.
+
+   Timeline of a pass, as probed (phase names are the record's columns):
+
+     CALL_BEGIN  start of zend_gc_collect_cycles (before tmpvar root removal)
+     PASS_BEGIN  GC_G(gc_runs)++                      mark_ns   from here
+     MARKED      gc_mark_roots() done                 scan_ns   from here
+     SCANNED     gc_scan_roots() done                 collect_ns from here
+     COLLECTED   gc_collect_roots() done              destructor_ns from here
+     DTORS_DONE  destructors called (if any)          free_ns   from here
+     FREED       garbage destroyed and freed          compact_ns from here
+     COMPACTED   gc_compact() done
+     CALL_END    end of zend_gc_collect_cycles
+
+   The time before the first PASS_BEGIN and after the last pass is billed to
+   the first and last pass's total_ns, so the passes' total_ns add up to the
+   whole call, which is what GC_G(collector_time) measures.
+*/
+
+#ifndef ZEND_GC_OBSERVE_H
+#define ZEND_GC_OBSERVE_H
+
+#include "zend_portability.h"
+#include "zend_types.h"
+#include "zend_mm_observe.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+typedef enum _zend_gc_observe_phase {
+	ZEND_GC_OBSERVE_CALL_BEGIN,
+	ZEND_GC_OBSERVE_PASS_BEGIN,
+	ZEND_GC_OBSERVE_MARKED,
+	ZEND_GC_OBSERVE_SCANNED,
+	ZEND_GC_OBSERVE_COLLECTED,
+	ZEND_GC_OBSERVE_DTORS_DONE,
+	ZEND_GC_OBSERVE_FREED,
+	ZEND_GC_OBSERVE_COMPACTED,
+	ZEND_GC_OBSERVE_CALL_END,
+	ZEND_GC_OBSERVE_THRESHOLD_TRIGGER, /* gc_possible_root_when_full(): the buffer is full */
+	ZEND_GC_OBSERVE_THRESHOLD_ADJUSTED,/* ... and the threshold was adjusted after the run */
+} zend_gc_observe_phase;
+
+typedef enum _zend_gc_observe_trigger {
+	ZEND_GC_OBSERVE_TRIGGER_OTHER = 0,     /* an extension called gc_collect_cycles() */
+	ZEND_GC_OBSERVE_TRIGGER_THRESHOLD = 1, /* the root buffer reached its threshold */
+	ZEND_GC_OBSERVE_TRIGGER_EXPLICIT = 2,  /* PHP's gc_collect_cycles() */
+	ZEND_GC_OBSERVE_TRIGGER_SHUTDOWN = 3,  /* during request shutdown */
+} zend_gc_observe_trigger;
+
+/* One pass of the collector. */
+typedef struct _zend_gc_observe_pass {
+	uint32_t call;             /* 1-based number of the zend_gc_collect_cycles() call in the request */
+	uint8_t  trigger;          /* zend_gc_observe_trigger */
+	uint8_t  rerun;            /* 1: the pass rerun after the destructors of the previous one */
+	uint8_t  aborted;          /* 1: the call ended early (GC protected after destructors) */
+	uint8_t  reserved;
+	uint32_t site;             /* mm_observe site index executing when the call started */
+	uint32_t roots;            /* root buffer entries at the start of the pass */
+	uint32_t collected;        /* what the pass freed (what gc_status()['collected'] adds) */
+	uint32_t buffer_size;      /* root buffer size at the start of the pass */
+	uint32_t threshold_before; /* GC threshold when the call started */
+	uint32_t threshold_after;  /* ... after the call (and the threshold adjustment) */
+	uint64_t mem_before;       /* zend_memory_usage(false) at the start of the pass */
+	uint64_t mem_after;        /* ... at its end */
+	uint64_t started_ns;       /* start of the pass, from the start of the request */
+	uint64_t mark_ns, scan_ns, collect_ns, destructor_ns, free_ns, compact_ns, total_ns;
+} zend_gc_observe_pass;
+
+BEGIN_EXTERN_C()
+
+ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const void *call_token,
+	uint32_t num_roots, uint32_t buf_size, uint32_t threshold, int count, bool gc_active);
+
+/* Observer side: request start/end, and the passes for the exporter. */
+void zend_gc_observe_request_start(void);
+void zend_gc_observe_request_end(void);
+ZEND_API const zend_gc_observe_pass *zend_gc_observe_passes(uint32_t *count);
+/* Time spent in calls that made no pass (nothing to collect), in ns. */
+ZEND_API uint64_t zend_gc_observe_idle_ns(void);
+/* True while a pass is running: allocations and frees are made "by the GC". */
+extern bool zend_gc_observe_in_pass;
+
+END_EXTERN_C()
+
+/* Probes, for Zend/zend_gc.c only (they read its GC_G()). */
+# define ZEND_GC_OBSERVE(phase, token) do { \
+		if (UNEXPECTED(zend_mm_observe_active)) { \
+			zend_gc_observe_probe((phase), (token), GC_G(num_roots), GC_G(buf_size), GC_G(gc_threshold), 0, GC_G(gc_active)); \
+		} \
+	} while (0)
+# define ZEND_GC_OBSERVE_COUNT(phase, token, count) do { \
+		if (UNEXPECTED(zend_mm_observe_active)) { \
+			zend_gc_observe_probe((phase), (token), GC_G(num_roots), GC_G(buf_size), GC_G(gc_threshold), (count), GC_G(gc_active)); \
+		} \
+	} while (0)
+
+#else
+
+# define ZEND_GC_OBSERVE(phase, token)               ((void) 0)
+# define ZEND_GC_OBSERVE_COUNT(phase, token, count)  ((void) 0)
+
+#endif /* ZEND_MM_OBSERVE */
+
+#endif /* ZEND_GC_OBSERVE_H */
