@@ -6,7 +6,7 @@
 #            off     the fork with zend.mm_observe=0
 #            on      the fork with zend.mm_observe=1 (report written each run)
 # Workloads: Zend/bench.php, Zend/micro_bench.php (upstream's), bench/alloc_heavy.php
-#            (ours), and nikic/PHP-Parser from Debian's php-parser package parsing,
+#            and bench/gc_heavy.php (ours), and nikic/PHP-Parser from Debian's php-parser package parsing,
 #            resolving and pretty-printing run-tests.php (a real application).
 # Figures:   instructions (valgrind --tool=callgrind: repeatable), the median wall
 #            time of BENCH_RUNS interleaved runs, peak RSS (/usr/bin/time), and
@@ -46,6 +46,7 @@ workloads=(
 	"bench.php|$src/Zend/bench.php"
 	"micro_bench.php|$src/Zend/micro_bench.php"
 	"alloc_heavy|$top/bench/alloc_heavy.php"
+	"gc_heavy|$top/bench/gc_heavy.php"
 	"php-parser|$top/bench/phpparser.php $lib $src/run-tests.php 3"
 )
 db="$work/bench-on.sqlite"
