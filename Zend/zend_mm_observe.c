@@ -474,7 +474,9 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
 	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
 
 	if (!usable) {
-		usable = mapped;
+		/* The map knows small, huge and custom-heap blocks; ask ZendMM for
+		 * large ones (the block is still allocated: hooks run before the free). */
+		usable = mapped ? mapped : zend_mm_observe_block_size(ptr);
 	}
 	zend_mm_observe_peak_sync(site);
 	site->free_count++;
@@ -495,12 +497,37 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
  * counts it.  We bill the node to the huge block's site. */
 #define ZEND_MM_OBSERVE_HUGE_NODE ZEND_MM_ALIGNED_SIZE_EX(3 * sizeof(void *), 8)
 
+/* True once zend_mm_observe_calibrate() found ZendMM's sizes to be what
+ * zend_mm_observe_small_fit() and page rounding predict. */
+static bool zend_mm_observe_sizes_known = false;
+
+ZEND_API void zend_mm_observe_calibrate(void)
+{
+	bool ok = is_zend_mm();
+
+	zend_mm_observe_bins_init();
+	for (size_t size = 0; ok && size <= ZEND_MM_MAX_SMALL_SIZE + 2 * ZEND_MM_PAGE_SIZE; size += (size < 64 ? 1 : 7)) {
+		void *p = emalloc(size);
+		size_t want = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_small_fit(size) : ZEND_MM_ALIGNED_SIZE_EX(size, ZEND_MM_PAGE_SIZE);
+		ok = zend_mem_block_size(p) == want;
+		efree(p);
+	}
+	zend_mm_observe_sizes_known = ok;
+}
+
 /* What ZendMM's usage grew by for the block just allocated at `ptr`
- * (`size` requested). */
-static zend_always_inline size_t zend_mm_observe_usable(void *ptr, size_t size)
+ * (`size` requested).  `fresh`: false for a realloc, whose block may
+ * stay in a larger bin than the request needs. */
+static zend_always_inline size_t zend_mm_observe_usable(void *ptr, size_t size, bool fresh)
 {
 	if (UNEXPECTED(!zmo.heap_is_zend_mm)) {
 		return size;
+	}
+	if (EXPECTED(fresh && size <= ZEND_MM_MAX_SMALL_SIZE && zend_mm_observe_sizes_known)) {
+		return zend_mm_observe_small_fit(size);
+	}
+	if (fresh && size <= ZEND_MM_MAX_LARGE_SIZE && zend_mm_observe_sizes_known) {
+		return ZEND_MM_ALIGNED_SIZE_EX(size, ZEND_MM_PAGE_SIZE);
 	}
 	size_t usable = zend_mem_block_size(ptr);
 	if (UNEXPECTED(((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) == 0)) {
@@ -528,7 +555,7 @@ ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr)
 
 ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size)
 {
-	zend_mm_observe_account_alloc(zend_mm_observe_current_site(), ptr, zend_mm_observe_usable(ptr, size));
+	zend_mm_observe_account_alloc(zend_mm_observe_current_site(), ptr, zend_mm_observe_usable(ptr, size, true));
 #if ZEND_DEBUG
 	ZEND_ASSERT(zend_mm_observe_usage_is_exact());
 #endif
@@ -539,12 +566,12 @@ ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
 	if (!ptr) {
 		return;
 	}
-	zend_mm_observe_account_free(ptr, size ? size : zend_mm_observe_block_size(ptr));
+	zend_mm_observe_account_free(ptr, size);
 }
 
 ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
 {
-	size_t usable = zend_mm_observe_usable(new_ptr, size);
+	size_t usable = zend_mm_observe_usable(new_ptr, size, false);
 	uint32_t idx = zend_mm_observe_current_site();
 
 	/* Mirror ZendMM's peak accounting so the sums reconcile exactly: a

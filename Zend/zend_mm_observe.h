@@ -159,6 +159,9 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array);
  * open its output).  Safe to call at any time. */
 ZEND_API void zend_mm_observe_abandon(void);
 
+/* Module startup, observation enabled: checks once that ZendMM's block
+ * sizes are the ones the observer predicts (else it asks ZendMM each time). */
+ZEND_API void zend_mm_observe_calibrate(void);
 /* The index of the site executing right now (a GC probe's trigger site). */
 ZEND_API uint32_t zend_mm_observe_site_here(void);
 

@@ -15,7 +15,11 @@
    load:
 
      chunk  = ptr & ~(2 MiB - 1)             -> shadow array (cached)
-     slot   = (ptr & (2 MiB - 1)) >> 4        -> site index, 0 = none
+     slot   = (ptr & (2 MiB - 1)) >> 4        -> entry, 0 = none
+
+   An entry is the site index in its low 24 bits (the site table holds 2^18)
+   and, in its high 8 bits, the block's small bin + 1 (0 for large blocks),
+   so a free learns the block's size without asking ZendMM.
 
    That is 4 bytes of shadow per 16 bytes of chunk (512 KiB of address space
    per chunk), reserved with MAP_NORESERVE: only the pages under granules
@@ -62,6 +66,9 @@
 #define ZEND_MM_OBSERVE_SHADOW_BYTES  (ZEND_MM_OBSERVE_SHADOW_SLOTS * sizeof(uint32_t))
 /* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
 #define ZEND_MM_OBSERVE_CHUNKS_MAX    (1u << 16)
+/* Shadow entry layout. */
+#define ZEND_MM_OBSERVE_SITE_BITS     24
+#define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
 /* Initial capacity of a ptrmap. */
 #define ZEND_MM_OBSERVE_PTRMAP_MIN    256
 
@@ -69,6 +76,38 @@ typedef struct _zend_mm_observe_chunk {
 	uintptr_t base;      /* 0 = empty */
 	uint32_t *shadow;
 } zend_mm_observe_chunk;
+
+/* ZendMM's bin sizes, and two maps over multiples of 8 up to the largest. */
+#define ZEND_MM_OBSERVE_BIN_SIZE(num, size, elements, pages, x, y) size,
+const uint16_t zend_mm_observe_bin_size[] = { ZEND_MM_BINS_INFO(ZEND_MM_OBSERVE_BIN_SIZE, x, y) };
+#undef ZEND_MM_OBSERVE_BIN_SIZE
+#define ZEND_MM_OBSERVE_BINS (sizeof(zend_mm_observe_bin_size) / sizeof(zend_mm_observe_bin_size[0]))
+/* ceil(size / 8) -> the bin ZendMM uses: the smallest that fits, and never
+ * smaller than two pointers (its heap protection keeps a shadow pointer in
+ * every free slot). */
+uint8_t zend_mm_observe_fit_bin[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
+/* usable / 8 -> bin + 1, 0 when not a bin size */
+static uint8_t zend_mm_observe_bin_code[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
+static bool zend_mm_observe_bins_ready;
+
+void zend_mm_observe_bins_init(void)
+{
+	uint32_t b = 0;
+
+	if (zend_mm_observe_bins_ready) {
+		return;
+	}
+	for (uint32_t i = 0; i <= ZEND_MM_MAX_SMALL_SIZE / 8; i++) {
+		while (b < ZEND_MM_OBSERVE_BINS && (zend_mm_observe_bin_size[b] < i * 8 || zend_mm_observe_bin_size[b] < 2 * sizeof(void *))) {
+			b++;
+		}
+		zend_mm_observe_fit_bin[i] = (uint8_t) b;
+	}
+	for (uint32_t b2 = 0; b2 < ZEND_MM_OBSERVE_BINS; b2++) {
+		zend_mm_observe_bin_code[zend_mm_observe_bin_size[b2] / 8] = (uint8_t) (b2 + 1);
+	}
+	zend_mm_observe_bins_ready = true;
+}
 
 static struct {
 	zend_mm_observe_chunk *chunks;   /* open addressing, ZEND_MM_OBSERVE_CHUNKS_MAX */
@@ -240,6 +279,7 @@ static zend_always_inline bool zend_mm_observe_in_chunk(const void *ptr)
 
 void zend_mm_observe_blocks_reset(bool zend_mm)
 {
+	zend_mm_observe_bins_init();
 	if (zmb.chunks) {
 		for (uint32_t i = 0; i < ZEND_MM_OBSERVE_CHUNKS_MAX && zmb.chunk_count; i++) {
 			if (zmb.chunks[i].base) {
@@ -258,7 +298,9 @@ bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 		if (UNEXPECTED(!slot)) {
 			return false;
 		}
-		*slot = site;
+		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
+		ZEND_ASSERT(site <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
+		*slot = site | (code << ZEND_MM_OBSERVE_SITE_BITS);
 		return true;
 	}
 	return zend_mm_observe_ptrmap_put(&zmb.other, (uintptr_t) ptr, site, size);
@@ -271,9 +313,12 @@ uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 		if (UNEXPECTED(!slot)) {
 			return 0;
 		}
-		uint32_t site = *slot;
+		uint32_t entry = *slot;
 		*slot = 0;
-		return site;
+		if (entry >> ZEND_MM_OBSERVE_SITE_BITS) {
+			*size = zend_mm_observe_bin_size[(entry >> ZEND_MM_OBSERVE_SITE_BITS) - 1];
+		}
+		return entry & ZEND_MM_OBSERVE_SITE_MASK;
 	}
 	zend_mm_observe_ptrmap_entry e;
 	if (!zend_mm_observe_ptrmap_take(&zmb.other, (uintptr_t) ptr, &e)) {

@@ -30,6 +30,7 @@
 
 #include "zend_portability.h"
 #include "zend_types.h"
+#include "zend_alloc_sizes.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -63,6 +64,16 @@ size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map);
 void     zend_mm_observe_blocks_reset(bool zend_mm);
 bool     zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size);
 uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size);
+/* ZendMM's usable size for a small request (size <= ZEND_MM_MAX_SMALL_SIZE):
+ * the smallest bin that fits.  Matches ZendMM only with its heap protection
+ * (bins of at least 16 bytes); the observer checks that once at startup. */
+extern const uint16_t zend_mm_observe_bin_size[];
+extern uint8_t zend_mm_observe_fit_bin[];
+void zend_mm_observe_bins_init(void);
+static zend_always_inline size_t zend_mm_observe_small_fit(size_t size)
+{
+	return zend_mm_observe_bin_size[zend_mm_observe_fit_bin[(size + 7) >> 3]];
+}
 /* Memory the map holds: reserved address space and what is resident. */
 size_t   zend_mm_observe_blocks_reserved(void);
 

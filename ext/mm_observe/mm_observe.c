@@ -61,6 +61,7 @@ static PHP_MINIT_FUNCTION(mm_observe)
 	zend_mm_observe_set_exporter(php_mm_export_finish);
 	if (zend_mm_observe_enabled) {
 		mm_observe_disable_jit();
+		zend_mm_observe_calibrate();
 	}
 	return SUCCESS;
 }
