@@ -60,6 +60,9 @@ cmd_for() {	# variant -> php command prefix
 }
 
 now_ns() { date +%s%N; }
+# Wall runs are pinned to one CPU when taskset exists: less spread.
+pin=()
+command -v taskset >/dev/null 2>&1 && pin=(taskset -c "$(( $(nproc) - 1 ))")
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
@@ -86,7 +89,7 @@ for w in "${workloads[@]}"; do
 			rm -f "$db"
 			t0=$(now_ns)
 			# shellcheck disable=SC2046
-			$(cmd_for $v) $script >/dev/null
+			"${pin[@]}" $(cmd_for $v) $script >/dev/null
 			t1=$(now_ns)
 			samples[$v]+="$(( (t1 - t0) / 1000 )) "
 		done
