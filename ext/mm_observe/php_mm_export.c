@@ -456,6 +456,14 @@ static sqlite3_int64 php_mm_export_intern(php_mm_export_strmap *m, uint32_t offs
 	return id;
 }
 
+/* Binds v[0..n) to parameters first..first+n-1. */
+static void php_mm_export_bind_int64s(sqlite3_stmt *st, int first, const sqlite3_int64 *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, first + i, v[i]);
+	}
+}
+
 static const char *php_mm_export_kind(uint8_t kind)
 {
 	switch (kind) {
@@ -528,20 +536,14 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 			sqlite3_bind_null(st, 8);
 		}
 		sqlite3_bind_int(st, 9, s->flags);
-		sqlite3_bind_int64(st, 10, (sqlite3_int64) s->alloc_count);
-		sqlite3_bind_int64(st, 11, (sqlite3_int64) s->alloc_bytes);
-		sqlite3_bind_int64(st, 12, (sqlite3_int64) s->free_count);
-		sqlite3_bind_int64(st, 13, (sqlite3_int64) s->free_bytes);
-		sqlite3_bind_int64(st, 14, (sqlite3_int64) s->realloc_count);
-		sqlite3_bind_int64(st, 15, s->live_count);
-		sqlite3_bind_int64(st, 16, s->live_bytes);
-		sqlite3_bind_int64(st, 17, s->peak_live_bytes);
-		sqlite3_bind_int64(st, 18, s->end_live_count);
-		sqlite3_bind_int64(st, 19, s->end_live_bytes);
-		sqlite3_bind_int64(st, 20, (sqlite3_int64) s->gc_alloc_count);
-		sqlite3_bind_int64(st, 21, (sqlite3_int64) s->gc_alloc_bytes);
-		sqlite3_bind_int64(st, 22, (sqlite3_int64) s->gc_free_count);
-		sqlite3_bind_int64(st, 23, (sqlite3_int64) s->gc_free_bytes);
+		const sqlite3_int64 counters[] = {
+			(sqlite3_int64) s->alloc_count, (sqlite3_int64) s->alloc_bytes,
+			(sqlite3_int64) s->free_count, (sqlite3_int64) s->free_bytes, (sqlite3_int64) s->realloc_count,
+			s->live_count, s->live_bytes, s->peak_live_bytes, s->end_live_count, s->end_live_bytes,
+			(sqlite3_int64) s->gc_alloc_count, (sqlite3_int64) s->gc_alloc_bytes,
+			(sqlite3_int64) s->gc_free_count, (sqlite3_int64) s->gc_free_bytes,
+		};
+		php_mm_export_bind_int64s(st, 10, counters, (int) (sizeof(counters) / sizeof(counters[0])));
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
@@ -596,21 +598,14 @@ static bool php_mm_export_write_gc(php_mm_export_strmap *m)
 		sqlite3_bind_int64(st, 7, file);
 		sqlite3_bind_int64(st, 8, s ? s->line : 0);
 		sqlite3_bind_int64(st, 9, func);
-		sqlite3_bind_int64(st, 10, p->roots);
-		sqlite3_bind_int64(st, 11, p->collected);
-		sqlite3_bind_int64(st, 12, p->buffer_size);
-		sqlite3_bind_int64(st, 13, p->threshold_before);
-		sqlite3_bind_int64(st, 14, p->threshold_after);
-		sqlite3_bind_int64(st, 15, (sqlite3_int64) p->mem_before);
-		sqlite3_bind_int64(st, 16, (sqlite3_int64) p->mem_after);
-		sqlite3_bind_int64(st, 17, (sqlite3_int64) p->started_ns);
-		sqlite3_bind_int64(st, 18, (sqlite3_int64) p->mark_ns);
-		sqlite3_bind_int64(st, 19, (sqlite3_int64) p->scan_ns);
-		sqlite3_bind_int64(st, 20, (sqlite3_int64) p->collect_ns);
-		sqlite3_bind_int64(st, 21, (sqlite3_int64) p->destructor_ns);
-		sqlite3_bind_int64(st, 22, (sqlite3_int64) p->free_ns);
-		sqlite3_bind_int64(st, 23, (sqlite3_int64) p->compact_ns);
-		sqlite3_bind_int64(st, 24, (sqlite3_int64) p->total_ns);
+		const sqlite3_int64 figures[] = {
+			p->roots, p->collected, p->buffer_size, p->threshold_before, p->threshold_after,
+			(sqlite3_int64) p->mem_before, (sqlite3_int64) p->mem_after, (sqlite3_int64) p->started_ns,
+			(sqlite3_int64) p->mark_ns, (sqlite3_int64) p->scan_ns, (sqlite3_int64) p->collect_ns,
+			(sqlite3_int64) p->destructor_ns, (sqlite3_int64) p->free_ns, (sqlite3_int64) p->compact_ns,
+			(sqlite3_int64) p->total_ns,
+		};
+		php_mm_export_bind_int64s(st, 10, figures, (int) (sizeof(figures) / sizeof(figures[0])));
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
