@@ -35,9 +35,9 @@ die() { printf 'build(%s): error: %s\n' "$variant" "$*" >&2; exit 1; }
 
 # Our new files: the folders that mirror php-src.  A path here is the path in
 # the built tree.
-our_dirs=(Zend main sapi ext TSRM)
+our_dirs=(Zend main sapi ext TSRM run-tests-mm-observe.php)
 our_files() {
-	(cd "$top" && for d in "${our_dirs[@]}"; do if [ -d "$d" ]; then find "$d" -type f; fi; done) | LC_ALL=C sort
+	(cd "$top" && for d in "${our_dirs[@]}"; do if [ -e "$d" ]; then find "$d" -type f; fi; done) | LC_ALL=C sort
 }
 
 # The configure line shared by both variants (issue #2: CLI with its web

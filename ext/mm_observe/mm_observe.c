@@ -12,6 +12,10 @@
      - at RINIT opens the report database of an observed request, and stops
        observing that request if the database cannot be used (the script
        still runs, the reason is printed once);
+     - owns two settings of its own: zend.mm_observe_run_tag (recorded in
+       mm_runs.run_tag, so a harness such as run-tests.php finds its run)
+       and zend.mm_observe_full_shutdown (free everything one by one at
+       request end, so live_* at heap shutdown are true leaks);
      - shows the settings in phpinfo().
 
    It is always built statically, and only with --enable-mm-observe.
@@ -28,6 +32,21 @@
 #include "zend_mm_observe.h"
 #include "php_mm_observe.h"
 #include "php_mm_export.h"
+
+/* Settings of this module.  Like the engine's zend.mm_observe*, they are
+ * PHP_INI_SYSTEM: fixed before the first observed request. */
+typedef struct {
+	char *run_tag;
+	bool full_shutdown;
+} mm_observe_settings;
+static mm_observe_settings mm_observe_ini;
+
+PHP_INI_BEGIN()
+	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
+		run_tag, mm_observe_settings, mm_observe_ini)
+	STD_PHP_INI_BOOLEAN("zend.mm_observe_full_shutdown", "0", PHP_INI_SYSTEM, OnUpdateBool,
+		full_shutdown, mm_observe_settings, mm_observe_ini)
+PHP_INI_END()
 
 /* Values of opcache.jit that leave the JIT off. */
 static bool mm_observe_jit_is_off(const char *v)
@@ -58,11 +77,18 @@ static void mm_observe_disable_jit(void)
 
 static PHP_MINIT_FUNCTION(mm_observe)
 {
+	REGISTER_INI_ENTRIES();
 	zend_mm_observe_set_exporter(php_mm_export_finish);
 	if (zend_mm_observe_enabled) {
 		mm_observe_disable_jit();
 		zend_mm_observe_calibrate();
 	}
+	return SUCCESS;
+}
+
+static PHP_MSHUTDOWN_FUNCTION(mm_observe)
+{
+	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;
 }
 
@@ -78,8 +104,17 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	meta.sapi = sapi_module.name;
 	meta.script = SG(request_info).path_translated ? SG(request_info).path_translated : "Command line code";
 	meta.php_version = PHP_VERSION;
+	meta.run_tag = mm_observe_ini.run_tag;
+	meta.full_shutdown = mm_observe_ini.full_shutdown;
 	if (php_mm_export_open(zend_mm_observe_output ? zend_mm_observe_output : ZEND_MM_OBSERVE_DEFAULT_OUTPUT, &meta) == FAILURE) {
 		zend_mm_observe_abandon();
+		return SUCCESS;
+	}
+	if (mm_observe_ini.full_shutdown) {
+		/* Free every block one by one at the end of the request, as debug
+		 * builds do (shutdown_executor() skips its fast path), so what is
+		 * still live when the heap shuts down is memory nobody freed. */
+		EG(full_tables_cleanup) = 1;
 	}
 	return SUCCESS;
 }
@@ -99,6 +134,7 @@ static PHP_MINFO_FUNCTION(mm_observe)
 	php_info_print_table_row(2, "Observing", zend_mm_observe_enabled ? "yes" : "no");
 	php_info_print_table_row(2, "Report database", zend_mm_observe_output ? zend_mm_observe_output : "");
 	php_info_print_table_end();
+	DISPLAY_INI_ENTRIES();
 }
 
 zend_module_entry mm_observe_module_entry = {
@@ -106,7 +142,7 @@ zend_module_entry mm_observe_module_entry = {
 	"mm_observe",
 	NULL,
 	PHP_MINIT(mm_observe),
-	NULL,
+	PHP_MSHUTDOWN(mm_observe),
 	PHP_RINIT(mm_observe),
 	PHP_RSHUTDOWN(mm_observe),
 	PHP_MINFO(mm_observe),

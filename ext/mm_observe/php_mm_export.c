@@ -6,7 +6,8 @@
    Design
    ======
    One report database holds any number of runs (one per observed request),
-   appended by any number of processes.  Schema version 1:
+   appended by any number of processes.  Schema version 2 (version 1
+   databases are upgraded in place: version 2 only adds columns and views):
 
      mm_runs           one row per run; status 'running' until the request
                        ends, then 'ok' or 'error' (fatal error / bailout)
@@ -50,6 +51,22 @@
 #include <errno.h>
 #include <libgen.h>
 
+/* Columns added to mm_runs by schema version 2 (also used to migrate a
+ * version 1 database with ALTER TABLE, kMigrateV1). */
+#define kRunsV2Columns \
+	" run_tag TEXT,"                  /* zend.mm_observe_run_tag: lets a harness find its run */ \
+	" full_shutdown INTEGER,"         /* 1: zend.mm_observe_full_shutdown freed everything one by one */ \
+	" test_path TEXT,"                /* set by run-tests.php --mm-observe: the .phpt file */ \
+	" test_title TEXT,"               /* ... its --TEST-- title */ \
+	" test_result TEXT"               /* ... PASS, FAIL, SKIP, BORK, LEAK, WARN, XFAIL, ... */
+
+static const char kMigrateV1[] =
+	"ALTER TABLE mm_runs ADD COLUMN run_tag TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN full_shutdown INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN test_path TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN test_title TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN test_result TEXT;";
+
 static const char kSchema[] =
 	"CREATE TABLE IF NOT EXISTS mm_runs ("
 	" run_id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -71,7 +88,8 @@ static const char kSchema[] =
 	" peak_observed INTEGER,"         /* highest usage the observer saw: sum of the sites' peak_live_bytes */
 	" blocks_untracked INTEGER,"      /* blocks the block map could not record (out of memory) */
 	" script_ended INTEGER,"          /* 1: leak_* columns are set (the script reached request shutdown) */
-	" gc_idle_ns INTEGER"             /* time in gc_collect_cycles() calls that found nothing to collect */
+	" gc_idle_ns INTEGER,"            /* time in gc_collect_cycles() calls that found nothing to collect */
+	kRunsV2Columns
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -161,7 +179,30 @@ static const char kSchema[] =
 	" ROUND(1.0 * SUM(free_ns) / MAX(SUM(total_ns), 1), 4) AS free_share,"
 	" ROUND(1.0 * SUM(compact_ns) / MAX(SUM(total_ns), 1), 4) AS compact_share,"
 	" ROUND(SUM(collected) * 1e6 / MAX(SUM(total_ns), 1), 1) AS collected_per_ms"
-	" FROM mm_gc_passes GROUP BY run_id;";
+	" FROM mm_gc_passes GROUP BY run_id;"
+	/* Version 2. */
+	"CREATE INDEX IF NOT EXISTS mm_runs_run_tag ON mm_runs(run_tag) WHERE run_tag IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS mm_runs_test_path ON mm_runs(test_path) WHERE test_path IS NOT NULL;"
+	/* Per run: the request's own counters ({unobserved}, what was live
+	 * before observation started, left out) and its GC figures. */
+	"CREATE VIEW IF NOT EXISTS mm_run_totals AS SELECT"
+	" r.run_id,"
+	" COALESCE(SUM(c.alloc_count), 0) AS alloc_count, COALESCE(SUM(c.alloc_bytes), 0) AS alloc_bytes,"
+	" COALESCE(SUM(c.free_count), 0) AS free_count, COALESCE(SUM(c.free_bytes), 0) AS free_bytes,"
+	" COALESCE(SUM(c.realloc_count), 0) AS realloc_count,"
+	" COALESCE(SUM(c.live_count), 0) AS live_count, COALESCE(SUM(c.live_bytes), 0) AS live_bytes,"
+	" COALESCE(SUM(c.leak_count), 0) AS leak_count, COALESCE(SUM(c.leak_bytes), 0) AS leak_bytes,"
+	" (SELECT COUNT(*) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_runs,"
+	" (SELECT COALESCE(SUM(collected), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_collected,"
+	" (SELECT COALESCE(SUM(total_ns), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_ns"
+	" FROM mm_runs r LEFT JOIN mm_site_counters c ON c.run_id = r.run_id"
+	" AND NOT (c.kind = 'pseudo' AND c.function_id IN (SELECT str_id FROM mm_strings WHERE str = '{unobserved}'))"
+	" GROUP BY r.run_id;"
+	"CREATE VIEW IF NOT EXISTS mm_tests AS SELECT"
+	" r.run_id, r.test_path, r.test_title, r.test_result, r.status, r.started_at, r.peak_usage, r.full_shutdown,"
+	" t.alloc_count, t.alloc_bytes, t.free_count, t.free_bytes, t.realloc_count,"
+	" t.live_count, t.live_bytes, t.leak_count, t.leak_bytes, t.gc_runs, t.gc_collected, t.gc_ns"
+	" FROM mm_runs r JOIN mm_run_totals t ON t.run_id = r.run_id WHERE r.test_path IS NOT NULL;";
 
 static struct {
 	sqlite3 *db;
@@ -327,16 +368,24 @@ static bool php_mm_export_adopt(void)
 	if (app_id == PHP_MM_EXPORT_APPLICATION_ID && version == PHP_MM_EXPORT_SCHEMA_VERSION) {
 		return true;
 	}
-	/* Empty: create the schema.  Concurrent creators serialize on the
-	 * IMMEDIATE lock; IF NOT EXISTS makes the loser a no-op. */
+	/* Empty (create the schema) or an older version of ours (migrate it).
+	 * Concurrent writers serialize on the IMMEDIATE lock and look again
+	 * under it, so only the first one creates or migrates. */
 	char pragmas[128];
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		PHP_MM_EXPORT_APPLICATION_ID, PHP_MM_EXPORT_SCHEMA_VERSION);
-	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the new database")) {
+	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the database to create or upgrade its schema")) {
 		return false;
 	}
-	if (!php_mm_export_exec(kSchema, "cannot create the schema") || !php_mm_export_exec(pragmas, "cannot create the schema")
-			|| !php_mm_export_exec("COMMIT", "cannot create the schema")) {
+	bool ok = php_mm_export_pragma_int("PRAGMA user_version", &version);
+	if (ok && version == 1) {
+		ok = php_mm_export_exec(kMigrateV1, "cannot upgrade the schema from version 1");
+	}
+	if (ok && version < PHP_MM_EXPORT_SCHEMA_VERSION) {
+		ok = php_mm_export_exec(kSchema, "cannot create the schema")
+			&& php_mm_export_exec(pragmas, "cannot create the schema");
+	}
+	if (!ok || !php_mm_export_exec("COMMIT", "cannot create the schema")) {
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		return false;
 	}
@@ -374,8 +423,8 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	sqlite3_stmt *st = NULL;
 	php_mm_export_iso8601(run->started_ns, started, sizeof(started));
 	if (sqlite3_prepare_v2(xs.db,
-			"INSERT INTO mm_runs (pid, sapi, script, started_at, php_version, status, usage_start, zend_mm)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)", -1, &st, NULL) != SQLITE_OK) {
+			"INSERT INTO mm_runs (pid, sapi, script, started_at, php_version, status, usage_start, zend_mm,"
+			" run_tag, full_shutdown) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)", -1, &st, NULL) != SQLITE_OK) {
 		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
 		php_mm_export_close();
 		return FAILURE;
@@ -387,6 +436,10 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	sqlite3_bind_text(st, 5, meta->php_version, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_start);
 	sqlite3_bind_int(st, 7, run->zend_mm_heap ? 1 : 0);
+	if (meta->run_tag && *meta->run_tag) {
+		sqlite3_bind_text(st, 8, meta->run_tag, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int(st, 9, meta->full_shutdown ? 1 : 0);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
 		sqlite3_finalize(st);

@@ -32,7 +32,7 @@
 /* The database format.  application_id 'mmob'; user_version is the schema
  * version: readers refuse newer ones. */
 #define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
-#define PHP_MM_EXPORT_SCHEMA_VERSION 1
+#define PHP_MM_EXPORT_SCHEMA_VERSION 2
 /* How long a writer waits for another process's lock, in milliseconds. */
 #define PHP_MM_EXPORT_BUSY_TIMEOUT_MS 10000
 
@@ -40,6 +40,8 @@ typedef struct _php_mm_export_run_meta {
 	const char *sapi;          /* sapi_module.name */
 	const char *script;        /* the script path, or a description ("Command line code") */
 	const char *php_version;   /* PHP_VERSION */
+	const char *run_tag;       /* zend.mm_observe_run_tag, or NULL */
+	bool full_shutdown;        /* zend.mm_observe_full_shutdown is on */
 } php_mm_export_run_meta;
 
 /* Opens `path` for this request; on failure prints the reason and returns
