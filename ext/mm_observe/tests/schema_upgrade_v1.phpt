@@ -1,0 +1,52 @@
+--TEST--
+mm_observe: a schema version 1 database is upgraded in place to version 2 (also by concurrent writers), its runs kept
+--FILE--
+<?php
+require __DIR__ . '/mm_observe.inc';
+$db = mmo_path(__FILE__, '.sqlite');
+@unlink($db);
+$code = '<?php $a = str_repeat("x", 5000); echo strlen($a), "\n";';
+$r = mmo_observe(__FILE__, $code, $db);
+echo $r['out'], $r['err'];
+/* Take it back to what version 1 wrote: no version 2 columns, views or indexes. */
+$h = new SQLite3($db);
+$h->exec('DROP VIEW mm_tests; DROP VIEW mm_run_totals; DROP INDEX mm_runs_run_tag; DROP INDEX mm_runs_test_path;
+    ALTER TABLE mm_runs DROP COLUMN run_tag; ALTER TABLE mm_runs DROP COLUMN full_shutdown;
+    ALTER TABLE mm_runs DROP COLUMN test_path; ALTER TABLE mm_runs DROP COLUMN test_title;
+    ALTER TABLE mm_runs DROP COLUMN test_result; PRAGMA user_version = 1;');
+$h->close();
+/* Four writers find it at version 1 at once. */
+$procs = [];
+for ($i = 0; $i < 4; $i++) {
+    file_put_contents(mmo_path(__FILE__, ".$i.child.php"), $code);
+    $procs[] = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db",
+        '-d', "zend.mm_observe_run_tag=w$i", mmo_path(__FILE__, ".$i.child.php")], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes[$i]);
+}
+foreach ($procs as $i => $p) {
+    echo stream_get_contents($pipes[$i][1]), stream_get_contents($pipes[$i][2]);
+    proc_close($p);
+    @unlink(mmo_path(__FILE__, ".$i.child.php"));
+}
+$h = mmo_db($db);
+echo "user_version: ", mmo_value($h, 'PRAGMA user_version'), "\n";
+echo "runs: ", implode(',', array_column(mmo_rows($h, "SELECT coalesce(run_tag, '-') AS t FROM mm_runs ORDER BY t"), 't')), "\n";
+echo "the version 1 run kept its sites: ", var_export(mmo_value($h, 'SELECT count(*) FROM mm_sites WHERE run_id = 1') > 0, true), "\n";
+echo "totals per run agree: ", var_export(mmo_value($h, 'SELECT count(DISTINCT alloc_bytes) FROM mm_run_totals') == 1, true), "\n";
+echo "integrity: ", mmo_value($h, 'PRAGMA integrity_check'), "\n";
+?>
+--CLEAN--
+<?php
+require __DIR__ . '/mm_observe.inc';
+mmo_cleanup(__FILE__);
+?>
+--EXPECT--
+5000
+5000
+5000
+5000
+5000
+user_version: 2
+runs: -,w0,w1,w2,w3
+the version 1 run kept its sites: true
+totals per run agree: true
+integrity: ok
