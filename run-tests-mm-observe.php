@@ -174,13 +174,13 @@ final class MmObserveRunTests
     {
         $limits = [];
         foreach (preg_split('/\r?\n/', $section) as $n => $text) {
-            $line = trim($text);
-            if ($line === '' || $line[0] === '#') {
+            $line = trim(preg_replace('/(^|\s)#.*$/', '', $text));
+            if ($line === '') {
                 continue;
             }
             $where = '--MM_LIMITS-- line ' . ($n + 1) . " '$line'";
-            if (!preg_match('/^([a-z_]+)\s*(?:\(\s*(line|function)\s+([^)\s]+)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(\S+)$/', $line, $m)) {
-                throw new BorkageException("$where: expected METRIC [(line N|function NAME)] OP VALUE, e.g. 'alloc_bytes <= 2M'");
+            if (!preg_match('/^([a-z_]+)\s*(?:\(\s*(line|function|callee)\s+([^)\s]+)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(\S+)$/', $line, $m)) {
+                throw new BorkageException("$where: expected METRIC [(line N|function NAME|callee NAME)] OP VALUE, e.g. 'alloc_bytes <= 2M'");
             }
             [, $metric, $selKind, $selValue, $op, $value] = $m;
             $isSite = isset(self::SITE_METRICS[$metric]);
@@ -443,7 +443,8 @@ final class MmObserveRunTests
             $st->bindValue(':r', realpath($testFile) ?: $testFile);
             $st->bindValue(':n', (int) $l['selValue'], SQLITE3_INTEGER);
         } else {
-            $st = $db->prepare("SELECT COALESCE(SUM($col), 0) FROM mm_sites WHERE run_id = $id AND kind <> 'pseudo' AND function = :fn");
+            $by = $l['sel'] === 'callee' ? 'callee' : 'function';
+            $st = $db->prepare("SELECT COALESCE(SUM($col), 0) FROM mm_sites WHERE run_id = $id AND kind <> 'pseudo' AND $by = :fn");
             $st->bindValue(':fn', $l['selValue']);
         }
         $res = $st->execute();

@@ -31,7 +31,7 @@ mmo_cleanup(__FILE__);
 --EXPECT--
 BORK --MM_LIMITS-- is empty [empty.phpt] 
 BORK --MM_LIMITS-- line 1 'alloc_bytes <= 2MB': '2MB' is not a size: an integer number of bytes, or a number with K, M or G (1024-based), e.g. 2M [bad_size.phpt] 
-BORK --MM_LIMITS-- line 1 'alloc_bytes <== 2M': expected METRIC [(line N|function NAME)] OP VALUE, e.g. 'alloc_bytes <= 2M' [syntax.phpt] 
+BORK --MM_LIMITS-- line 1 'alloc_bytes <== 2M': expected METRIC [(line N|function NAME|callee NAME)] OP VALUE, e.g. 'alloc_bytes <= 2M' [syntax.phpt] 
 BORK --MM_LIMITS-- line 1 'alloc_count <= 2K': 'alloc_count' is a count and takes a plain integer, not '2K' [count_suffix.phpt] 
 BORK --MM_LIMITS-- line 1 'alloc_count(line three) == 1': line 'three' is not a line number [bad_line.phpt] 
 BORK --MM_LIMITS-- line 1 'allocations <= 2M': unknown metric 'allocations'; known: alloc_count, alloc_bytes, free_count, free_bytes, realloc_count, live_count, live_bytes, leaked_count, leaked_bytes, peak_live_bytes, peak_usage, usage_end, gc_runs, gc_collected, gc_time [unknown.phpt] 
