@@ -374,7 +374,13 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 			continue;
 		}
 		if (ZEND_USER_CODE(func->type)) {
-			break;
+			if (EXPECTED(func->op_array.last)) {
+				break;
+			}
+			/* A user frame without code: the dummy frame that
+			 * zend_get_attribute_object() pushes while it evaluates
+			 * an attribute's arguments, a call trampoline.  Look on. */
+			continue;
 		}
 		if (!callee) {
 			callee = func;

@@ -208,6 +208,7 @@ static struct {
 	sqlite3 *db;
 	char *path;
 	sqlite3_int64 run_id;
+	pid_t pid;                 /* the process that opened db */
 	bool script_ended;         /* RSHUTDOWN ran */
 	bool fatal_error;          /* the request ended in a fatal error */
 	int exit_status;
@@ -448,6 +449,7 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	}
 	sqlite3_finalize(st);
 	xs.run_id = sqlite3_last_insert_rowid(xs.db);
+	xs.pid = getpid();
 	return SUCCESS;
 }
 
@@ -707,6 +709,15 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 	bool ok = false;
 
 	if (!xs.db) {
+		return;
+	}
+	if (UNEXPECTED(getpid() != xs.pid)) {
+		/* A child forked during the request (pcntl_fork) ends its copy of
+		 * the request: the run is its parent's to write.  SQLite forbids
+		 * using a connection across fork(), even to close it: forget it. */
+		xs.db = NULL;
+		free(xs.path);
+		xs.path = NULL;
 		return;
 	}
 	zend_mm_observe_sites(&count);
