@@ -5,7 +5,7 @@
    +----------------------------------------------------------------------+
 
    run-tests.php (patched by patches/0010) calls the hooks of this class at
-   six points; everything else lives here.
+   eight points; everything else lives here.
 
      parseOption()      --mm-observe[=]FILE, --mm-compare[=]BASE,
                         --mm-compare-threshold[=]PERCENT
@@ -16,6 +16,8 @@
      beforeRun()        run_test(), after SKIPIF, before the FILE section
                         runs: adds the observing -d options to that command
                         only (never to SKIPIF, CLEAN or the test's children)
+     filterOutput()     run_test(), before the output is compared: drops
+                        the fork's "JIT turned off" line from observed runs
      checkLimits()      run_test(), after the output was compared: a
                         violated limit fails the test, shown in the diff
      afterTest()        run_all_tests(), with the result: records the
@@ -236,6 +238,21 @@ final class MmObserveRunTests
             $ini_settings .= ' -d ' . escapeshellarg("$k=$v");
         }
         return null;
+    }
+
+    /**
+     * Before the output comparison, for observed runs only: drop the one
+     * line the fork prints when it turns a requested JIT off (tests that
+     * ask for the JIT in --INI-- would otherwise all differ by it).  Like
+     * upstream's handling of "Can't preload" warnings under --preload.
+     */
+    public static function filterOutput(string $output): string
+    {
+        if (self::get()->current === null) {
+            return $output;
+        }
+        $filtered = preg_replace('/^mm_observe: opcache\.jit=.* is turned off while observing: .*$\n?/m', '', $output, -1, $n);
+        return $n ? trim($filtered) : $output;
     }
 
     /** After the output comparison: a violated limit fails the test. */

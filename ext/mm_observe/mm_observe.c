@@ -100,6 +100,13 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	if (!zend_mm_observe_active) {
 		return SUCCESS;
 	}
+	if (php_during_module_startup()) {
+		/* opcache's preloading request, run while the modules start: not
+		 * a request of the user's; recording it would add a run per
+		 * process that nobody asked for. */
+		zend_mm_observe_abandon();
+		return SUCCESS;
+	}
 	php_mm_export_run_meta meta;
 	meta.sapi = sapi_module.name;
 	meta.script = SG(request_info).path_translated ? SG(request_info).path_translated : "Command line code";
@@ -113,7 +120,9 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	if (mm_observe_ini.full_shutdown) {
 		/* Free every block one by one at the end of the request, as debug
 		 * builds do (shutdown_executor() skips its fast path), so what is
-		 * still live when the heap shuts down is memory nobody freed. */
+		 * still live when the heap shuts down is memory nobody freed.
+		 * (Never in the preloading request above: opcache refuses
+		 * full_tables_cleanup there, as it is also what dl() sets.) */
 		EG(full_tables_cleanup) = 1;
 	}
 	return SUCCESS;
