@@ -2,7 +2,10 @@
 #
 #   make            build the fork (_build/fork/src/sapi/cli/php, linked as _build/bin/php)
 #   make stock      build the same tarball unpatched (_build/bin/php-stock)
-#   make test       build the fork and run our phpt tests
+#   make test       build both, run our phpt tests and the CI set of the
+#                   upstream fidelity comparison (mk/check.sh)
+#   make test-upstream  upstream's full test suite, stock vs the observed fork
+#                   (about 20 minutes); the report goes to docs/upstream-fidelity.md
 #   make demo       build the fork, observe examples/demo.php, print its top lines
 #   make bench      stock vs fork (observation off / on): instructions, wall, RSS
 #   make clean      remove the build trees (the downloaded tarball is kept)
@@ -10,7 +13,7 @@
 # PHP_TARBALL=/path/to/php-8.4.24.tar.xz uses a tarball you already have.
 # Rebuilds are incremental: see README.md, "Iterating on the code".
 
-.PHONY: all build fork stock test demo bench clean distclean
+.PHONY: all build fork stock test test-upstream demo bench clean distclean
 
 all: build
 
@@ -21,7 +24,11 @@ stock:
 	@mk/build.sh stock
 
 test:
-	@mk/test.sh
+	@mk/check.sh
+
+test-upstream:
+	@mk/test-upstream.sh full
+	@mkdir -p docs && cp _build/upstream/full/report.md docs/upstream-fidelity.md
 
 demo: build
 	@mk/demo.sh

@@ -138,6 +138,13 @@ count() { awk -F'\t' -v c="$2" '$c == "'"$1"'"' "$out/both" | wc -l; }
 		echo
 		sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$out/known"
 	fi
+	awk -F'\t' '$2 == $3 && ($2 == "FAILED" || $2 == "BORKED")' "$out/both" > "$out/fail.both"
+	if [ -s "$out/fail.both" ]; then
+		echo
+		echo "## Failing on both builds (not a difference; listed for the record)"
+		echo
+		sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$out/fail.both"
+	fi
 	if [ -s "$out/flaky" ]; then
 		echo
 		echo "## Differed on the first pass only"
