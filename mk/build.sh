@@ -63,7 +63,12 @@ if [ -n "${MM_CONFIGURE_EXTRA:-}" ]; then read -r -a extra <<<"$MM_CONFIGURE_EXT
 tarball=$("$top/mk/fetch-upstream.sh")
 
 cc=gcc
-command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+if command -v ccache >/dev/null 2>&1; then
+	cc="ccache gcc"
+	# Hash paths relative to the tree and not the working directory, so
+	# another checkout (a fresh clone, CI) hits the same cache entries.
+	export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1
+fi
 export CC="$cc" CFLAGS="${CFLAGS:--O2 -g}"
 
 # Everything that, when changed, needs a fresh tree.

