@@ -1,0 +1,857 @@
+<?php
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: php --mm-report                                          |
+   +----------------------------------------------------------------------+
+
+   The program behind `php --mm-report FILE.sqlite [options]`.  It is
+   compiled into the binary (ext/mm_observe/Makefile.frag turns this file
+   into php_mm_report_code.h, minus this first line's open tag) and run by
+   the CLI like -r code, with $argv = ['--mm-report', FILE, options...].
+   It reads the documented views only (mm_runs, mm_sites, mm_lines,
+   mm_run_totals, mm_gc_runs), with ext/sqlite3, read-only.
+
+   Output goes to stdout or --output FILE; errors are one line on stderr,
+   "mm-report: ...", with exit status 1.  Every format writes the same rows:
+   the run's sites grouped by --by (line, site, function, file), sorted by
+   --sort, the first --top of them (all of them for the export formats
+   unless --top is given).
+*/
+
+final class MmReportError extends Exception {}
+
+final class MmReport
+{
+    private const USAGE = <<<'TXT'
+Usage: php --mm-report FILE.sqlite [options]
+
+  --run N | --last        the run to report (default: the last run)
+  --diff A B              compare runs A and B instead
+  --by line|site|function|file    how to group sites (default: line)
+  --sort alloc|live|peak|count    order (default: alloc)
+  --top N                 rows to show (default: 20 in the table)
+  --format table|json|csv|collapsed|pprof|callgrind|html  (default: table)
+  --output FILE           write there instead of stdout
+  --runs                  list the runs of the database
+
+TXT;
+    private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
+    private const BYS = ['line', 'site', 'function', 'file'];
+    private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
+
+    private string $path;
+    private SQLite3 $db;
+    private ?int $run = null;
+    private ?array $diff = null;
+    private string $by = 'line';
+    private string $sort = 'alloc';
+    private ?int $top = null;
+    private string $format = 'table';
+    private ?string $output = null;
+    private bool $listRuns = false;
+
+    public static function main(array $argv): int
+    {
+        try {
+            $r = new self();
+            $r->parse(array_slice($argv, 1));
+            $r->open();
+            $out = $r->render();
+            if ($r->output !== null) {
+                if (@file_put_contents($r->output, $out) === false) {
+                    throw new MmReportError("cannot write '{$r->output}': " . (error_get_last()['message'] ?? 'unknown error'));
+                }
+            } else {
+                fwrite(STDOUT, $out);
+            }
+            return 0;
+        } catch (MmReportError $e) {
+            fwrite(STDERR, 'mm-report: ' . $e->getMessage() . "\n");
+            return 1;
+        }
+    }
+
+    /* ---- options and the database ------------------------------------- */
+
+    private function parse(array $args): void
+    {
+        $path = null;
+        for ($i = 0; $i < count($args); $i++) {
+            $a = $args[$i];
+            $value = function (string $name) use ($args, &$i, $a): string {
+                if (str_contains($a, '=')) {
+                    return substr($a, strpos($a, '=') + 1);
+                }
+                if (!isset($args[$i + 1])) {
+                    throw new MmReportError("$name needs a value\n" . self::USAGE);
+                }
+                return $args[++$i];
+            };
+            $name = str_contains($a, '=') ? substr($a, 0, strpos($a, '=')) : $a;
+            switch ($name) {
+                case '--run':
+                    $this->run = self::positive($value('--run'), '--run');
+                    break;
+                case '--last':
+                    $this->run = null;
+                    break;
+                case '--diff':
+                    if (!isset($args[$i + 2])) {
+                        throw new MmReportError("--diff needs two runs, e.g. --diff 3 7");
+                    }
+                    $this->diff = [self::positive($args[++$i], '--diff'), self::positive($args[++$i], '--diff')];
+                    break;
+                case '--by':
+                    $this->by = self::choice($value('--by'), self::BYS, '--by');
+                    break;
+                case '--sort':
+                    $this->sort = self::choice($value('--sort'), array_keys(self::SORTS), '--sort');
+                    break;
+                case '--top':
+                    $this->top = self::positive($value('--top'), '--top');
+                    break;
+                case '--format':
+                    $this->format = self::choice($value('--format'), self::FORMATS, '--format');
+                    break;
+                case '--output':
+                case '-o':
+                    $this->output = $value('--output');
+                    break;
+                case '--runs':
+                    $this->listRuns = true;
+                    break;
+                case '-h':
+                case '--help':
+                    fwrite(STDOUT, self::USAGE);
+                    exit(0);
+                default:
+                    if ($a !== '' && $a[0] === '-') {
+                        throw new MmReportError("unknown option '$a'\n" . self::USAGE);
+                    }
+                    if ($path !== null) {
+                        throw new MmReportError("one database at a time: '$path' and '$a'");
+                    }
+                    $path = $a;
+            }
+        }
+        if ($path === null) {
+            throw new MmReportError("no database given\n" . self::USAGE);
+        }
+        if ($this->diff !== null && !in_array($this->format, ['table', 'json', 'csv'], true)) {
+            throw new MmReportError("--diff writes table, json or csv, not {$this->format}");
+        }
+        $this->path = $path;
+    }
+
+    private static function positive(string $v, string $opt): int
+    {
+        if (!ctype_digit($v) || (int) $v < 1) {
+            throw new MmReportError("$opt: '$v' is not a positive integer");
+        }
+        return (int) $v;
+    }
+
+    private static function choice(string $v, array $allowed, string $opt): string
+    {
+        if (!in_array($v, $allowed, true)) {
+            throw new MmReportError("$opt: '$v' is not one of " . implode(', ', $allowed));
+        }
+        return $v;
+    }
+
+    private function open(): void
+    {
+        $p = $this->path;
+        if (!class_exists('SQLite3')) {
+            throw new MmReportError('this PHP has no sqlite3 extension, which reading the report needs');
+        }
+        if (!file_exists($p)) {
+            throw new MmReportError("'$p': no such file");
+        }
+        if (!is_file($p)) {
+            throw new MmReportError("'$p' is not a regular file");
+        }
+        if (!is_readable($p)) {
+            throw new MmReportError("'$p' is not readable");
+        }
+        if (filesize($p) === 0) {
+            throw new MmReportError("'$p' is empty: no runs recorded");
+        }
+        if (file_get_contents($p, false, null, 0, 16) !== "SQLite format 3\0") {
+            throw new MmReportError("'$p' is not a SQLite database");
+        }
+        try {
+            $this->db = new SQLite3($p, SQLITE3_OPEN_READONLY);
+            $this->db->enableExceptions(true);
+            $this->db->busyTimeout(10000);
+            $app = (int) $this->db->querySingle('PRAGMA application_id');
+            $version = (int) $this->db->querySingle('PRAGMA user_version');
+        } catch (Exception $e) {
+            throw new MmReportError("'$p' cannot be read: " . $e->getMessage());
+        }
+        if ($app !== 0x6D6D6F62) {
+            throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
+        }
+        if ($version > 2) {
+            throw new MmReportError("'$p' has schema version $version; this PHP reads up to version 2");
+        }
+        if ($version < 2) {
+            throw new MmReportError("'$p' has schema version $version; record one run with this PHP to upgrade it in place");
+        }
+    }
+
+    private function rows(string $sql, array $params = []): array
+    {
+        try {
+            $st = $this->db->prepare($sql);
+            foreach ($params as $k => $v) {
+                $st->bindValue($k, $v, is_int($v) ? SQLITE3_INTEGER : SQLITE3_TEXT);
+            }
+            $res = $st->execute();
+            $rows = [];
+            while ($row = $res->fetchArray(SQLITE3_ASSOC)) {
+                $rows[] = $row;
+            }
+            return $rows;
+        } catch (Exception $e) {
+            throw new MmReportError("'{$this->path}': " . $e->getMessage());
+        }
+    }
+
+    private function runInfo(?int $id): array
+    {
+        $ids = $this->rows('SELECT min(run_id) AS lo, max(run_id) AS hi, count(*) AS n FROM mm_runs')[0];
+        if ((int) $ids['n'] === 0) {
+            throw new MmReportError("'{$this->path}' has no runs");
+        }
+        $id ??= (int) $ids['hi'];
+        $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
+            . ' t.gc_runs, t.gc_collected, t.gc_ns,'
+            . ' (SELECT max(total_ns) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_max_ns'
+            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) WHERE r.run_id = :id', [':id' => $id]);
+        if (!$r) {
+            throw new MmReportError("'{$this->path}' has no run $id (it has {$ids['n']} run(s), ids {$ids['lo']} to {$ids['hi']})");
+        }
+        return $r[0];
+    }
+
+    /** The run's sites grouped by --by, sorted by --sort. */
+    private function grouped(int $run): array
+    {
+        /* Pseudo sites ({startup}, {engine}, ...) have no file: they stay apart by name. */
+        $pseudo = "CASE kind WHEN 'pseudo' THEN function ELSE '' END";
+        [$key, $cols] = match ($this->by) {
+            'line' => ["file, line, $pseudo, kind = 'compile'", "file, line, $pseudo AS function, '' AS opcode, '' AS callee"],
+            'site' => ['site_id', "file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee"],
+            'function' => ['file, function', "file, min(line) AS line, function, '' AS opcode, '' AS callee"],
+            'file' => ["file, $pseudo", "file, 0 AS line, $pseudo AS function, '' AS opcode, '' AS callee"],
+        };
+        $order = self::SORTS[$this->sort];
+        return $this->rows("SELECT $cols, kind, sum(alloc_count) AS alloc_count, sum(alloc_bytes) AS alloc_bytes,"
+            . ' sum(free_count) AS free_count, sum(free_bytes) AS free_bytes, sum(live_count) AS live_count,'
+            . ' sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes, sum(leak_bytes) AS leak_bytes'
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . " GROUP BY $key HAVING sum(alloc_count) > 0 OR sum(live_bytes) <> 0"
+            . " ORDER BY $order DESC, alloc_count DESC, file, line", [':run' => $run]);
+    }
+
+    /** Per site (the finest grain), for the stack formats. */
+    private function sites(int $run): array
+    {
+        $order = self::SORTS[$this->sort];
+        return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
+            . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes"
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
+    }
+
+    private function limit(array $rows, int $default): array
+    {
+        $n = $this->top ?? ($this->format === 'table' || $this->format === 'html' ? $default : null);
+        return $n === null ? $rows : array_slice($rows, 0, $n);
+    }
+
+    /* ---- rendering ------------------------------------------------------ */
+
+    private function render(): string
+    {
+        if ($this->listRuns) {
+            return $this->renderRuns();
+        }
+        if ($this->diff !== null) {
+            return $this->renderDiff(...$this->diff);
+        }
+        $run = $this->runInfo($this->run);
+        $id = (int) $run['run_id'];
+        return match ($this->format) {
+            'table' => $this->renderTable($run, $this->limit($this->grouped($id), 20)),
+            'json' => $this->renderJson($run, $this->limit($this->grouped($id), 20)),
+            'csv' => self::csv($this->limit($this->grouped($id), 20)),
+            'collapsed' => $this->renderCollapsed($this->limit($this->sites($id), 20)),
+            'pprof' => MmReportPprof::encode($run, $this->limit($this->sites($id), 20)),
+            'callgrind' => $this->renderCallgrind($run, $this->limit($this->sites($id), 20)),
+            'html' => MmReportHtml::render($run, $this->limit($this->grouped($id), 30), $this->sites($id),
+                $this->rows('SELECT seq, trigger, file, line, started_ns, total_ns, mark_ns, scan_ns, collect_ns, destructor_ns,'
+                    . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id ORDER BY seq', [':id' => $id]),
+                $this->by, $this->sort),
+        };
+    }
+
+    private function renderRuns(): string
+    {
+        $rows = $this->rows('SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, t.alloc_bytes, r.test_path'
+            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) ORDER BY r.run_id');
+        if (!$rows) {
+            throw new MmReportError("'{$this->path}' has no runs");
+        }
+        $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
+        foreach ($rows as $r) {
+            $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], $r['started_at'], $r['status'],
+                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), $r['test_path'] ?? $r['script']);
+        }
+        return $out;
+    }
+
+    private function summary(array $run): string
+    {
+        $dur = self::durationMs($run['started_at'], $run['ended_at']);
+        $gc = (int) $run['gc_runs'] > 0
+            ? sprintf('%d run(s), %s total pause, longest %s, %d collected', $run['gc_runs'],
+                self::ms((int) $run['gc_ns']), self::ms((int) $run['gc_max_ns']), $run['gc_collected'])
+            : 'no runs';
+        return sprintf("Run %d of %s\n", $run['run_id'], $this->path)
+            . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $run['script'], $run['sapi'], $run['php_version'], $run['pid'],
+                $run['test_path'] !== null ? "\n  test      {$run['test_path']}: {$run['test_title']} [{$run['test_result']}]" : '')
+            . sprintf("  status    %s, exit status %s\n", $run['status'], $run['exit_status'] ?? '-')
+            . sprintf("  started   %s, duration %s\n", $run['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
+            . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", self::bytes($run['peak_usage']),
+                self::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), self::bytes($run['live_bytes']))
+            . sprintf("  GC        %s\n", $gc);
+    }
+
+    private function renderTable(array $run, array $rows): string
+    {
+        $what = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort];
+        $out = $this->summary($run) . "\nTop " . count($rows) . " {$this->by}s by $what\n";
+        if (!$rows) {
+            return $out . "  (no allocations recorded)\n";
+        }
+        $out .= sprintf("  %10s %9s %10s %10s  %s\n", 'allocated', 'count', 'live', 'peak live', $this->by);
+        $sources = [];
+        foreach ($rows as $r) {
+            $where = self::where($r, $this->by);
+            $out .= sprintf("  %10s %9s %10s %10s  %s\n", self::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
+                self::bytes($r['live_bytes']), self::bytes($r['peak_live_bytes']), $where);
+            if ($this->by === 'line' && $r['kind'] !== 'pseudo' && (int) $r['line'] > 0) {
+                $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
+                if ($text !== null) {
+                    $out .= sprintf("  %42s  | %s\n", '', $text);
+                }
+            }
+        }
+        return $out;
+    }
+
+    private static function where(array $r, string $by): string
+    {
+        $loc = $r['kind'] === 'pseudo' ? $r['function'] ?: '(pseudo)' : ($r['file'] === '' ? '?' : $r['file']) . ($by === 'file' ? '' : ':' . $r['line'])
+            . ($r['kind'] === 'compile' && $by !== 'file' ? ' (compiling)' : '');
+        if ($r['kind'] === 'pseudo' && $by !== 'function') {
+            return $loc;
+        }
+        return match ($by) {
+            'line', 'file' => $loc,
+            'function' => ($r['function'] ?: '?') . ($r['kind'] === 'pseudo' ? '' : "  ($loc)"),
+            'site' => "$loc  {$r['function']} {$r['opcode']}" . ($r['callee'] !== '' ? " -> {$r['callee']}()" : ''),
+        };
+    }
+
+    private static function sourceLine(string $file, int $line, array &$cache): ?string
+    {
+        if (!array_key_exists($file, $cache)) {
+            $cache[$file] = (is_file($file) && is_readable($file) && filesize($file) < 16 << 20) ? @file($file, FILE_IGNORE_NEW_LINES) : false;
+        }
+        $lines = $cache[$file];
+        if ($lines === false || !isset($lines[$line - 1])) {
+            return null;
+        }
+        $t = trim($lines[$line - 1]);
+        return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+    }
+
+    private function renderJson(array $run, array $rows): string
+    {
+        $runOut = [];
+        foreach ($run as $k => $v) {
+            $runOut[$k] = is_string($v) && is_numeric($v) && !str_contains($k, '_at') ? $v + 0 : $v;
+        }
+        return json_encode(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort,
+            'rows' => self::typed($rows)], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+    }
+
+    private static function typed(array $rows): array
+    {
+        foreach ($rows as &$r) {
+            foreach ($r as $k => $v) {
+                if (is_string($v) && $k !== 'file' && $k !== 'function' && $k !== 'opcode' && $k !== 'callee' && is_numeric($v)) {
+                    $r[$k] = $v + 0;
+                }
+            }
+        }
+        return $rows;
+    }
+
+    private static function csv(array $rows): string
+    {
+        $f = fopen('php://memory', 'w+');
+        if ($rows) {
+            fputcsv($f, array_keys($rows[0]), ',', '"', '');
+        }
+        foreach ($rows as $r) {
+            fputcsv($f, $r, ',', '"', '');
+        }
+        rewind($f);
+        return stream_get_contents($f);
+    }
+
+    /** Folded stacks (flamegraph.pl, speedscope): file;function;file:line[;callee] value. */
+    private function renderCollapsed(array $sites): string
+    {
+        $metric = self::SORTS[$this->sort];
+        $stacks = [];
+        foreach ($sites as $s) {
+            $v = (int) $s[$metric];
+            if ($v <= 0) {
+                continue;
+            }
+            $stack = implode(';', array_map(fn($f) => str_replace([';', "\n"], [':', ' '], $f), self::frames($s)));
+            $stacks[$stack] = ($stacks[$stack] ?? 0) + $v;
+        }
+        $out = '';
+        foreach ($stacks as $stack => $v) {
+            $out .= "$stack $v\n";
+        }
+        return $out;
+    }
+
+    /** Root first: file, function, the line, and the internal callee if any. */
+    public static function frames(array $s): array
+    {
+        if ($s['kind'] === 'pseudo') {
+            return [$s['function']];
+        }
+        $frames = [$s['file'], $s['function'], basename($s['file']) . ':' . $s['line']];
+        if ($s['callee'] !== '') {
+            $frames[] = $s['callee'] . '()';
+        }
+        return $frames;
+    }
+
+    /** KCachegrind / QCacheGrind: costs per line of each PHP function, calls to internal callees. */
+    private function renderCallgrind(array $run, array $sites): string
+    {
+        $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
+        $ids = ['fl' => [], 'fn' => []];
+        $name = function (string $kind, string $v) use (&$ids): string {
+            if (isset($ids[$kind][$v])) {
+                return "({$ids[$kind][$v]})";
+            }
+            $ids[$kind][$v] = count($ids[$kind]) + 1;
+            return "({$ids[$kind][$v]}) $v";
+        };
+        $byFn = [];
+        foreach ($sites as $s) {
+            $file = $s['kind'] === 'pseudo' ? '[engine]' : $s['file'];
+            $byFn[$file][$s['function']][] = $s;
+        }
+        $totals = array_fill_keys(array_keys($events), 0);
+        $out = "# callgrind format\nversion: 1\ncreator: mm_observe (php --mm-report)\n"
+            . "cmd: {$run['script']}\npid: {$run['pid']}\npart: 1\npositions: line\n"
+            . 'events: ' . implode(' ', $events) . "\n\n";
+        $body = '';
+        foreach ($byFn as $file => $fns) {
+            foreach ($fns as $fn => $list) {
+                $body .= 'fl=' . $name('fl', $file) . "\nfn=" . $name('fn', $fn) . "\n";
+                foreach ($list as $s) {
+                    $costs = array_map(fn($e) => (int) $s[$e], array_keys($events));
+                    foreach (array_keys($events) as $i => $e) {
+                        $totals[$e] += $costs[$i];
+                    }
+                    $line = max(0, (int) $s['line']);
+                    if ($s['callee'] !== '') {
+                        /* The cost is the internal function's, called from this line. */
+                        $body .= 'cfl=' . $name('fl', '[internal]') . "\ncfn=" . $name('fn', $s['callee']) . "\n"
+                            . "calls=1 0\n$line " . implode(' ', $costs) . "\n";
+                    } else {
+                        $body .= "$line " . implode(' ', $costs) . "\n";
+                    }
+                }
+                $body .= "\n";
+            }
+        }
+        /* The internal callees as functions of their own, with their self cost. */
+        $internal = [];
+        foreach ($sites as $s) {
+            if ($s['callee'] !== '') {
+                foreach (array_keys($events) as $e) {
+                    $internal[$s['callee']][$e] = ($internal[$s['callee']][$e] ?? 0) + (int) $s[$e];
+                }
+            }
+        }
+        foreach ($internal as $callee => $costs) {
+            $body .= 'fl=' . $name('fl', '[internal]') . "\nfn=" . $name('fn', $callee) . "\n0 " . implode(' ', $costs) . "\n\n";
+        }
+        return $out . $body . 'summary: ' . implode(' ', $totals) . "\ntotals: " . implode(' ', $totals) . "\n";
+    }
+
+    private function renderDiff(int $a, int $b): string
+    {
+        $ra = $this->runInfo($a);
+        $rb = $this->runInfo($b);
+        /* Sites match by file, line, function, opcode and callee. */
+        $q = "SELECT file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee, kind,"
+            . ' sum(alloc_bytes) AS alloc_bytes, sum(alloc_count) AS alloc_count, sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes'
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . ' GROUP BY file, line, function, opcode, callee';
+        $key = fn($r) => "{$r['file']}\0{$r['line']}\0{$r['function']}\0{$r['opcode']}\0{$r['callee']}";
+        $rows = [];
+        foreach (['a' => $a, 'b' => $b] as $side => $id) {
+            foreach ($this->rows($q, [':run' => $id]) as $r) {
+                $k = $key($r);
+                $rows[$k] ??= ['file' => $r['file'], 'line' => $r['line'], 'function' => $r['function'], 'opcode' => $r['opcode'],
+                    'callee' => $r['callee'], 'kind' => $r['kind']];
+                foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
+                    $rows[$k]["{$m}_$side"] = (int) $r[$m];
+                }
+            }
+        }
+        $metric = self::SORTS[$this->sort];
+        foreach ($rows as &$r) {
+            foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
+                $r["{$m}_a"] ??= 0;
+                $r["{$m}_b"] ??= 0;
+                $r["{$m}_delta"] = $r["{$m}_b"] - $r["{$m}_a"];
+            }
+        }
+        unset($r);
+        $rows = array_values(array_filter($rows, fn($r) => $r['alloc_bytes_delta'] || $r['alloc_count_delta'] || $r['live_bytes_delta'] || $r['peak_live_bytes_delta']));
+        usort($rows, fn($x, $y) => [abs($y["{$metric}_delta"]), $x['file'], $x['line']] <=> [abs($x["{$metric}_delta"]), $y['file'], $y['line']]);
+        $rows = $this->limit($rows, 20);
+        if ($this->format === 'json') {
+            return json_encode(['database' => $this->path, 'a' => $a, 'b' => $b, 'sort' => $this->sort, 'rows' => $rows],
+                JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+        }
+        if ($this->format === 'csv') {
+            return self::csv($rows);
+        }
+        $out = sprintf("Diff of runs %d and %d of %s\n", $a, $b, $this->path)
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $a, $ra['script'], $ra['status'], self::bytes($ra['peak_usage']), self::bytes($ra['alloc_bytes']))
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $b, $rb['script'], $rb['status'], self::bytes($rb['peak_usage']), self::bytes($rb['alloc_bytes']))
+            . sprintf("\nTop %d sites by change in %s (B - A)\n", count($rows), $metric);
+        if (!$rows) {
+            return $out . "  (no site changed)\n";
+        }
+        $out .= sprintf("  %11s %11s %11s %11s  %s\n", 'alloc A', 'alloc B', 'Δ alloc', 'Δ live', 'site');
+        foreach ($rows as $r) {
+            $out .= sprintf("  %11s %11s %11s %11s  %s\n", self::bytes($r['alloc_bytes_a']), self::bytes($r['alloc_bytes_b']),
+                self::signed($r['alloc_bytes_delta']), self::signed($r['live_bytes_delta']), self::where($r, 'site'));
+        }
+        return $out;
+    }
+
+    /* ---- units ----------------------------------------------------------- */
+
+    public static function bytes(int|string|null $v): string
+    {
+        $v = (int) $v;
+        foreach (['GiB' => 1 << 30, 'MiB' => 1 << 20, 'KiB' => 1 << 10] as $unit => $size) {
+            if (abs($v) >= $size) {
+                return sprintf('%.1f %s', $v / $size, $unit);
+            }
+        }
+        return "$v B";
+    }
+
+    private static function signed(int $v): string
+    {
+        return ($v > 0 ? '+' : ($v < 0 ? '-' : '')) . self::bytes(abs($v));
+    }
+
+    public static function ms(int $ns): string
+    {
+        return sprintf('%.3f ms', $ns / 1e6);
+    }
+
+    private static function durationMs(?string $from, ?string $to): ?float
+    {
+        if ($from === null || $to === null) {
+            return null;
+        }
+        $f = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', $from, new DateTimeZone('UTC'));
+        $t = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', $to, new DateTimeZone('UTC'));
+        if (!$f || !$t) {
+            return null;
+        }
+        return ((float) $t->format('U.u') - (float) $f->format('U.u')) * 1000;
+    }
+}
+
+
+/** pprof's profile.proto, encoded by hand (gzipped, as `go tool pprof` and Pyroscope read it). */
+final class MmReportPprof
+{
+    private array $strings = ['' => 0];
+    private array $functions = [];
+    private array $locations = [];
+    private string $fnBytes = '';
+    private string $locBytes = '';
+
+    public static function encode(array $run, array $sites): string
+    {
+        $p = new self();
+        $types = [['alloc_objects', 'count'], ['alloc_space', 'bytes'], ['inuse_objects', 'count'], ['inuse_space', 'bytes'], ['peak_inuse_space', 'bytes']];
+        $msg = '';
+        foreach ($types as [$t, $u]) {
+            $msg .= self::bytesField(1, self::intField(1, $p->str($t)) . self::intField(2, $p->str($u)));
+        }
+        foreach ($sites as $s) {
+            $frames = MmReport::frames($s);
+            /* Leaf first: the internal callee, then the PHP function at its line. */
+            $locs = [];
+            if ($s['kind'] === 'pseudo') {
+                $locs[] = $p->location($s['function'], '', 0);
+            } else {
+                if ($s['callee'] !== '') {
+                    $locs[] = $p->location($s['callee'], '[internal]', 0);
+                }
+                $locs[] = $p->location($s['function'], $s['file'], (int) $s['line']);
+            }
+            unset($frames);
+            $values = [(int) $s['alloc_count'], (int) $s['alloc_bytes'], (int) $s['live_count'], (int) $s['live_bytes'], (int) $s['peak_live_bytes']];
+            $msg .= self::bytesField(2, self::packed(1, $locs) . self::packed(2, $values));
+        }
+        $msg .= $p->locBytes . $p->fnBytes;
+        foreach (array_keys($p->strings) as $str) {
+            $msg .= self::bytesField(6, (string) $str);
+        }
+        $started = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', (string) $run['started_at'], new DateTimeZone('UTC'));
+        if ($started) {
+            $msg .= self::intField(9, (int) round((float) $started->format('U.u') * 1e9));
+        }
+        $msg .= self::intField(14, $p->str('alloc_space'));
+        $msg .= self::intField(13, $p->str("mm_observe run {$run['run_id']}: {$run['script']}"));
+        return function_exists('gzencode') ? gzencode($msg, 6) : self::gzipStored($msg);
+    }
+
+    private function str(string $s): int
+    {
+        return $this->strings[$s] ??= count($this->strings);
+    }
+
+    private function location(string $function, string $file, int $line): int
+    {
+        $fkey = "$function\0$file";
+        if (!isset($this->functions[$fkey])) {
+            $id = $this->functions[$fkey] = count($this->functions) + 1;
+            $this->fnBytes .= self::bytesField(5, self::intField(1, $id) . self::intField(2, $this->str($function))
+                . self::intField(3, $this->str($function)) . self::intField(4, $this->str($file)));
+        }
+        $lkey = "$fkey\0$line";
+        if (!isset($this->locations[$lkey])) {
+            $id = $this->locations[$lkey] = count($this->locations) + 1;
+            $this->locBytes .= self::bytesField(4, self::intField(1, $id)
+                . self::bytesField(4, self::intField(1, $this->functions[$fkey]) . self::intField(2, $line)));
+        }
+        return $this->locations[$lkey];
+    }
+
+    private static function varint(int $v): string
+    {
+        $out = '';
+        do {
+            $b = $v & 0x7f;
+            $v = ($v >> 7) & (PHP_INT_MAX >> 6);
+            $out .= chr($v ? $b | 0x80 : $b);
+        } while ($v);
+        return $out;
+    }
+
+    private static function intField(int $field, int $v): string
+    {
+        return $v === 0 ? '' : self::varint($field << 3) . self::varint($v);
+    }
+
+    private static function bytesField(int $field, string $v): string
+    {
+        return self::varint(($field << 3) | 2) . self::varint(strlen($v)) . $v;
+    }
+
+    private static function packed(int $field, array $vs): string
+    {
+        return self::bytesField($field, implode('', array_map([self::class, 'varint'], $vs)));
+    }
+
+    /** gzip with stored (uncompressed) deflate blocks, for builds without ext/zlib. */
+    private static function gzipStored(string $data): string
+    {
+        $out = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff";
+        $chunks = str_split($data, 65535) ?: [''];
+        foreach ($chunks as $i => $c) {
+            $len = strlen($c);
+            $out .= chr($i === count($chunks) - 1 ? 1 : 0) . pack('vv', $len, $len ^ 0xffff) . $c;
+        }
+        return $out . pack('VV', crc32($data), strlen($data) & 0xffffffff);
+    }
+}
+
+/** One self-contained HTML page: summary, top table, flame graphs, memory and GC timelines.  No script, no external asset. */
+final class MmReportHtml
+{
+    public static function render(array $run, array $rows, array $sites, array $gc, string $by, string $sort): string
+    {
+        $h = fn($s) => htmlspecialchars((string) $s, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+        $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
+        $o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" . $h($title) . "</title>\n<style>"
+            . 'body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}'
+            . 'table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}'
+            . 'td.l,th.l{text-align:left}code{font:12px monospace;color:#555}.dl td{text-align:left}'
+            . 'svg text{font:11px monospace;pointer-events:none}svg rect:hover{stroke:#000;stroke-width:1}.note{color:#777}'
+            . "</style></head><body>\n<h1>" . $h($title) . "</h1>\n<table class=\"dl\">";
+        $dur = null;
+        foreach ([
+            'script' => $run['script'], 'sapi' => $run['sapi'] . ', PHP ' . $run['php_version'] . ', pid ' . $run['pid'],
+            'status' => $run['status'] . ', exit status ' . ($run['exit_status'] ?? '-'),
+            'started' => $run['started_at'] . ' (ended ' . ($run['ended_at'] ?? 'never') . ')',
+            'memory' => 'peak ' . MmReport::bytes($run['peak_usage']) . '; allocated ' . MmReport::bytes($run['alloc_bytes'])
+                . ' in ' . number_format((int) $run['alloc_count']) . ' blocks; live at the end ' . MmReport::bytes($run['live_bytes']),
+            'GC' => (int) $run['gc_runs'] . ' run(s), ' . MmReport::ms((int) $run['gc_ns']) . ' total pause, ' . (int) $run['gc_collected'] . ' collected',
+        ] as $k => $v) {
+            $o .= '<tr><th class="l">' . $h($k) . '</th><td>' . $h($v) . '</td></tr>';
+        }
+        $o .= "</table>\n<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        foreach ($rows as $r) {
+            $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
+                . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
+            $o .= '<tr><td>' . MmReport::bytes($r['alloc_bytes']) . '</td><td>' . number_format((int) $r['alloc_count']) . '</td><td>'
+                . MmReport::bytes($r['live_bytes']) . '</td><td>' . MmReport::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
+        }
+        $o .= "</table>\n";
+        foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
+            $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($sites, $metric, $h);
+        }
+        $o .= "<h2>Memory over time</h2>\n" . self::memory($run, $gc, $h);
+        $o .= "<h2>GC timeline</h2>\n" . self::gcTimeline($run, $gc, $h);
+        return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: file, function, line, internal callee.</p>\n</body></html>\n";
+    }
+
+    /** An icicle-style flame graph (root on top), laid out here as SVG rectangles with tooltips. */
+    private static function flame(array $sites, string $metric, callable $h): string
+    {
+        $root = ['name' => 'all', 'value' => 0, 'children' => []];
+        foreach ($sites as $s) {
+            $v = (int) $s[$metric];
+            if ($v <= 0) {
+                continue;
+            }
+            $node = &$root;
+            $node['value'] += $v;
+            foreach (MmReport::frames($s) as $f) {
+                $node['children'][$f] ??= ['name' => $f, 'value' => 0, 'children' => []];
+                $node = &$node['children'][$f];
+                $node['value'] += $v;
+            }
+            unset($node);
+        }
+        if ($root['value'] === 0) {
+            return "<p class=\"note\">Nothing to show.</p>\n";
+        }
+        $width = 1200;
+        $rowH = 18;
+        $rects = [];
+        $depth = 0;
+        $walk = function (array $n, float $x, int $d) use (&$walk, &$rects, &$depth, $width, $root) {
+            $w = $n['value'] / $root['value'] * $width;
+            if ($w < 0.5) {
+                return;
+            }
+            $rects[] = [$x, $d, $w, $n['name'], $n['value']];
+            $depth = max($depth, $d);
+            $cx = $x;
+            uasort($n['children'], fn($a, $b) => $b['value'] <=> $a['value']);
+            foreach ($n['children'] as $c) {
+                $walk($c, $cx, $d + 1);
+                $cx += $c['value'] / $root['value'] * $width;
+            }
+        };
+        $walk($root, 0.0, 0);
+        $svg = sprintf('<svg class="flame" data-metric="%s" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">',
+            $metric, $width, ($depth + 1) * $rowH, $width, ($depth + 1) * $rowH);
+        foreach ($rects as [$x, $d, $w, $name, $v]) {
+            $hue = crc32($name) % 40 + 5;
+            $label = $w > 40 ? mb_strimwidth($name, 0, (int) (($w - 6) / 7), '…') : '';
+            $svg .= sprintf('<g class="frame"><title>%s — %s (%.1f%%)</title><rect x="%.1f" y="%d" width="%.1f" height="%d" fill="hsl(%d,80%%,62%%)" rx="2"/>'
+                . '<text x="%.1f" y="%d">%s</text></g>', $h($name), MmReport::bytes($v), $v * 100 / $root['value'],
+                $x, $d * $rowH, max($w - 1, 0.5), $rowH - 1, $hue, $x + 3, $d * $rowH + 13, $h($label));
+        }
+        return $svg . "</svg>\n";
+    }
+
+    private static function memory(array $run, array $gc, callable $h): string
+    {
+        /* Until the ring's timeline exists: memory_get_usage() at the start, around each GC pass, and at the end. */
+        $points = [[0, (int) $run['usage_start']]];
+        foreach ($gc as $g) {
+            $points[] = [(int) $g['started_ns'], (int) $g['mem_before']];
+            $points[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
+        }
+        $end = max(1, (int) ((self::ns($run['ended_at']) - self::ns($run['started_at'])) ?: end($points)[0]));
+        $points[] = [$end, (int) ($run['usage_end'] ?? 0)];
+        $max = max(1, (int) $run['peak_usage'], ...array_column($points, 1));
+        [$w, $hgt] = [1200, 160];
+        $poly = implode(' ', array_map(fn($p) => sprintf('%.1f,%.1f', $p[0] / $end * $w, $hgt - $p[1] / $max * ($hgt - 10)), $points));
+        return sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d"><polyline points="%s" fill="none" stroke="#36c" stroke-width="2"/>'
+            . '<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></svg>',
+            $w, $hgt, $poly, $w, $hgt - (int) $run['peak_usage'] / $max * ($hgt - 10), $hgt - (int) $run['peak_usage'] / $max * ($hgt - 10),
+            MmReport::bytes($run['peak_usage']), MmReport::bytes($run['peak_usage']))
+            . "\n<p class=\"note\">memory_get_usage() at the start, before and after each GC pass, and at the end of the run.</p>\n";
+    }
+
+    private static function gcTimeline(array $run, array $gc, callable $h): string
+    {
+        if (!$gc) {
+            return "<p class=\"note\">The cycle collector did not run.</p>\n";
+        }
+        $phases = ['mark_ns' => '#4a90d9', 'scan_ns' => '#50b070', 'collect_ns' => '#e0a030', 'destructor_ns' => '#c05050', 'free_ns' => '#9060c0', 'compact_ns' => '#808080'];
+        $end = max(1, self::ns($run['ended_at']) - self::ns($run['started_at']), ...array_map(fn($g) => (int) $g['started_ns'] + (int) $g['total_ns'], $gc));
+        $maxPause = max(1, ...array_map(fn($g) => (int) $g['total_ns'], $gc));
+        [$w, $hgt] = [1200, 120];
+        $svg = sprintf('<svg class="gc" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        foreach ($gc as $g) {
+            $x = (int) $g['started_ns'] / $end * ($w - 6);
+            $y = $hgt;
+            foreach ($phases as $p => $color) {
+                $ph = (int) $g[$p] / $maxPause * ($hgt - 4);
+                if ($ph <= 0) {
+                    continue;
+                }
+                $y -= $ph;
+                $svg .= sprintf('<rect class="gc-run" x="%.1f" y="%.1f" width="5" height="%.1f" fill="%s"><title>GC pass %d (%s at %s:%d): %s %s, pause %s, %d collected</title></rect>',
+                    $x, $y, $ph, $color, $g['seq'], $h($g['trigger']), $h($g['file']), $g['line'], str_replace('_ns', '', $p),
+                    MmReport::ms((int) $g[$p]), MmReport::ms((int) $g['total_ns']), $g['collected']);
+            }
+        }
+        $legend = '';
+        foreach ($phases as $p => $color) {
+            $legend .= sprintf('<span style="display:inline-block;width:10px;height:10px;background:%s"></span> %s &nbsp; ', $color, str_replace('_ns', '', $p));
+        }
+        return $svg . "</svg>\n<p class=\"note\">One mark per GC pass at its start; height = pause (longest " . MmReport::ms($maxPause) . "), coloured by phase: $legend</p>\n";
+    }
+
+    private static function ns(?string $iso): int
+    {
+        $d = $iso ? DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', $iso, new DateTimeZone('UTC')) : false;
+        return $d ? (int) round((float) $d->format('U.u') * 1e9) : 0;
+    }
+}
+
+exit(MmReport::main($argv));
