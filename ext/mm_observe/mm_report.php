@@ -615,7 +615,6 @@ final class MmReportPprof
             $msg .= self::bytesField(1, self::intField(1, $p->str($t)) . self::intField(2, $p->str($u)));
         }
         foreach ($sites as $s) {
-            $frames = MmReport::frames($s);
             /* Leaf first: the internal callee, then the PHP function at its line. */
             $locs = [];
             if ($s['kind'] === 'pseudo') {
@@ -626,20 +625,21 @@ final class MmReportPprof
                 }
                 $locs[] = $p->location($s['function'], $s['file'], (int) $s['line']);
             }
-            unset($frames);
             $values = [(int) $s['alloc_count'], (int) $s['alloc_bytes'], (int) $s['live_count'], (int) $s['live_bytes'], (int) $s['peak_live_bytes']];
             $msg .= self::bytesField(2, self::packed(1, $locs) . self::packed(2, $values));
         }
         $msg .= $p->locBytes . $p->fnBytes;
+        /* Every string is interned before the table is written. */
+        $tail = self::intField(13, $p->str("mm_observe run {$run['run_id']}: {$run['script']}"))
+            . self::intField(14, $p->str('alloc_space'));
+        $started = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', (string) $run['started_at'], new DateTimeZone('UTC'));
+        if ($started) {
+            $tail .= self::intField(9, (int) round((float) $started->format('U.u') * 1e9));
+        }
         foreach (array_keys($p->strings) as $str) {
             $msg .= self::bytesField(6, (string) $str);
         }
-        $started = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', (string) $run['started_at'], new DateTimeZone('UTC'));
-        if ($started) {
-            $msg .= self::intField(9, (int) round((float) $started->format('U.u') * 1e9));
-        }
-        $msg .= self::intField(14, $p->str('alloc_space'));
-        $msg .= self::intField(13, $p->str("mm_observe run {$run['run_id']}: {$run['script']}"));
+        $msg .= $tail;
         return function_exists('gzencode') ? gzencode($msg, 6) : self::gzipStored($msg);
     }
 
