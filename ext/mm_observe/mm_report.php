@@ -551,7 +551,7 @@ TXT;
         if (!$rows) {
             return $out . "  (no site changed)\n";
         }
-        $out .= sprintf("  %11s %11s %11s %11s  %s\n", 'alloc A', 'alloc B', 'Δ alloc', 'Δ live', 'site');
+        $out .= sprintf("  %11s %11s %11s %11s  %s\n", 'alloc A', 'alloc B', 'alloc B-A', 'live B-A', 'site');
         foreach ($rows as $r) {
             $out .= sprintf("  %11s %11s %11s %11s  %s\n", self::bytes($r['alloc_bytes_a']), self::bytes($r['alloc_bytes_b']),
                 self::signed($r['alloc_bytes_delta']), self::signed($r['live_bytes_delta']), self::where($r, 'site'));

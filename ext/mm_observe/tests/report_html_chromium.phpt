@@ -1,0 +1,65 @@
+--TEST--
+php --mm-report --format html: headless Chromium loads it with no console message, and the flame graph has the expected frames
+--SKIPIF--
+<?php
+exec('command -v chromium 2>/dev/null', $o, $rc);
+if ($rc !== 0) die('skip needs chromium (Debian: chromium; mk/deps.sh installs it with the test dependencies)');
+?>
+--FILE--
+<?php
+require __DIR__ . '/mm_observe.inc';
+$db = mmo_path(__FILE__, '.sqlite');
+$html = mmo_path(__FILE__, '.d') . '/report.html';
+@unlink($db);
+mmo_rmtree(dirname($html));
+mkdir(dirname($html));
+$code = <<<'PHP'
+<?php
+function render_page(int $i): string { return str_repeat("<p>$i</p>", 50); }
+class Cycle { public $me; }
+$pages = [];
+for ($i = 0; $i < 12000; $i++) {
+    $pages[] = render_page($i);
+    $c = new Cycle; $c->me = $c;
+}
+echo count($pages), "\n";
+PHP;
+echo mmo_observe(__FILE__, $code, $db)['out'];
+$r = mmo_report([$db, '--format', 'html', '--output', $html]);
+echo "report: {$r['status']}{$r['err']}\n";
+$profile = dirname($html) . '/profile';
+$cmd = 'chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=' . escapeshellarg($profile)
+    . ' --enable-logging=stderr --v=0 --dump-dom ' . escapeshellarg('file://' . $html);
+$p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, ['HOME' => dirname($html), 'PATH' => getenv('PATH')]);
+$dom = stream_get_contents($pipes[1]);
+$log = stream_get_contents($pipes[2]);
+proc_close($p);
+echo "console messages: ", preg_match_all('/CONSOLE|Uncaught|Refused to|Failed to load/i', $log), "\n";
+$doc = new DOMDocument();
+@$doc->loadHTML($dom);
+$x = new DOMXPath($doc);
+foreach ($x->query('//*[local-name()="svg" and contains(@class, "flame")]') as $svg) {
+    $names = [];
+    foreach ($x->query('.//*[local-name()="title"]', $svg) as $t) {
+        $names[] = preg_replace('/ — .*/u', '', $t->textContent);
+    }
+    echo $svg->getAttribute('data-metric'), ": ", count($names), " frames; ";
+    foreach (['all', 'render_page', 'str_repeat()', '{main}', 'report_html_chromium.child.php:6'] as $want) {
+        echo $want, '=', in_array($want, $names, true) ? 'yes' : 'no', ' ';
+    }
+    echo "\n";
+}
+echo "GC marks: ", $x->query('//*[local-name()="rect" and @class="gc-run"]')->length > 0 ? 'yes' : 'no', "\n";
+?>
+--CLEAN--
+<?php
+require __DIR__ . '/mm_observe.inc';
+mmo_cleanup(__FILE__);
+?>
+--EXPECTF--
+12000
+report: 0
+console messages: 0
+alloc_bytes: %d frames; all=yes render_page=yes str_repeat()=yes {main}=yes report_html_chromium.child.php:6=yes 
+live_bytes: %d frames; all=yes render_page=yes str_repeat()=yes {main}=yes report_html_chromium.child.php:6=yes 
+GC marks: yes
