@@ -37,4 +37,11 @@ for ($i = 0; $i < 2000; $i++) {
         $jobs = [];
     }
 }
+// Tree nodes that point back to their parent: reference cycles that only the
+// cycle collector frees (a few GC runs, see mm_gc_runs).
+for ($n = 0; $n < 30000; $n++) {
+    $node = new stdClass;
+    $node->parent = new stdClass;
+    $node->parent->child = $node;
+}
 printf("rendered %d jobs, cached %d pages, %.1f KiB in use\n", $i, count($cache), memory_get_usage() / 1024);

@@ -33,3 +33,15 @@ sqlite3 -header -column "$db" "
          (SELECT sum(peak_live_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS sum_peak_live,
          usage_end, (SELECT sum(live_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS sum_live
   FROM mm_runs r;"
+echo
+echo "The same run with php --mm-report (top lines, with their source):"
+"$php" -n --mm-report "$db" --top 5
+report=${MM_BUILD_DIR:-$top/_build}/demo-report
+"$php" -n --mm-report "$db" --format html --output "$report.html"
+"$php" -n --mm-report "$db" --format pprof --output "$report.pb.gz"
+"$php" -n --mm-report "$db" --format collapsed --output "$report.folded"
+"$php" -n --mm-report "$db" --format callgrind --output "$report.callgrind"
+echo
+echo "Written: $report.html (open in a browser: flame graphs, memory and GC timelines),"
+echo "  $report.pb.gz (go tool pprof -top), $report.folded (flamegraph.pl, speedscope),"
+echo "  $report.callgrind (kcachegrind)."
