@@ -13,6 +13,10 @@ if ! "$top/mk/build.sh" fork || ! "$top/mk/build.sh" stock; then
 	exit 1
 fi
 
+# Test-only tools: the real `go tool pprof` and headless Chromium check the
+# report's pprof and HTML output (their tests skip without them).
+"$top/mk/deps.sh" golang-go chromium || echo "check: golang-go and chromium are not installed; report_pprof_go and report_html_chromium will skip"
+
 last() { tail -n1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'; }
 ours=$(mktemp)
 upstream=$(mktemp)

@@ -42,6 +42,7 @@ $cases = [
     ['ok.sqlite', '--diff', '1', '1', '--format', 'pprof'],
     ['ok.sqlite', '--diff', '1', '2'],
     ['ok.sqlite', '--output', 'missing/dir/out.txt'],
+    ['ok.sqlite', '--help'],
 ];
 foreach ($cases as $args) {
     $r = mmo_report($args, $d);
@@ -99,4 +100,6 @@ ok.sqlite --diff 1 2
   => 1: mm-report: 'ok.sqlite' has no run 2 (it has 1 run(s), ids 1 to 1)
 ok.sqlite --output missing/dir/out.txt
   => 1: mm-report: cannot write 'missing/dir/out.txt': file_put_contents(missing/dir/out.txt): Failed to open stream: No such file or directory
+ok.sqlite --help
+  => 0:  [stdout not empty]
 bool(true)
