@@ -243,8 +243,10 @@ final class MmObserveRunTests
     /**
      * Before the output comparison, for observed runs only: drop the one
      * line the fork prints when it turns a requested JIT off (tests that
-     * ask for the JIT in --INI-- would otherwise all differ by it).  Like
-     * upstream's handling of "Can't preload" warnings under --preload.
+     * ask for the JIT in --INI-- would otherwise all differ by it), and the
+     * "; allocation report in DB run N" that observed runs add to memory
+     * errors.  Like upstream's handling of "Can't preload" warnings under
+     * --preload.
      */
     public static function filterOutput(string $output): string
     {
@@ -252,7 +254,9 @@ final class MmObserveRunTests
             return $output;
         }
         $filtered = preg_replace('/^mm_observe: opcache\.jit=.* is turned off while observing: .*$\n?/m', '', $output, -1, $n);
-        return $n ? trim($filtered) : $output;
+        /* The memory error's "; allocation report in DB run N" suffix. */
+        $filtered = preg_replace('/(exhausted (?:at \S+ )?\(tried to allocate \d+ bytes\)|Out of memory[^\n]*?\)); allocation report in .*? run \d+/', '$1', $filtered, -1, $m);
+        return $n + $m ? ($n ? trim($filtered) : $filtered) : $output;
     }
 
     /** After the output comparison: a violated limit fails the test. */

@@ -641,6 +641,73 @@ ZEND_API uint32_t zend_mm_observe_site_here(void)
 	return zend_mm_observe_current_site();
 }
 
+static zend_mm_observe_describer_t zend_mm_observe_describer;
+
+ZEND_API void zend_mm_observe_set_describer(zend_mm_observe_describer_t describer)
+{
+	zend_mm_observe_describer = describer;
+}
+
+/* Called from zend_mm_safe_error() while observing, before the error is
+ * raised (and the request bails out).  Nothing here allocates through
+ * ZendMM: the heap is at its limit.  Only the request's first memory error
+ * is recorded; every one gets the extended message. */
+ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size)
+{
+	static char extended[4096];
+	zend_mm_observe_oom *oom = &zmo.run.oom;
+
+	if (!oom->happened) {
+		oom->happened = true;
+		oom->system = strncmp(format, "Allowed memory size", sizeof("Allowed memory size") - 1) != 0;
+		oom->site = zend_mm_observe_current_site();
+		oom->requested = size;
+		oom->limit = oom->system ? 0 : limit;   /* "Out of memory" formats carry other figures */
+		oom->usage = zend_memory_usage(false);
+		oom->at_ns = zend_mm_observe_now_ns();
+		/* The top sites by live bytes, by insertion into a short sorted list. */
+		oom->top_count = 0;
+		for (uint32_t i = 1; i < zmo.count; i++) {
+			const zend_mm_observe_site *site = &zmo.sites[i];
+			if (site->live_bytes <= 0 || i == ZEND_MM_OBSERVE_IDX_UNOBSERVED) {
+				continue;
+			}
+			uint32_t at = oom->top_count;
+			while (at > 0 && oom->top[at - 1].live_bytes < site->live_bytes) {
+				at--;
+			}
+			if (at >= ZEND_MM_OBSERVE_OOM_TOP) {
+				continue;
+			}
+			uint32_t last = oom->top_count < ZEND_MM_OBSERVE_OOM_TOP ? oom->top_count : ZEND_MM_OBSERVE_OOM_TOP - 1;
+			memmove(&oom->top[at + 1], &oom->top[at], (last - at) * sizeof(oom->top[0]));
+			oom->top[at].site = i;
+			oom->top[at].live_bytes = site->live_bytes;
+			oom->top[at].live_count = site->live_count;
+			if (oom->top_count < ZEND_MM_OBSERVE_OOM_TOP) {
+				oom->top_count++;
+			}
+		}
+	}
+
+	const char *where = zend_mm_observe_describer ? zend_mm_observe_describer() : NULL;
+	size_t len = strlen(format);
+	if (!where || len + 32 >= sizeof(extended)) {
+		return format;
+	}
+	/* The format's own conversions stay; the path's '%' are doubled. */
+	memcpy(extended, format, len);
+	len += (size_t) snprintf(extended + len, sizeof(extended) - len, "; allocation report in ");
+	for (const char *p = where; *p && len + 2 < sizeof(extended); p++) {
+		if (*p == '%') {
+			extended[len++] = '%';
+		}
+		extended[len++] = *p;
+	}
+	extended[len] = '\0';
+	return extended;
+}
+
 ZEND_API void zend_mm_observe_script_end(void)
 {
 	for (uint32_t i = 1; i < zmo.count; i++) {

@@ -46,7 +46,7 @@
 #define ZEND_MM_OBSERVE_DEFAULT_OUTPUT "mm_observe.sqlite"
 
 /* Version of the site-table layout below; the exporter refuses a mismatch. */
-#define ZEND_MM_OBSERVE_ABI 2
+#define ZEND_MM_OBSERVE_ABI 3
 
 typedef enum _zend_mm_observe_site_kind {
 	ZEND_MM_OBSERVE_KIND_VM = 0,      /* executing an opline (maybe inside an internal callee) */
@@ -107,6 +107,25 @@ typedef struct _zend_mm_observe_site {
 	uint64_t    gc_free_bytes;
 } zend_mm_observe_site;
 
+/* The request's first memory error (memory_limit, or the system refusing
+ * memory), recorded before the engine bails out. */
+#define ZEND_MM_OBSERVE_OOM_TOP 10
+typedef struct _zend_mm_observe_oom {
+	bool     happened;
+	bool     system;            /* "Out of memory" (the OS refused) rather than memory_limit */
+	uint32_t site;              /* the site that made the failing request */
+	size_t   requested;         /* bytes it asked for */
+	size_t   limit;             /* memory_limit in effect */
+	size_t   usage;             /* memory_get_usage() at that moment */
+	uint64_t at_ns;             /* CLOCK_REALTIME */
+	uint32_t top_count;         /* the sites holding the most live bytes at that moment */
+	struct {
+		uint32_t site;
+		int64_t  live_bytes;
+		int64_t  live_count;
+	} top[ZEND_MM_OBSERVE_OOM_TOP];
+} zend_mm_observe_oom;
+
 /* Per-request summary handed to the exporter. */
 typedef struct _zend_mm_observe_run {
 	uint64_t started_ns;        /* CLOCK_REALTIME at zend_activate() */
@@ -123,9 +142,13 @@ typedef struct _zend_mm_observe_run {
 	bool     script_ended;      /* zend_mm_observe_script_end() ran: end_live_* are set */
 	bool     unclean_shutdown;  /* CG(unclean_shutdown): fatal error or exit bailout */
 	bool     zend_mm_heap;      /* false when USE_ZEND_ALLOC=0 replaced ZendMM */
+	zend_mm_observe_oom oom;
 } zend_mm_observe_run;
 
 typedef void (*zend_mm_observe_exporter_t)(const zend_mm_observe_run *run);
+/* Where the run will be found ("/path/x.sqlite run 7"), for the memory
+ * error message; NULL when unknown. */
+typedef const char *(*zend_mm_observe_describer_t)(void);
 
 BEGIN_EXTERN_C()
 
@@ -165,8 +188,14 @@ ZEND_API void zend_mm_observe_calibrate(void);
 /* The index of the site executing right now (a GC probe's trigger site). */
 ZEND_API uint32_t zend_mm_observe_site_here(void);
 
+/* zend_mm_safe_error(), before the memory error is raised: records it
+ * (with the failing site and the top live sites) and returns the format
+ * to raise it with, extended by "; allocation report in <where>". */
+ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size);
+
 /* Exporter side. */
 ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter);
+ZEND_API void zend_mm_observe_set_describer(zend_mm_observe_describer_t describer);
 ZEND_API const zend_mm_observe_site *zend_mm_observe_sites(uint32_t *count);
 ZEND_API const char *zend_mm_observe_str(uint32_t offset);
 /* The current (or last) request's summary; started_ns and usage_start are
@@ -229,6 +258,8 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 			zend_mm_observe_request_end(); \
 		} \
 	} while (0)
+# define ZEND_MM_OBSERVE_OOM(format, limit, size) \
+	(UNEXPECTED(zend_mm_observe_active) ? zend_mm_observe_memory_error((format), (limit), (size)) : (format))
 # define ZEND_MM_OBSERVE_INI_ENTRIES \
 	ZEND_INI_ENTRY("zend.mm_observe",        "0", ZEND_INI_SYSTEM, zend_mm_observe_ini_update_enabled) \
 	ZEND_INI_ENTRY("zend.mm_observe_output", ZEND_MM_OBSERVE_DEFAULT_OUTPUT, ZEND_INI_SYSTEM, zend_mm_observe_ini_update_output)
@@ -243,6 +274,7 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_SCRIPT_END()             ((void) 0)
 # define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array)  ((void) 0)
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
+# define ZEND_MM_OBSERVE_OOM(format, limit, size) (format)
 # define ZEND_MM_OBSERVE_INI_ENTRIES
 
 #endif /* ZEND_MM_OBSERVE */

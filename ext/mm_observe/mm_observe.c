@@ -79,6 +79,7 @@ static PHP_MINIT_FUNCTION(mm_observe)
 {
 	REGISTER_INI_ENTRIES();
 	zend_mm_observe_set_exporter(php_mm_export_finish);
+	zend_mm_observe_set_describer(php_mm_export_describe);
 	if (zend_mm_observe_enabled) {
 		mm_observe_disable_jit();
 		zend_mm_observe_calibrate();

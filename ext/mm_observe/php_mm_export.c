@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <libgen.h>
 
@@ -202,7 +203,27 @@ static const char kSchema[] =
 	" r.run_id, r.test_path, r.test_title, r.test_result, r.status, r.started_at, r.peak_usage, r.full_shutdown,"
 	" t.alloc_count, t.alloc_bytes, t.free_count, t.free_bytes, t.realloc_count,"
 	" t.live_count, t.live_bytes, t.leak_count, t.leak_bytes, t.gc_runs, t.gc_collected, t.gc_ns"
-	" FROM mm_runs r JOIN mm_run_totals t ON t.run_id = r.run_id WHERE r.test_path IS NOT NULL;";
+	" FROM mm_runs r JOIN mm_run_totals t ON t.run_id = r.run_id WHERE r.test_path IS NOT NULL;"
+	/* The request's memory error (memory_limit or the system), recorded
+	 * before the bailout, and the sites that held the most then. */
+	"CREATE TABLE IF NOT EXISTS mm_oom_events ("
+	" run_id INTEGER PRIMARY KEY REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL,"            /* memory_limit | system */
+	" site_id INTEGER NOT NULL,"      /* the site that made the failing request */
+	" requested INTEGER NOT NULL, memory_limit INTEGER NOT NULL, usage INTEGER NOT NULL,"
+	" at TEXT NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS mm_oom_top ("
+	" run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" rank INTEGER NOT NULL, site_id INTEGER NOT NULL, live_bytes INTEGER NOT NULL, live_count INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, rank)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW IF NOT EXISTS mm_oom AS SELECT"
+	" o.run_id, o.kind, s.file, s.line, s.function, s.opcode, s.callee, o.requested, o.memory_limit, o.usage, o.at"
+	" FROM mm_oom_events o JOIN mm_sites s ON s.run_id = o.run_id AND s.site_id = o.site_id;"
+	"CREATE VIEW IF NOT EXISTS mm_oom_top_sites AS SELECT"
+	" t.run_id, t.rank, s.kind, s.file, s.line, s.function, s.opcode, s.callee, t.live_bytes, t.live_count"
+	" FROM mm_oom_top t JOIN mm_sites s ON s.run_id = t.run_id AND s.site_id = t.site_id;";
 
 static struct {
 	sqlite3 *db;
@@ -684,7 +705,7 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	}
 	sqlite3_bind_int64(st, 1, xs.run_id);
 	sqlite3_bind_text(st, 2, ended, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, run->unclean_shutdown || xs.fatal_error ? "error" : "ok", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, run->oom.happened ? "oom" : run->unclean_shutdown || xs.fatal_error ? "error" : "ok", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64) run->peak_usage);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64) run->usage_start);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_end);
@@ -700,6 +721,63 @@ static bool php_mm_export_write_run(const zend_mm_observe_run *run)
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	return ok;
+}
+
+static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
+{
+	const zend_mm_observe_oom *oom = &run->oom;
+	sqlite3_stmt *st = NULL;
+	char at[40];
+	bool ok;
+
+	if (!oom->happened) {
+		return true;
+	}
+	php_mm_export_iso8601(oom->at_ns, at, sizeof(at));
+	if (sqlite3_prepare_v2(xs.db, "INSERT INTO mm_oom_events (run_id, kind, site_id, requested, memory_limit, usage, at)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, xs.run_id);
+	sqlite3_bind_text(st, 2, oom->system ? "system" : "memory_limit", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, oom->site);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64) oom->requested);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64) oom->limit);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64) oom->usage);
+	sqlite3_bind_text(st, 7, at, -1, SQLITE_TRANSIENT);
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	if (!ok || sqlite3_prepare_v2(xs.db, "INSERT INTO mm_oom_top (run_id, rank, site_id, live_bytes, live_count)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
+		return false;
+	}
+	for (uint32_t i = 0; ok && i < oom->top_count; i++) {
+		sqlite3_bind_int64(st, 1, xs.run_id);
+		sqlite3_bind_int(st, 2, (int) i + 1);
+		sqlite3_bind_int64(st, 3, oom->top[i].site);
+		sqlite3_bind_int64(st, 4, oom->top[i].live_bytes);
+		sqlite3_bind_int64(st, 5, oom->top[i].live_count);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* "PATH run N", for the memory error message (zend_mm_observe_describer_t). */
+const char *php_mm_export_describe(void)
+{
+	static char where[4200];
+
+	if (!xs.db || !xs.path) {
+		return NULL;
+	}
+	/* Absolute, so the message is useful wherever it is read; realpath()
+	 * uses malloc, never ZendMM (which is at its limit here). */
+	char *abs = realpath(xs.path, NULL);
+	snprintf(where, sizeof(where), "%s run %lld", abs ? abs : xs.path, (long long) xs.run_id);
+	free(abs);
+	return where;
 }
 
 void php_mm_export_finish(const zend_mm_observe_run *run)
@@ -739,7 +817,8 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the database to write the run; the run stays marked 'running'")) {
 		goto out;
 	}
-	ok = php_mm_export_write_sites(&m) && php_mm_export_write_gc(&m) && php_mm_export_write_run(run);
+	ok = php_mm_export_write_sites(&m) && php_mm_export_write_gc(&m) && php_mm_export_write_oom(run)
+		&& php_mm_export_write_run(run);
 	if (ok) {
 		ok = sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	}

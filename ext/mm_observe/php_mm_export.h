@@ -51,5 +51,7 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 void php_mm_export_script_ended(bool fatal_error, int exit_status);
 void php_mm_export_finish(const zend_mm_observe_run *run);
 void php_mm_export_abort(void);
+/* "PATH run N" while a run is open, else NULL (zend_mm_observe_describer_t). */
+const char *php_mm_export_describe(void);
 
 #endif /* PHP_MM_EXPORT_H */
