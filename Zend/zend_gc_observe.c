@@ -31,6 +31,7 @@
 #include "zend_alloc.h"
 #include "zend_hrtime.h"
 #include "zend_gc_observe.h"
+#include "zend_mm_observe_ring.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -53,7 +54,7 @@ static struct {
 	zend_hrtime_t last_end;       /* end of the last closed pass of the open call */
 	zend_hrtime_t t[ZEND_GC_OBSERVE_CALL_END + 1];
 	zend_hrtime_t request_start;
-	uint64_t idle_ns;
+	uint32_t total;               /* passes recorded this request */
 } zgo;
 
 static zend_gc_observe_pass *zend_gc_observe_new_pass(void)
@@ -101,13 +102,26 @@ static void zend_gc_observe_close_pass(void)
 	zend_gc_observe_in_pass = false;
 }
 
+/* The closed call's passes are complete: into the ring, and the array
+ * starts over. */
+static void zend_gc_observe_push(void)
+{
+	for (uint32_t i = zgo.first_pass; i < zgo.count; i++) {
+		zgo.passes[i].seq = ++zgo.total;
+		zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_GC_PASS, &zgo.passes[i], sizeof(zgo.passes[i]), NULL, 0);
+	}
+	zend_mm_observe_run_mut()->gc_passes = zgo.total;
+	zgo.count = 0;
+	zgo.first_pass = 0;
+}
+
 /* Ends the open call at `end`: bills the time outside its passes to the
  * first and last pass (invariant 3). */
 static void zend_gc_observe_close_call(zend_hrtime_t end, uint32_t threshold, bool aborted)
 {
 	zend_gc_observe_close_pass();
 	if (zgo.count == zgo.first_pass) {
-		zgo.idle_ns += end - zgo.call_begin;
+		zend_mm_observe_run_mut()->gc_idle_ns += end - zgo.call_begin;
 	} else {
 		zend_gc_observe_pass *first = &zgo.passes[zgo.first_pass];
 		zend_gc_observe_pass *last = &zgo.passes[zgo.count - 1];
@@ -121,6 +135,11 @@ static void zend_gc_observe_close_call(zend_hrtime_t end, uint32_t threshold, bo
 		}
 	}
 	zgo.token = NULL;
+	/* A call the buffer triggered is followed at once by the threshold
+	 * adjustment (THRESHOLD_ADJUSTED), which completes its passes. */
+	if (zgo.trigger != ZEND_GC_OBSERVE_TRIGGER_THRESHOLD) {
+		zend_gc_observe_push();
+	}
 }
 
 ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const void *call_token,
@@ -139,6 +158,9 @@ ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const
 					zgo.passes[i].threshold_after = threshold;
 				}
 			}
+			if (!zgo.token) {
+				zend_gc_observe_push();
+			}
 			return;
 		case ZEND_GC_OBSERVE_CALL_BEGIN:
 			if (zgo.token && gc_active) {
@@ -147,6 +169,7 @@ ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const
 			if (zgo.token) {
 				zend_gc_observe_close_call(zgo.last_end ? zgo.last_end : zgo.call_begin, threshold, true);
 			}
+			zend_gc_observe_push();
 			zgo.token = call_token;
 			zgo.calls++;
 			zgo.call_begin = now;
@@ -232,7 +255,7 @@ void zend_gc_observe_request_start(void)
 	zgo.token = NULL;
 	zgo.calls = 0;
 	zgo.cur = -1;
-	zgo.idle_ns = 0;
+	zgo.total = 0;
 	zgo.pending_threshold = false;
 	zgo.request_start = zend_hrtime();
 	zend_gc_observe_in_pass = false;
@@ -243,18 +266,8 @@ void zend_gc_observe_request_end(void)
 	if (zgo.token) {
 		zend_gc_observe_close_call(zgo.last_end ? zgo.last_end : zgo.call_begin, zgo.threshold_before, true);
 	}
+	zend_gc_observe_push();
 	zend_gc_observe_in_pass = false;
-}
-
-ZEND_API const zend_gc_observe_pass *zend_gc_observe_passes(uint32_t *count)
-{
-	*count = zgo.count;
-	return zgo.passes;
-}
-
-ZEND_API uint64_t zend_gc_observe_idle_ns(void)
-{
-	return zgo.idle_ns;
 }
 
 #endif /* ZEND_MM_OBSERVE */

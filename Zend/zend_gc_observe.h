@@ -69,6 +69,7 @@ typedef struct _zend_gc_observe_pass {
 	uint8_t  rerun;            /* 1: the pass rerun after the destructors of the previous one */
 	uint8_t  aborted;          /* 1: the call ended early (GC protected after destructors) */
 	uint8_t  reserved;
+	uint32_t seq;              /* 1-based pass number in the request */
 	uint32_t site;             /* mm_observe site index executing when the call started */
 	uint32_t roots;            /* root buffer entries at the start of the pass */
 	uint32_t collected;        /* what the pass freed (what gc_status()['collected'] adds) */
@@ -86,12 +87,11 @@ BEGIN_EXTERN_C()
 ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const void *call_token,
 	uint32_t num_roots, uint32_t buf_size, uint32_t threshold, int count, bool gc_active);
 
-/* Observer side: request start/end, and the passes for the exporter. */
+/* Observer side: request start/end.  Each pass goes to the ring as an
+ * EVENT_GC_PASS record when its call ends; the time of calls that made no
+ * pass goes to the run summary (gc_idle_ns). */
 void zend_gc_observe_request_start(void);
 void zend_gc_observe_request_end(void);
-ZEND_API const zend_gc_observe_pass *zend_gc_observe_passes(uint32_t *count);
-/* Time spent in calls that made no pass (nothing to collect), in ns. */
-ZEND_API uint64_t zend_gc_observe_idle_ns(void);
 /* True while a pass is running: allocations and frees are made "by the GC". */
 extern bool zend_gc_observe_in_pass;
 

@@ -69,6 +69,7 @@
 #include "zend_mm_observe.h"
 #include "zend_mm_observe_blocks.h"
 #include "zend_gc_observe.h"
+#include "zend_mm_observe_ring.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -78,6 +79,7 @@
 
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef MAP_NORESERVE
 # define MAP_NORESERVE 0
@@ -123,8 +125,11 @@ static struct {
 	int64_t peak;                     /* the highest `usage` so far */
 	uint64_t peak_epoch;              /* bumped each time `usage` sets a new peak */
 	zend_mm_observe_ptrmap op_sites;  /* op_array opcodes -> first site of that op_array */
+	uint64_t allocated;               /* bytes allocated this request (drives the samples) */
+	uint64_t next_sample;             /* take a sample when `allocated` reaches this */
+	uint64_t samples;
 	zend_mm_observe_exporter_t exporter;
-	zend_mm_observe_run run;
+	zend_mm_observe_ring_header *hdr; /* the ring's header: the run summary lives there */
 } zmo;
 
 static uint64_t zend_mm_observe_now_ns(void)
@@ -136,26 +141,14 @@ static uint64_t zend_mm_observe_now_ns(void)
 
 /* ---- string arena ------------------------------------------------------- */
 
-/* Grows the arena to hold `need` more bytes; false when out of memory. */
+/* Makes room for `need` more bytes in the arena (a fixed region of the
+ * ring, backed on disk as it fills); false when it is full. */
 static bool zend_mm_observe_str_reserve(size_t need)
 {
-	if ((size_t) zmo.str_len + need <= zmo.str_cap) {
-		return true;
-	}
-	if ((size_t) zmo.str_len + need > UINT32_MAX / 2) {
+	if ((size_t) zmo.str_len + need > zmo.str_cap) {
 		return false;
 	}
-	uint32_t cap = zmo.str_cap;
-	while ((size_t) zmo.str_len + need > cap) {
-		cap *= 2;
-	}
-	char *n = realloc(zmo.str, cap);
-	if (!n) {
-		return false;
-	}
-	zmo.str = n;
-	zmo.str_cap = cap;
-	return true;
+	return zend_mm_observe_ring_reserve(zmo.hdr->strings_offset, (uint64_t) zmo.str_len + need);
 }
 
 /* Interns a copy of s[0..len) in the arena; returns its offset, or 0 (the
@@ -202,6 +195,7 @@ static uint32_t zend_mm_observe_str_add(const char *s, size_t len)
 	memcpy(zmo.str + off, s, len);
 	zmo.str[off + len] = '\0';
 	zmo.str_len += (uint32_t) len + 1;
+	__atomic_store_n(&zmo.hdr->strings_len, zmo.str_len, __ATOMIC_RELEASE);
 	zmo.intern[j] = off;
 	zmo.intern_used++;
 	return off;
@@ -239,34 +233,31 @@ static zend_always_inline uint32_t zend_mm_observe_bucket(const void *opline, co
 	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull >> 40) & (ZEND_MM_OBSERVE_BUCKETS - 1));
 }
 
+/* The ring (zend_mm_observe_ring.c) holds the site table and the string
+ * arena; the buckets and the intern table are private to the process. */
 static bool zend_mm_observe_table_init(void)
 {
-	if (zmo.sites) {
-		return true;
-	}
-	void *s = mmap(NULL, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY,
-		PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s == MAP_FAILED) {
+	zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_anon(ZEND_MM_OBSERVE_SITE_CAPACITY);
+
+	if (!hdr) {
 		return false;
 	}
-	void *b = mmap(NULL, sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS,
-		PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b == MAP_FAILED) {
-		munmap(s, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY);
-		return false;
+	if (!zmo.buckets) {
+		void *b = mmap(NULL, sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS,
+			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (b == MAP_FAILED) {
+			return false;
+		}
+		zmo.buckets = b;
 	}
+	zmo.hdr = hdr;
+	zmo.sites = (zend_mm_observe_site *) ((char *) hdr + hdr->sites_offset);
+	zmo.str = (char *) hdr + hdr->strings_offset;
+	zmo.str_cap = (uint32_t) hdr->strings_capacity;
 	/* Offset 0 of the arena is the empty string. */
-	zmo.str = malloc(ZEND_MM_OBSERVE_STR_INITIAL);
-	if (!zmo.str) {
-		munmap(s, sizeof(zend_mm_observe_site) * ZEND_MM_OBSERVE_SITE_CAPACITY);
-		munmap(b, sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS);
-		return false;
-	}
 	zmo.str[0] = '\0';
 	zmo.str_len = 1;
-	zmo.str_cap = ZEND_MM_OBSERVE_STR_INITIAL;
-	zmo.sites = s;
-	zmo.buckets = b;
+	hdr->strings_len = 1;
 	return true;
 }
 
@@ -279,15 +270,9 @@ static void zend_mm_observe_pseudo(uint32_t idx, const char *name, uint16_t flag
 	site->function_str = zend_mm_observe_str_add(name, strlen(name));
 }
 
-/* Forget every site of the previous request: clear the buckets they used,
- * then recreate the pseudo sites.  O(sites of the last request). */
+/* A new request: the pseudo sites, empty string interning. */
 static void zend_mm_observe_table_reset(void)
 {
-	for (uint32_t i = ZEND_MM_OBSERVE_PSEUDO_LAST + 1; i < zmo.count; i++) {
-		const zend_mm_observe_site *site = &zmo.sites[i];
-		zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
-	}
-	zmo.str_len = 1;
 	if (zmo.intern) {
 		memset(zmo.intern, 0, sizeof(uint32_t) * zmo.intern_cap);
 	}
@@ -300,6 +285,7 @@ static void zend_mm_observe_table_reset(void)
 	zend_mm_observe_ptrmap_clear(&zmo.op_sites);
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	zmo.last = 0;
+	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
 }
 
 static zend_always_inline bool zend_mm_observe_site_is(const zend_mm_observe_site *site,
@@ -322,8 +308,9 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 			return idx;
 		}
 	}
-	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)) {
-		zmo.run.sites_dropped++;
+	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)
+			|| UNEXPECTED(!zend_mm_observe_ring_reserve(zmo.hdr->sites_offset, (uint64_t) (zmo.count + 1) * sizeof(zend_mm_observe_site)))) {
+		zmo.hdr->run.sites_dropped++;
 		return ZEND_MM_OBSERVE_IDX_OVERFLOW;
 	}
 
@@ -358,6 +345,8 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 		site->next_in_op = head ? head->site : 0;
 		zend_mm_observe_ptrmap_put(&zmo.op_sites, (uintptr_t) op_array->opcodes, idx, 0);
 	}
+	/* Published once complete (zend_mm_observe_ring.h, ordering). */
+	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
 	return idx;
 }
 
@@ -445,13 +434,31 @@ static zend_always_inline void zend_mm_observe_peak_sync(zend_mm_observe_site *s
 	}
 }
 
+/* A point of the memory timeline, every zend.mm_observe_sample_bytes
+ * allocated (zend_mm_observe_ring.h, EVENT_SAMPLE). */
+static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t site)
+{
+	zend_mm_observe_sample s;
+
+	s.seq = ++zmo.samples;
+	s.t_ns = zend_mm_observe_now_ns() - zmo.hdr->run.started_ns;
+	s.usage = (uint64_t) zmo.usage;
+	s.peak = (uint64_t) zmo.peak;
+	s.allocated = zmo.allocated;
+	s.site = site;
+	s.reserved = 0;
+	zmo.hdr->allocated = zmo.allocated;
+	zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_SAMPLE, &s, sizeof(s), NULL, 0);
+	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
+}
+
 static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
 
 	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, idx, usable))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
-		zmo.run.blocks_untracked++;
+		zmo.hdr->run.blocks_untracked++;
 	}
 	zend_mm_observe_peak_sync(site);
 	site->alloc_count++;
@@ -468,6 +475,10 @@ static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void 
 		zmo.peak_epoch++;
 		site->peak_live_bytes = site->live_bytes;
 		site->peak_epoch = zmo.peak_epoch;
+	}
+	zmo.allocated += usable;
+	if (UNEXPECTED(zmo.allocated >= zmo.next_sample)) {
+		zend_mm_observe_take_sample(idx);
 	}
 }
 
@@ -616,22 +627,28 @@ ZEND_API void zend_mm_observe_request_start(void)
 		return;
 	}
 	zend_mm_observe_table_reset();
-	memset(&zmo.run, 0, sizeof(zmo.run));
+	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
 	zmo.user_code_seen = false;
 	zmo.abandoned = false;
 	zmo.heap_is_zend_mm = is_zend_mm();
-	zmo.run.zend_mm_heap = zmo.heap_is_zend_mm;
-	zmo.run.started_ns = zend_mm_observe_now_ns();
-	zmo.run.usage_start = zend_memory_usage(false);
+	zmo.hdr->run.zend_mm_heap = zmo.heap_is_zend_mm;
+	zmo.hdr->run.started_ns = zend_mm_observe_now_ns();
+	zmo.hdr->run.usage_start = zend_memory_usage(false);
 	zend_mm_observe_blocks_reset(zmo.heap_is_zend_mm);
 	/* What is live already belongs to {unobserved}; its frees are credited
 	 * there, so the books balance from the first allocation on. */
 	zend_mm_observe_site *before = &zmo.sites[ZEND_MM_OBSERVE_IDX_UNOBSERVED];
-	before->alloc_bytes = before->live_bytes = (int64_t) zmo.run.usage_start;
-	zmo.usage = zmo.peak = (int64_t) zmo.run.usage_start;
+	before->alloc_bytes = before->live_bytes = (int64_t) zmo.hdr->run.usage_start;
+	zmo.usage = zmo.peak = (int64_t) zmo.hdr->run.usage_start;
 	zmo.peak_epoch = 1;
 	before->peak_live_bytes = before->live_bytes;
 	before->peak_epoch = zmo.peak_epoch;
+	zmo.hdr->started_ns = zmo.hdr->run.started_ns;
+	zmo.hdr->pid = (int32_t) getpid();
+	zmo.hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
+	zmo.allocated = 0;
+	zmo.samples = 0;
+	zmo.next_sample = zmo.hdr->sample_bytes ? zmo.hdr->sample_bytes : UINT64_MAX;
 	zend_gc_observe_request_start();
 	zend_mm_observe_active = true;
 }
@@ -655,7 +672,7 @@ ZEND_API void zend_mm_observe_set_describer(zend_mm_observe_describer_t describe
 ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size)
 {
 	static char extended[4096];
-	zend_mm_observe_oom *oom = &zmo.run.oom;
+	zend_mm_observe_oom *oom = &zmo.hdr->run.oom;
 
 	if (!oom->happened) {
 		oom->happened = true;
@@ -688,6 +705,7 @@ ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, 
 				oom->top_count++;
 			}
 		}
+		zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_OOM, oom, sizeof(*oom), NULL, 0);
 	}
 
 	const char *where = zend_mm_observe_describer ? zend_mm_observe_describer() : NULL;
@@ -715,7 +733,7 @@ ZEND_API void zend_mm_observe_script_end(void)
 		site->end_live_count = site->live_count;
 		site->end_live_bytes = site->live_bytes;
 	}
-	zmo.run.script_ended = true;
+	zmo.hdr->run.script_ended = true;
 }
 
 /* Unlinks a site from its bucket chain and makes its key unmatchable; its
@@ -764,27 +782,38 @@ ZEND_API void zend_mm_observe_abandon(void)
 ZEND_API void zend_mm_observe_request_end(void)
 {
 	zend_mm_observe_active = false;
+	/* Unlink this request's sites from the buckets now: the ring holding
+	 * them goes away once the run is exported. */
+	for (uint32_t i = ZEND_MM_OBSERVE_PSEUDO_LAST + 1; i < zmo.count; i++) {
+		const zend_mm_observe_site *site = &zmo.sites[i];
+		zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
+	}
+	zmo.last = 0;
 	if (zmo.abandoned) {
+		zend_mm_observe_ring_remove();
 		return;
 	}
 	zend_gc_observe_request_end();
-	zmo.run.usage_end = zend_memory_usage(false);
-	zmo.run.peak_usage = zend_memory_peak_usage(false);
-	zmo.run.ended_ns = zend_mm_observe_now_ns();
-	zmo.run.site_count = zmo.count;
-	zmo.run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
-	zmo.run.unclean_shutdown = CG(unclean_shutdown);
-	zmo.run.peak_observed = (size_t) zmo.peak;
+	zmo.hdr->run.usage_end = zend_memory_usage(false);
+	zmo.hdr->run.peak_usage = zend_memory_peak_usage(false);
+	zmo.hdr->run.ended_ns = zend_mm_observe_now_ns();
+	zmo.hdr->run.site_count = zmo.count;
+	zmo.hdr->run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
+	zmo.hdr->run.unclean_shutdown = CG(unclean_shutdown);
+	zmo.hdr->run.peak_observed = (size_t) zmo.peak;
 	/* Finish the lazy peak (see zend_mm_observe_peak_sync). */
 	for (uint32_t i = 1; i < zmo.count; i++) {
 		zend_mm_observe_peak_sync(&zmo.sites[i]);
 	}
-	zmo.run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
+	zmo.hdr->run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
 		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
 		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites);
+	zmo.hdr->allocated = zmo.allocated;
+	__atomic_store_n(&zmo.hdr->writer_state, ZEND_MM_OBSERVE_RING_ENDED, __ATOMIC_RELEASE);
 	if (zmo.exporter) {
-		zmo.exporter(&zmo.run);
+		zmo.exporter(&zmo.hdr->run);
 	}
+	zend_mm_observe_ring_remove();
 }
 
 /* ---- exporter side ------------------------------------------------------ */
@@ -802,7 +831,14 @@ ZEND_API const zend_mm_observe_site *zend_mm_observe_sites(uint32_t *count)
 
 ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void)
 {
-	return &zmo.run;
+	static const zend_mm_observe_run none;
+	return zmo.hdr ? &zmo.hdr->run : &none;
+}
+
+ZEND_API zend_mm_observe_run *zend_mm_observe_run_mut(void)
+{
+	static zend_mm_observe_run none;
+	return zmo.hdr ? &zmo.hdr->run : &none;
 }
 
 ZEND_API const char *zend_mm_observe_str(uint32_t offset)

@@ -46,7 +46,7 @@
 #define ZEND_MM_OBSERVE_DEFAULT_OUTPUT "mm_observe.sqlite"
 
 /* Version of the site-table layout below; the exporter refuses a mismatch. */
-#define ZEND_MM_OBSERVE_ABI 3
+#define ZEND_MM_OBSERVE_ABI 4
 
 typedef enum _zend_mm_observe_site_kind {
 	ZEND_MM_OBSERVE_KIND_VM = 0,      /* executing an opline (maybe inside an internal callee) */
@@ -142,6 +142,9 @@ typedef struct _zend_mm_observe_run {
 	bool     script_ended;      /* zend_mm_observe_script_end() ran: end_live_* are set */
 	bool     unclean_shutdown;  /* CG(unclean_shutdown): fatal error or exit bailout */
 	bool     zend_mm_heap;      /* false when USE_ZEND_ALLOC=0 replaced ZendMM */
+	uint64_t gc_passes;         /* collector passes so far (each one an EVENT_GC_PASS) */
+	uint64_t gc_idle_ns;        /* time in gc_collect_cycles() calls that found nothing */
+	uint64_t snapshots;         /* mm_observe_snapshot() calls so far */
 	zend_mm_observe_oom oom;
 } zend_mm_observe_run;
 
@@ -201,6 +204,8 @@ ZEND_API const char *zend_mm_observe_str(uint32_t offset);
 /* The current (or last) request's summary; started_ns and usage_start are
  * valid from zend_activate() on, the rest once the request has ended. */
 ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void);
+/* The same, writable (the GC recorder and the exporter keep their figures there). */
+ZEND_API zend_mm_observe_run *zend_mm_observe_run_mut(void);
 
 /* ini entries for Zend/zend.c's table. */
 ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_enabled);

@@ -32,16 +32,71 @@
 #include "zend_mm_observe.h"
 #include "php_mm_observe.h"
 #include "php_mm_export.h"
+#include "zend_mm_observe_ring.h"
+#include "zend_exceptions.h"
+#include "mm_observe_arginfo.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* Settings of this module.  Like the engine's zend.mm_observe*, they are
  * PHP_INI_SYSTEM: fixed before the first observed request. */
 typedef struct {
 	char *run_tag;
 	bool full_shutdown;
+	zend_long ring_size;
+	zend_long sample_bytes;
+	zend_long max_runs;
 } mm_observe_settings;
 static mm_observe_settings mm_observe_ini;
 
+/* A byte size within [min, max]; a clear message and the default otherwise. */
+static zend_result mm_observe_ini_bytes(zend_string *value, const char *name, zend_long min, zend_long max, zend_long *out)
+{
+	zend_string *err = NULL;
+	zend_ulong v = zend_ini_parse_uquantity(value, &err);
+
+	if (err) {
+		fprintf(stderr, "Warning: mm_observe: %s=%s is not a size (%s); using the default\n", name, ZSTR_VAL(value), ZSTR_VAL(err));
+		zend_string_release(err);
+		return FAILURE;
+	}
+	if (v < (zend_ulong) min || v > (zend_ulong) max) {
+		fprintf(stderr, "Warning: mm_observe: %s=%s is outside %ld..%ld bytes; using the default\n", name, ZSTR_VAL(value), (long) min, (long) max);
+		return FAILURE;
+	}
+	*out = (zend_long) v;
+	return SUCCESS;
+}
+
+static PHP_INI_MH(mm_observe_update_ring_size)
+{
+	return mm_observe_ini_bytes(new_value, "zend.mm_observe_ring_size", ZEND_MM_OBSERVE_RING_MIN, ZEND_MM_OBSERVE_RING_MAX, &mm_observe_ini.ring_size);
+}
+
+static PHP_INI_MH(mm_observe_update_sample_bytes)
+{
+	return mm_observe_ini_bytes(new_value, "zend.mm_observe_sample_bytes", 0, (zend_long) 1 << 40, &mm_observe_ini.sample_bytes);
+}
+
+static PHP_INI_MH(mm_observe_update_max_runs)
+{
+	char *end;
+	long v = strtol(ZSTR_VAL(new_value), &end, 10);
+	if (*end || v < 0 || end == ZSTR_VAL(new_value)) {
+		fprintf(stderr, "Warning: mm_observe: zend.mm_observe_max_runs=%s is not a number of runs (0 keeps all); keeping all\n", ZSTR_VAL(new_value));
+		return FAILURE;
+	}
+	mm_observe_ini.max_runs = v;
+	return SUCCESS;
+}
+
 PHP_INI_BEGIN()
+	PHP_INI_ENTRY("zend.mm_observe_ring_size", "1M", PHP_INI_SYSTEM, mm_observe_update_ring_size)
+	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", "1M", PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
+	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
 		run_tag, mm_observe_settings, mm_observe_ini)
 	STD_PHP_INI_BOOLEAN("zend.mm_observe_full_shutdown", "0", PHP_INI_SYSTEM, OnUpdateBool,
@@ -75,9 +130,28 @@ static void mm_observe_disable_jit(void)
 	zend_hash_str_update(cfg, "opcache.jit", sizeof("opcache.jit") - 1, &off);
 }
 
+/* The ring passed its high-water mark: drain it here, at the VM's next safe
+ * point (zend_interrupt_helper calls us before the next opline). */
+static void (*mm_observe_prev_interrupt)(zend_execute_data *execute_data);
+
+static void mm_observe_interrupt(zend_execute_data *execute_data)
+{
+	if (zend_mm_observe_drain_wanted && zend_mm_observe_active) {
+		php_mm_export_flush(ZEND_MM_OBSERVE_FLUSH_HIGH_WATER, 0);
+	}
+	if (mm_observe_prev_interrupt) {
+		mm_observe_prev_interrupt(execute_data);
+	}
+}
+
 static PHP_MINIT_FUNCTION(mm_observe)
 {
+	mm_observe_ini.ring_size = ZEND_MM_OBSERVE_RING_DEFAULT;
+	mm_observe_ini.sample_bytes = 1024 * 1024;
 	REGISTER_INI_ENTRIES();
+	zend_mm_observe_ring_configure((size_t) mm_observe_ini.ring_size, (uint64_t) mm_observe_ini.sample_bytes);
+	mm_observe_prev_interrupt = zend_interrupt_function;
+	zend_interrupt_function = mm_observe_interrupt;
 	zend_mm_observe_set_exporter(php_mm_export_finish);
 	zend_mm_observe_set_describer(php_mm_export_describe);
 	if (zend_mm_observe_enabled) {
@@ -114,6 +188,15 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	meta.php_version = PHP_VERSION;
 	meta.run_tag = mm_observe_ini.run_tag;
 	meta.full_shutdown = mm_observe_ini.full_shutdown;
+	meta.max_runs = mm_observe_ini.max_runs;
+	/* Web SAPIs: the method and the URI, never the query string (it may
+	 * carry data; we record code locations and sizes only). */
+	char uri[1024] = "";
+	meta.method = SG(request_info).request_method;
+	if (SG(request_info).request_uri) {
+		snprintf(uri, sizeof(uri), "%.*s", (int) strcspn(SG(request_info).request_uri, "?"), SG(request_info).request_uri);
+	}
+	meta.uri = uri;
 	if (php_mm_export_open(zend_mm_observe_output ? zend_mm_observe_output : ZEND_MM_OBSERVE_DEFAULT_OUTPUT, &meta) == FAILURE) {
 		zend_mm_observe_abandon();
 		return SUCCESS;
@@ -147,10 +230,223 @@ static PHP_MINFO_FUNCTION(mm_observe)
 	DISPLAY_INI_ENTRIES();
 }
 
+/* ---- functions ---------------------------------------------------------- */
+
+PHP_FUNCTION(mm_observe_flush)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	RETURN_BOOL(zend_mm_observe_active && php_mm_export_flush(ZEND_MM_OBSERVE_FLUSH_EXPLICIT, 0));
+}
+
+PHP_FUNCTION(mm_observe_snapshot)
+{
+	zend_string *label = NULL;
+	struct timespec ts;
+
+	ZEND_PARSE_PARAMETERS_START(0, 1)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_STR(label)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (!zend_mm_observe_active || !php_mm_export_run_id()) {
+		RETURN_LONG(0);
+	}
+	zend_mm_observe_run *run = zend_mm_observe_run_mut();
+	zend_mm_observe_snapshot_event ev;
+	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.id = ++run->snapshots;
+	ev.t_ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec - run->started_ns;
+	ev.usage = zend_memory_usage(false);
+	ev.site = zend_mm_observe_site_here();
+	ev.label_len = label ? (uint32_t) MIN(ZSTR_LEN(label), 1024) : 0;
+	if (!zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_SNAPSHOT, &ev, sizeof(ev), label ? ZSTR_VAL(label) : NULL, ev.label_len)) {
+		/* The ring is full: make room, then record it. */
+		php_mm_export_flush(ZEND_MM_OBSERVE_FLUSH_HIGH_WATER, 0);
+		zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_SNAPSHOT, &ev, sizeof(ev), label ? ZSTR_VAL(label) : NULL, ev.label_len);
+	}
+	php_mm_export_flush(ZEND_MM_OBSERVE_FLUSH_SNAPSHOT, ev.id);
+	RETURN_LONG((zend_long) ev.id);
+}
+
+PHP_FUNCTION(mm_observe_import)
+{
+	zend_string *ring, *db = NULL;
+	char msg[2048];
+
+	ZEND_PARSE_PARAMETERS_START(1, 2)
+		Z_PARAM_PATH_STR(ring)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_PATH_STR_OR_NULL(db)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (zend_mm_observe_active) {
+		zend_throw_error(NULL, "mm_observe_import() cannot run in an observed request (it shares the exporter); run php --mm-import");
+		RETURN_THROWS();
+	}
+	int64_t id = php_mm_export_import(ZSTR_VAL(ring), db ? ZSTR_VAL(db) : NULL, msg, sizeof(msg));
+	if (id < 0) {
+		zend_throw_exception(NULL, msg, 0);
+		RETURN_THROWS();
+	}
+	if (id == 0) {
+		php_error_docref(NULL, E_NOTICE, "%s", msg);
+	}
+	RETURN_LONG((zend_long) id);
+}
+
+/* /proc/PID/maps names the ring file the process has mapped. */
+static bool mm_observe_ring_of_pid(zend_long pid, char *out, size_t len)
+{
+	char maps[64], line[MAXPATHLEN + 256];
+	bool found = false;
+
+	snprintf(maps, sizeof(maps), "/proc/" ZEND_LONG_FMT "/maps", pid);
+	FILE *f = fopen(maps, "r");
+	if (!f) {
+		return false;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		const char *path = strchr(line, '/');
+		size_t slen = sizeof(ZEND_MM_OBSERVE_RING_SUFFIX) - 1;
+		if (path && n > slen && strcmp(line + n - slen, ZEND_MM_OBSERVE_RING_SUFFIX) == 0) {
+			snprintf(out, len, "%s", path);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void mm_observe_add_str(zval *arr, const char *key, const char *s)
+{
+	add_assoc_string(arr, key, (char *) s);
+}
+
+PHP_FUNCTION(mm_observe_ring_read)
+{
+	zend_string *target;
+	zend_long top = 20;
+	char path[MAXPATHLEN], err[256];
+
+	ZEND_PARSE_PARAMETERS_START(1, 2)
+		Z_PARAM_PATH_STR(target)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_LONG(top)
+	ZEND_PARSE_PARAMETERS_END();
+
+	const char *t = ZSTR_VAL(target);
+	if (*t && strspn(t, "0123456789") == ZSTR_LEN(target)) {
+		if (!mm_observe_ring_of_pid(ZEND_STRTOL(t, NULL, 10), path, sizeof(path))) {
+			zend_throw_exception_ex(NULL, 0, "process %s has no mm_observe ring mapped (not running, not observed, or not yours)", t);
+			RETURN_THROWS();
+		}
+	} else {
+		snprintf(path, sizeof(path), "%s", t);
+	}
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		zend_throw_exception_ex(NULL, 0, "'%s' cannot be read (%s)", path, fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0) {
+			close(fd);
+		}
+		RETURN_THROWS();
+	}
+	void *base = st.st_size ? mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (base == MAP_FAILED) {
+		zend_throw_exception_ex(NULL, 0, "'%s' is empty or cannot be mapped: not an mm_observe ring file", path);
+		RETURN_THROWS();
+	}
+	zend_mm_observe_ring_view v;
+	if (zend_mm_observe_ring_view_map(&v, base, (size_t) st.st_size, err, sizeof(err)) == FAILURE) {
+		munmap(base, (size_t) st.st_size);
+		zend_throw_exception_ex(NULL, 0, "'%s' %s", path, err);
+		RETURN_THROWS();
+	}
+	const zend_mm_observe_ring_header *h = v.hdr;
+	array_init(return_value);
+	mm_observe_add_str(return_value, "path", path);
+	add_assoc_long(return_value, "pid", h->pid);
+	add_assoc_string(return_value, "state", h->writer_state == ZEND_MM_OBSERVE_RING_RECORDING ? "recording"
+		: h->writer_state == ZEND_MM_OBSERVE_RING_ENDED ? "ended" : h->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED ? "exported" : "unknown");
+	mm_observe_add_str(return_value, "database", h->database);
+	add_assoc_long(return_value, "run_id", (zend_long) h->run_id);
+	mm_observe_add_str(return_value, "script", h->script);
+	mm_observe_add_str(return_value, "sapi", h->sapi);
+	mm_observe_add_str(return_value, "method", h->method);
+	mm_observe_add_str(return_value, "uri", h->uri);
+	add_assoc_long(return_value, "started_ns", (zend_long) h->started_ns);
+	add_assoc_long(return_value, "allocated", (zend_long) h->allocated);
+	add_assoc_long(return_value, "usage_start", (zend_long) h->run.usage_start);
+	add_assoc_long(return_value, "events_size", (zend_long) h->events_size);
+	add_assoc_long(return_value, "events_pending", (zend_long) (h->head - h->tail));
+	add_assoc_long(return_value, "events_lost", (zend_long) h->events_lost);
+	add_assoc_long(return_value, "flushes", (zend_long) h->flushes);
+	add_assoc_long(return_value, "gc_passes", (zend_long) h->run.gc_passes);
+	add_assoc_long(return_value, "site_count", v.site_count);
+
+	/* The top sites by live bytes ({unobserved} left out), and the sums. */
+	int64_t live = 0, alloc = 0;
+	uint32_t n = top > 0 ? (uint32_t) MIN(top, 10000) : 0, used = 0;
+	uint32_t *best = n ? safe_emalloc(n, sizeof(uint32_t), 0) : NULL;
+	for (uint32_t i = 1; i < v.site_count; i++) {
+		const zend_mm_observe_site *s = &v.sites[i];
+		live += s->live_bytes;
+		alloc += (int64_t) s->alloc_bytes;
+		if (!n || s->live_bytes <= 0 || !strcmp(zend_mm_observe_ring_str(&v, s->function_str), "{unobserved}")) {
+			continue;
+		}
+		uint32_t at = used;
+		while (at > 0 && v.sites[best[at - 1]].live_bytes < s->live_bytes) {
+			at--;
+		}
+		if (at >= n) {
+			continue;
+		}
+		uint32_t last = used < n ? used : n - 1;
+		memmove(&best[at + 1], &best[at], (last - at) * sizeof(uint32_t));
+		best[at] = i;
+		if (used < n) {
+			used++;
+		}
+	}
+	add_assoc_long(return_value, "live_bytes", (zend_long) live);
+	add_assoc_long(return_value, "alloc_bytes", (zend_long) alloc);
+	zval sites;
+	array_init(&sites);
+	for (uint32_t k = 0; k < used; k++) {
+		const zend_mm_observe_site *s = &v.sites[best[k]];
+		zval row;
+		const char *op = s->kind == ZEND_MM_OBSERVE_KIND_VM ? zend_get_opcode_name(s->opcode) : NULL;
+		array_init(&row);
+		add_assoc_long(&row, "site_id", best[k]);
+		mm_observe_add_str(&row, "kind", s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? "compile" : s->kind == ZEND_MM_OBSERVE_KIND_PSEUDO ? "pseudo" : "vm");
+		mm_observe_add_str(&row, "file", zend_mm_observe_ring_str(&v, s->file_str));
+		add_assoc_long(&row, "line", s->line);
+		mm_observe_add_str(&row, "function", zend_mm_observe_ring_str(&v, s->function_str));
+		mm_observe_add_str(&row, "opcode", op ? op + (strncmp(op, "ZEND_", 5) ? 0 : 5) : "");
+		mm_observe_add_str(&row, "callee", zend_mm_observe_ring_str(&v, s->callee_str));
+		add_assoc_long(&row, "alloc_count", (zend_long) s->alloc_count);
+		add_assoc_long(&row, "alloc_bytes", (zend_long) s->alloc_bytes);
+		add_assoc_long(&row, "live_count", (zend_long) s->live_count);
+		add_assoc_long(&row, "live_bytes", (zend_long) s->live_bytes);
+		add_next_index_zval(&sites, &row);
+	}
+	if (best) {
+		efree(best);
+	}
+	add_assoc_zval(return_value, "sites", &sites);
+	munmap(base, (size_t) st.st_size);
+}
+
 zend_module_entry mm_observe_module_entry = {
 	STANDARD_MODULE_HEADER,
 	"mm_observe",
-	NULL,
+	ext_functions,
 	PHP_MINIT(mm_observe),
 	PHP_MSHUTDOWN(mm_observe),
 	PHP_RINIT(mm_observe),

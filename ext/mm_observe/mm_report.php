@@ -192,8 +192,8 @@ TXT;
         if ($app !== 0x6D6D6F62) {
             throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
-        if ($version > 2) {
-            throw new MmReportError("'$p' has schema version $version; this PHP reads up to version 2");
+        if ($version > 3) {
+            throw new MmReportError("'$p' has schema version $version; this PHP reads up to version 3");
         }
         if ($version < 2) {
             throw new MmReportError("'$p' has schema version $version; record one run with this PHP to upgrade it in place");
@@ -892,4 +892,113 @@ final class MmReportHtml
     }
 }
 
-exit(MmReport::main($argv));
+/* php --mm-import RING [DATABASE] and php --mm-top PID|RING: the ring file
+ * (Zend/zend_mm_observe_ring.h) is read by ext/mm_observe's
+ * mm_observe_import() and mm_observe_ring_read(); this is their CLI. */
+final class MmTools
+{
+    public static function import(array $argv): int
+    {
+        $args = array_slice($argv, 1);
+        if (!$args || in_array($args[0], ['-h', '--help'], true) || count($args) > 2) {
+            fwrite($args && in_array($args[0], ['-h', '--help'], true) ? STDOUT : STDERR,
+                "usage: php --mm-import RING [DATABASE]\n"
+                . "  Imports the ring file a crashed observed process left (<database>.<pid>.mmring)\n"
+                . "  into DATABASE (default: the database named in the ring) as a run with status 'crashed'.\n");
+            return $args && in_array($args[0], ['-h', '--help'], true) ? 0 : 1;
+        }
+        try {
+            set_error_handler(static function (int $no, string $msg): bool {
+                fwrite(STDOUT, "mm-import: $msg\n");
+                return true;
+            }, E_NOTICE);
+            $id = mm_observe_import($args[0], $args[1] ?? null);
+            restore_error_handler();
+        } catch (Throwable $e) {
+            fwrite(STDERR, 'mm-import: ' . $e->getMessage() . "\n");
+            return 1;
+        }
+        if ($id > 0) {
+            fwrite(STDOUT, "mm-import: '{$args[0]}' imported as run $id (status 'crashed')\n");
+        }
+        return 0;
+    }
+
+    public static function top(array $argv): int
+    {
+        $args = array_slice($argv, 1);
+        $once = false;
+        $top = 20;
+        $interval = 1.0;
+        $target = null;
+        for ($i = 0; $i < count($args); $i++) {
+            $a = $args[$i];
+            if ($a === '--once') {
+                $once = true;
+            } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && (int) $args[$i + 1] > 0) {
+                $top = (int) $args[++$i];
+            } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1) {
+                $interval = (float) $args[++$i];
+            } elseif ($a === '-h' || $a === '--help') {
+                fwrite(STDOUT, "usage: php --mm-top PID|RING [--once] [--top N] [--interval SECONDS]\n"
+                    . "  The top sites by live bytes of a running observed process, read from its ring\n"
+                    . "  file without stopping it.  --once prints one frame (for scripts).\n");
+                return 0;
+            } elseif ($target === null && $a !== '' && $a[0] !== '-') {
+                $target = $a;
+            } else {
+                fwrite(STDERR, "mm-top: unknown or incomplete option '$a' (see php --mm-top --help)\n");
+                return 1;
+            }
+        }
+        if ($target === null) {
+            fwrite(STDERR, "mm-top: give the PID of an observed process or its ring file (see php --mm-top --help)\n");
+            return 1;
+        }
+        $frames = 0;
+        while (true) {
+            try {
+                $r = mm_observe_ring_read($target, $top);
+            } catch (Throwable $e) {
+                if ($frames > 0) {
+                    fwrite(STDOUT, "mm-top: the process has finished (" . $e->getMessage() . ")\n");
+                    return 0;
+                }
+                fwrite(STDERR, 'mm-top: ' . $e->getMessage() . "\n");
+                return 1;
+            }
+            if (!$once) {
+                fwrite(STDOUT, "\033[H\033[2J");
+            }
+            fwrite(STDOUT, self::frame($r));
+            $frames++;
+            if ($once) {
+                return 0;
+            }
+            usleep((int) ($interval * 1e6));
+        }
+    }
+
+    private static function frame(array $r): string
+    {
+        $secs = max(0, (int) (microtime(true) * 1e9) - $r['started_ns']) / 1e9;
+        $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $r['state'], $r['script'],
+            $r['method'] !== '' ? " ({$r['method']} {$r['uri']})" : '', $secs, $r['run_id'], $r['database']);
+        $out .= sprintf("live %s  allocated %s  sites %d  GC passes %d  ring %s pending of %s, %d lost, %d flushes\n\n",
+            MmReport::bytes($r['live_bytes']), MmReport::bytes($r['alloc_bytes']), $r['site_count'] - 1, $r['gc_passes'],
+            MmReport::bytes($r['events_pending']), MmReport::bytes($r['events_size']), $r['events_lost'], $r['flushes']);
+        $out .= sprintf("%12s %10s %14s  %s\n", 'LIVE', 'BLOCKS', 'ALLOCATED', 'SITE');
+        foreach ($r['sites'] as $s) {
+            $where = $s['kind'] === 'pseudo' ? $s['function']
+                : sprintf('%s:%d %s %s%s', $s['file'], $s['line'], $s['function'], $s['opcode'], $s['callee'] !== '' ? " {$s['callee']}()" : '');
+            $out .= sprintf("%12s %10d %14s  %s\n", MmReport::bytes($s['live_bytes']), $s['live_count'], MmReport::bytes($s['alloc_bytes']), $where);
+        }
+        return $out;
+    }
+}
+
+exit(match ($mm_tool ?? 'report') {
+    'import' => MmTools::import($argv),
+    'top' => MmTools::top($argv),
+    default => MmReport::main($argv),
+});

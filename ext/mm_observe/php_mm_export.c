@@ -43,6 +43,13 @@
 #include "zend_vm_opcodes.h"
 #include "php_mm_export.h"
 #include "zend_gc_observe.h"
+#include "zend_mm_observe_ring.h"
+#include "zend_hrtime.h"
+
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -60,6 +67,29 @@
 	" test_path TEXT,"                /* set by run-tests.php --mm-observe: the .phpt file */ \
 	" test_title TEXT,"               /* ... its --TEST-- title */ \
 	" test_result TEXT"               /* ... PASS, FAIL, SKIP, BORK, LEAK, WARN, XFAIL, ... */
+
+/* Columns added to mm_runs by schema version 3 (the ring, kMigrateV2). */
+#define kRunsV3Columns \
+	" ring_path TEXT,"                /* the ring file while recording (NULL: kept in memory only) */ \
+	" events_lost INTEGER,"           /* ring records dropped because the ring was full */ \
+	" events_torn INTEGER,"           /* ring records found half-written (crash import), skipped */ \
+	" flushes INTEGER,"               /* drains of the ring into the database */ \
+	" flush_ns INTEGER,"              /* time the drains paused the script, in total */ \
+	" flush_max_ns INTEGER,"          /* ... the longest one */ \
+	" request_method TEXT,"           /* web SAPIs: GET, POST, ... */ \
+	" request_uri TEXT,"              /* web SAPIs: the URI without its query string */ \
+	" imported_at TEXT"               /* set when a crashed run was imported from its ring */
+
+static const char kMigrateV2[] =
+	"ALTER TABLE mm_runs ADD COLUMN ring_path TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN events_lost INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN events_torn INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN flushes INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN flush_ns INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN flush_max_ns INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN request_method TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN request_uri TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN imported_at TEXT;";
 
 static const char kMigrateV1[] =
 	"ALTER TABLE mm_runs ADD COLUMN run_tag TEXT;"
@@ -90,7 +120,8 @@ static const char kSchema[] =
 	" blocks_untracked INTEGER,"      /* blocks the block map could not record (out of memory) */
 	" script_ended INTEGER,"          /* 1: leak_* columns are set (the script reached request shutdown) */
 	" gc_idle_ns INTEGER,"            /* time in gc_collect_cycles() calls that found nothing to collect */
-	kRunsV2Columns
+	kRunsV2Columns ","
+	kRunsV3Columns
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -223,7 +254,60 @@ static const char kSchema[] =
 	" FROM mm_oom_events o JOIN mm_sites s ON s.run_id = o.run_id AND s.site_id = o.site_id;"
 	"CREATE VIEW IF NOT EXISTS mm_oom_top_sites AS SELECT"
 	" t.run_id, t.rank, s.kind, s.file, s.line, s.function, s.opcode, s.callee, t.live_bytes, t.live_count"
-	" FROM mm_oom_top t JOIN mm_sites s ON s.run_id = t.run_id AND s.site_id = t.site_id;";
+	" FROM mm_oom_top t JOIN mm_sites s ON s.run_id = t.run_id AND s.site_id = t.site_id;"
+	/* Version 3: the ring's events. */
+	"CREATE TABLE IF NOT EXISTS mm_samples ("
+	" run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"          /* 1-based in the run */
+	" t_ns INTEGER NOT NULL,"         /* from the start of the request */
+	" usage INTEGER NOT NULL, peak INTEGER NOT NULL,"
+	" allocated INTEGER NOT NULL,"    /* bytes allocated since the request started */
+	" site_id INTEGER NOT NULL,"      /* the site allocating when the sample was taken */
+	" PRIMARY KEY (run_id, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mm_snapshots ("
+	" run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" snapshot_id INTEGER NOT NULL,"  /* 1-based in the run: mm_observe_snapshot()'s result */
+	" label TEXT NOT NULL,"
+	" t_ns INTEGER NOT NULL, usage INTEGER NOT NULL,"
+	" site_id INTEGER NOT NULL,"      /* where mm_observe_snapshot() was called */
+	" PRIMARY KEY (run_id, snapshot_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mm_snapshot_counters ("
+	" run_id INTEGER NOT NULL, snapshot_id INTEGER NOT NULL, site_id INTEGER NOT NULL,"
+	" alloc_count INTEGER NOT NULL, alloc_bytes INTEGER NOT NULL,"
+	" free_count INTEGER NOT NULL, free_bytes INTEGER NOT NULL,"
+	" live_count INTEGER NOT NULL, live_bytes INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, snapshot_id, site_id),"
+	" FOREIGN KEY (run_id, snapshot_id) REFERENCES mm_snapshots(run_id, snapshot_id) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mm_flushes ("
+	" run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"          /* explicit | high_water | snapshot */
+	" t_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL, events INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, seq)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW IF NOT EXISTS mm_snapshot_sites AS SELECT"
+	" c.run_id, c.snapshot_id, n.label, s.file, s.line, s.function,"
+	" c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, s.callee, s.opcode, s.site_id"
+	" FROM mm_snapshot_counters c"
+	" JOIN mm_snapshots n ON n.run_id = c.run_id AND n.snapshot_id = c.snapshot_id"
+	" JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id;"
+	/* Per site, the change of live bytes from each snapshot's predecessor in
+	 * the run (a site absent from the previous snapshot had 0). */
+	"CREATE VIEW IF NOT EXISTS mm_growth AS SELECT"
+	" c.run_id, c.snapshot_id, p.snapshot_id AS prev_snapshot_id, c.label, c.file, c.line, c.function, c.callee,"
+	" c.live_bytes, c.live_bytes - COALESCE(pc.live_bytes, 0) AS live_bytes_growth,"
+	" c.live_count - COALESCE(pc.live_count, 0) AS live_count_growth,"
+	" c.alloc_bytes - COALESCE(pc.alloc_bytes, 0) AS alloc_bytes_growth, c.site_id"
+	" FROM mm_snapshot_sites c"
+	" JOIN mm_snapshots p ON p.run_id = c.run_id AND p.snapshot_id ="
+	"  (SELECT MAX(snapshot_id) FROM mm_snapshots q WHERE q.run_id = c.run_id AND q.snapshot_id < c.snapshot_id)"
+	" LEFT JOIN mm_snapshot_counters pc ON pc.run_id = c.run_id AND pc.snapshot_id = p.snapshot_id AND pc.site_id = c.site_id;"
+	"CREATE VIEW IF NOT EXISTS mm_timeline AS SELECT"
+	" s.run_id, s.seq, s.t_ns, s.usage, s.peak, s.allocated, t.file, t.line, t.function"
+	" FROM mm_samples s LEFT JOIN mm_sites t ON t.run_id = s.run_id AND t.site_id = s.site_id;";
 
 static struct {
 	sqlite3 *db;
@@ -233,6 +317,8 @@ static struct {
 	bool script_ended;         /* RSHUTDOWN ran */
 	bool fatal_error;          /* the request ended in a fatal error */
 	int exit_status;
+	zend_long max_runs;        /* zend.mm_observe_max_runs (0: keep all) */
+	bool quiet;                /* an import run by php --mm-import: its caller reports */
 } xs;
 
 static void php_mm_export_warn(const char *path, const char *fmt, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
@@ -262,6 +348,8 @@ static void php_mm_export_iso8601(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%03uZ", tmp, (unsigned) ((ns / 1000000u) % 1000u));
 }
 
+static void php_mm_export_strmap_free(void);
+
 static void php_mm_export_close(void)
 {
 	if (xs.db) {
@@ -274,6 +362,7 @@ static void php_mm_export_close(void)
 	xs.script_ended = false;
 	xs.fatal_error = false;
 	xs.exit_status = 0;
+	php_mm_export_strmap_free();
 }
 
 /* Checks what is at `path` before SQLite touches it, so the message names
@@ -403,6 +492,9 @@ static bool php_mm_export_adopt(void)
 	if (ok && version == 1) {
 		ok = php_mm_export_exec(kMigrateV1, "cannot upgrade the schema from version 1");
 	}
+	if (ok && version >= 1 && version <= 2) {
+		ok = php_mm_export_exec(kMigrateV2, "cannot upgrade the schema to version 3");
+	}
 	if (ok && version < PHP_MM_EXPORT_SCHEMA_VERSION) {
 		ok = php_mm_export_exec(kSchema, "cannot create the schema")
 			&& php_mm_export_exec(pragmas, "cannot create the schema");
@@ -414,63 +506,142 @@ static bool php_mm_export_adopt(void)
 	return true;
 }
 
-zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta)
+static uint64_t php_mm_export_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* Creates the database file ourselves when it does not exist, mode 0600
+ * and never through a symbolic link (SQLite would create it 0644); its
+ * -wal and -shm files take the same mode. */
+static bool php_mm_export_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (errno == EEXIST) {
+		return true; /* created by a concurrent writer meanwhile: checked as any existing file */
+	}
+	php_mm_export_warn(path, "cannot be created (%s)", strerror(errno));
+	return false;
+}
+
+/* Opens and adopts the database at `path` into xs.db (no run yet). */
+static bool php_mm_export_open_db(const char *path)
 {
 	php_mm_export_close();
-	if (!php_mm_export_check_path(path)) {
-		return FAILURE;
+	if (!php_mm_export_check_path(path) || !php_mm_export_create_private(path)) {
+		return false;
 	}
 	xs.path = strdup(path);
 	if (!xs.path) {
-		return FAILURE;
+		return false;
 	}
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags = SQLITE_OPEN_READWRITE;
 #ifdef SQLITE_OPEN_NOFOLLOW
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
 	if (sqlite3_open_v2(path, &xs.db, flags, NULL) != SQLITE_OK) {
 		php_mm_export_warn(path, "cannot be opened (%s)", xs.db ? sqlite3_errmsg(xs.db) : "out of memory");
 		php_mm_export_close();
-		return FAILURE;
+		return false;
 	}
 	sqlite3_busy_timeout(xs.db, PHP_MM_EXPORT_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(xs.db, 0);
 	if (!php_mm_export_adopt()) {
 		php_mm_export_close();
-		return FAILURE;
+		return false;
 	}
+	/* Many writers (FPM workers, run-tests -j) share one database: WAL lets
+	 * readers run beside the one writer, and each flush is one short
+	 * transaction.  Persistent in the file; a no-op once set. */
+	sqlite3_exec(xs.db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	xs.pid = getpid();
+	return true;
+}
 
-	const zend_mm_observe_run *run = zend_mm_observe_run_info();
+static void php_mm_export_copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static sqlite3_int64 php_mm_export_insert_run(const char *sapi, const char *script, uint64_t started_ns,
+	const char *php_version, const char *run_tag, bool full_shutdown, const char *method, const char *uri,
+	int64_t pid, uint64_t usage_start, bool zend_mm)
+{
 	char started[40];
 	sqlite3_stmt *st = NULL;
-	php_mm_export_iso8601(run->started_ns, started, sizeof(started));
+	sqlite3_int64 id = 0;
+
+	php_mm_export_iso8601(started_ns, started, sizeof(started));
 	if (sqlite3_prepare_v2(xs.db,
 			"INSERT INTO mm_runs (pid, sapi, script, started_at, php_version, status, usage_start, zend_mm,"
-			" run_tag, full_shutdown) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)", -1, &st, NULL) != SQLITE_OK) {
-		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
-		php_mm_export_close();
-		return FAILURE;
+			" run_tag, full_shutdown, request_method, request_uri)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11)", -1, &st, NULL) != SQLITE_OK) {
+		return 0;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) getpid());
-	sqlite3_bind_text(st, 2, meta->sapi, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, meta->script, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_text(st, 2, sapi, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, script, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, started, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, meta->php_version, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_start);
-	sqlite3_bind_int(st, 7, run->zend_mm_heap ? 1 : 0);
-	if (meta->run_tag && *meta->run_tag) {
-		sqlite3_bind_text(st, 8, meta->run_tag, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, php_version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64) usage_start);
+	sqlite3_bind_int(st, 7, zend_mm ? 1 : 0);
+	if (run_tag && *run_tag) {
+		sqlite3_bind_text(st, 8, run_tag, -1, SQLITE_TRANSIENT);
 	}
-	sqlite3_bind_int(st, 9, meta->full_shutdown ? 1 : 0);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
-		sqlite3_finalize(st);
-		php_mm_export_close();
-		return FAILURE;
+	sqlite3_bind_int(st, 9, full_shutdown ? 1 : 0);
+	if (method && *method) {
+		sqlite3_bind_text(st, 10, method, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 11, uri, -1, SQLITE_TRANSIENT);
+	}
+	if (sqlite3_step(st) == SQLITE_DONE) {
+		id = sqlite3_last_insert_rowid(xs.db);
 	}
 	sqlite3_finalize(st);
-	xs.run_id = sqlite3_last_insert_rowid(xs.db);
-	xs.pid = getpid();
+	return id;
+}
+
+static void php_mm_export_import_orphans(void);
+
+zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta)
+{
+	if (!php_mm_export_open_db(path)) {
+		return FAILURE;
+	}
+	php_mm_export_import_orphans();
+
+	const zend_mm_observe_run *run = zend_mm_observe_run_info();
+	xs.run_id = php_mm_export_insert_run(meta->sapi, meta->script, run->started_ns, meta->php_version,
+		meta->run_tag, meta->full_shutdown, meta->method, meta->uri, (int64_t) getpid(), run->usage_start, run->zend_mm_heap);
+	if (!xs.run_id) {
+		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
+		php_mm_export_close();
+		return FAILURE;
+	}
+	xs.max_runs = meta->max_runs;
+
+	/* Move the observer's tables into the ring file next to the database. */
+	zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
+	char *abs = realpath(path, NULL);
+	hdr->run_id = xs.run_id;
+	php_mm_export_copy(hdr->database, sizeof(hdr->database), abs ? abs : path);
+	free(abs);
+	php_mm_export_copy(hdr->script, sizeof(hdr->script), meta->script);
+	php_mm_export_copy(hdr->sapi, sizeof(hdr->sapi), meta->sapi);
+	php_mm_export_copy(hdr->php_version, sizeof(hdr->php_version), meta->php_version);
+	php_mm_export_copy(hdr->run_tag, sizeof(hdr->run_tag), meta->run_tag);
+	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
+	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
+	char ring[MAXPATHLEN], err[256];
+	snprintf(ring, sizeof(ring), "%s.%ld" ZEND_MM_OBSERVE_RING_SUFFIX, path, (long) getpid());
+	if (zend_mm_observe_ring_attach(ring, err, sizeof(err)) == FAILURE) {
+		php_mm_export_warn(path, "ring file '%s' %s; recording in memory (not crash-safe)", ring, err);
+	}
 	return SUCCESS;
 }
 
@@ -488,13 +659,52 @@ void php_mm_export_abort(void)
 
 /* ---- writing a run ------------------------------------------------------ */
 
-/* Maps arena offsets (unique per string, zend_mm_observe.c) to str_ids. */
+/* Maps arena offsets (unique per string in one ring) to str_ids. */
 typedef struct {
 	uint32_t *keys;            /* offset + 1; 0 = empty slot */
 	sqlite3_int64 *ids;
-	uint32_t cap;
+	uint32_t cap, used;
 	sqlite3_stmt *insert, *select;
+	sqlite3_int64 opcode_ids[256 + 1];
 } php_mm_export_strmap;
+
+/* The live request's map, kept across its flushes. */
+static php_mm_export_strmap xs_strs;
+
+static void php_mm_export_strmap_release(php_mm_export_strmap *m)
+{
+	sqlite3_finalize(m->insert);
+	sqlite3_finalize(m->select);
+	free(m->keys);
+	free(m->ids);
+	memset(m, 0, sizeof(*m));
+}
+
+static void php_mm_export_strmap_free(void)
+{
+	php_mm_export_strmap_release(&xs_strs);
+}
+
+static bool php_mm_export_strmap_init(php_mm_export_strmap *m)
+{
+	if (m->keys) {
+		return true;
+	}
+	m->cap = 1024;
+	m->used = 0;
+	m->keys = calloc(m->cap, sizeof(*m->keys));
+	m->ids = calloc(m->cap, sizeof(*m->ids));
+	for (size_t i = 0; i < sizeof(m->opcode_ids) / sizeof(m->opcode_ids[0]); i++) {
+		m->opcode_ids[i] = -1;
+	}
+	if (!m->keys || !m->ids
+			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_strings (str) VALUES (?1)", -1, &m->insert, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "SELECT str_id FROM mm_strings WHERE str = ?1", -1, &m->select, NULL) != SQLITE_OK) {
+		php_mm_export_strmap_release(m);
+		return false;
+	}
+	return true;
+}
 
 static sqlite3_int64 php_mm_export_intern_text(php_mm_export_strmap *m, const char *text)
 {
@@ -514,20 +724,52 @@ static sqlite3_int64 php_mm_export_intern_text(php_mm_export_strmap *m, const ch
 	return id;
 }
 
-static sqlite3_int64 php_mm_export_intern(php_mm_export_strmap *m, uint32_t offset)
+/* Doubles the map when half full. */
+static bool php_mm_export_strmap_grow(php_mm_export_strmap *m)
 {
-	uint32_t i = (offset * 2654435761u) & (m->cap - 1);
+	uint32_t cap = m->cap * 2;
+	uint32_t *keys = calloc(cap, sizeof(*keys));
+	sqlite3_int64 *ids = calloc(cap, sizeof(*ids));
+	if (!keys || !ids) {
+		free(keys);
+		free(ids);
+		return false;
+	}
+	for (uint32_t i = 0; i < m->cap; i++) {
+		if (m->keys[i]) {
+			uint32_t j = ((m->keys[i] - 1) * 2654435761u) & (cap - 1);
+			while (keys[j]) {
+				j = (j + 1) & (cap - 1);
+			}
+			keys[j] = m->keys[i];
+			ids[j] = m->ids[i];
+		}
+	}
+	free(m->keys);
+	free(m->ids);
+	m->keys = keys;
+	m->ids = ids;
+	m->cap = cap;
+	return true;
+}
 
+static sqlite3_int64 php_mm_export_intern(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v, uint32_t offset)
+{
+	if (m->used * 2 >= m->cap && !php_mm_export_strmap_grow(m)) {
+		return -1;
+	}
+	uint32_t i = (offset * 2654435761u) & (m->cap - 1);
 	while (m->keys[i]) {
 		if (m->keys[i] == offset + 1) {
 			return m->ids[i];
 		}
 		i = (i + 1) & (m->cap - 1);
 	}
-	sqlite3_int64 id = php_mm_export_intern_text(m, zend_mm_observe_str(offset));
+	sqlite3_int64 id = php_mm_export_intern_text(m, zend_mm_observe_ring_str(v, offset));
 	if (id >= 0) {
 		m->keys[i] = offset + 1;
 		m->ids[i] = id;
+		m->used++;
 	}
 	return id;
 }
@@ -549,19 +791,15 @@ static const char *php_mm_export_kind(uint8_t kind)
 	}
 }
 
-static bool php_mm_export_write_sites(php_mm_export_strmap *m)
+/* Every site with something to show, as of now (INSERT OR REPLACE: a flush
+ * rewrites what the previous one wrote). */
+static bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v)
 {
-	uint32_t count;
-	const zend_mm_observe_site *sites = zend_mm_observe_sites(&count);
-	sqlite3_int64 opcode_ids[256 + 1];
 	sqlite3_stmt *st = NULL;
 	bool ok = true;
 
-	for (size_t i = 0; i < sizeof(opcode_ids) / sizeof(opcode_ids[0]); i++) {
-		opcode_ids[i] = -1;
-	}
 	if (sqlite3_prepare_v2(xs.db,
-			"INSERT INTO mm_site_counters (run_id, site_id, kind, file_id, line, function_id, opcode_id, callee_id,"
+			"INSERT OR REPLACE INTO mm_site_counters (run_id, site_id, kind, file_id, line, function_id, opcode_id, callee_id,"
 			" flags, alloc_count, alloc_bytes, free_count, free_bytes, realloc_count,"
 			" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes,"
 			" gc_alloc_count, gc_alloc_bytes, gc_free_count, gc_free_bytes)"
@@ -569,27 +807,27 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 			" ?20, ?21, ?22, ?23)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
-	for (uint32_t i = 1; ok && i < count; i++) {
-		const zend_mm_observe_site *s = &sites[i];
+	for (uint32_t i = 1; ok && i < v->site_count; i++) {
+		const zend_mm_observe_site *s = &v->sites[i];
 		if (!s->alloc_count && !s->free_count && !s->alloc_bytes) {
 			continue; /* a pseudo site nothing happened at */
 		}
-		sqlite3_int64 file = php_mm_export_intern(m, s->file_str);
-		sqlite3_int64 func = php_mm_export_intern(m, s->function_str);
-		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, s->callee_str) : 0;
+		sqlite3_int64 file = php_mm_export_intern(m, v, s->file_str);
+		sqlite3_int64 func = php_mm_export_intern(m, v, s->function_str);
+		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
 		sqlite3_int64 opcode = 0;
 		if (s->kind != ZEND_MM_OBSERVE_KIND_PSEUDO) {
 			size_t slot = s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? 256 : s->opcode;
-			if (opcode_ids[slot] < 0) {
+			if (m->opcode_ids[slot] < 0) {
 				const char *name = slot == 256 ? "COMPILE" : zend_get_opcode_name(s->opcode);
 				if (!name) {
 					name = "UNKNOWN";
 				} else if (strncmp(name, "ZEND_", sizeof("ZEND_") - 1) == 0) {
 					name += sizeof("ZEND_") - 1; /* "ZEND_CONCAT" -> "CONCAT" */
 				}
-				opcode_ids[slot] = php_mm_export_intern_text(m, name);
+				m->opcode_ids[slot] = php_mm_export_intern_text(m, name);
 			}
-			opcode = opcode_ids[slot];
+			opcode = m->opcode_ids[slot];
 		}
 		if (file < 0 || func < 0 || callee < 0 || opcode < 0) {
 			ok = false;
@@ -627,6 +865,34 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m)
 	return ok;
 }
 
+/* The per-site counters at snapshot `id` (the live table, right now). */
+static bool php_mm_export_write_snapshot_counters(const zend_mm_observe_ring_view *v, uint64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = true;
+
+	if (sqlite3_prepare_v2(xs.db,
+			"INSERT OR IGNORE INTO mm_snapshot_counters (run_id, snapshot_id, site_id, alloc_count, alloc_bytes,"
+			" free_count, free_bytes, live_count, live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &st, NULL) != SQLITE_OK) {
+		return false;
+	}
+	for (uint32_t i = 1; ok && i < v->site_count; i++) {
+		const zend_mm_observe_site *s = &v->sites[i];
+		if (!s->alloc_count && !s->live_count) {
+			continue;
+		}
+		const sqlite3_int64 row[] = {
+			xs.run_id, (sqlite3_int64) id, i, (sqlite3_int64) s->alloc_count, (sqlite3_int64) s->alloc_bytes,
+			(sqlite3_int64) s->free_count, (sqlite3_int64) s->free_bytes, s->live_count, s->live_bytes,
+		};
+		php_mm_export_bind_int64s(st, 1, row, (int) (sizeof(row) / sizeof(row[0])));
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static const char *php_mm_export_trigger(uint8_t trigger)
 {
 	switch (trigger) {
@@ -637,87 +903,219 @@ static const char *php_mm_export_trigger(uint8_t trigger)
 	}
 }
 
-static bool php_mm_export_write_gc(php_mm_export_strmap *m)
+static const char *php_mm_export_flush_reason(uint32_t reason)
 {
-	uint32_t count, site_count;
-	const zend_gc_observe_pass *passes = zend_gc_observe_passes(&count);
-	const zend_mm_observe_site *sites = zend_mm_observe_sites(&site_count);
-	sqlite3_stmt *st = NULL;
-	bool ok = true;
-
-	if (!count) {
-		return true;
+	switch (reason) {
+		case ZEND_MM_OBSERVE_FLUSH_EXPLICIT: return "explicit";
+		case ZEND_MM_OBSERVE_FLUSH_HIGH_WATER: return "high_water";
+		case ZEND_MM_OBSERVE_FLUSH_SNAPSHOT: return "snapshot";
+		default: return "end";
 	}
-	if (sqlite3_prepare_v2(xs.db,
-			"INSERT INTO mm_gc_passes (run_id, seq, call, rerun, aborted, trigger, file_id, line, function_id,"
-			" roots, collected, buffer_size, threshold_before, threshold_after, mem_before, mem_after, started_ns,"
-			" mark_ns, scan_ns, collect_ns, destructor_ns, free_ns, compact_ns, total_ns)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-			" ?18, ?19, ?20, ?21, ?22, ?23, ?24)", -1, &st, NULL) != SQLITE_OK) {
+}
+
+/* What draining the ring found, for the run row. */
+typedef struct {
+	uint64_t events;         /* records written */
+	uint64_t last_ns;        /* latest timestamp seen in a record (from the request start) */
+	uint64_t peak;           /* highest peak seen in a sample */
+	bool torn;
+} php_mm_export_drain;
+
+typedef struct {
+	sqlite3_stmt *gc, *sample, *snapshot, *flush;
+} php_mm_export_event_stmts;
+
+static bool php_mm_export_write_gc(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v,
+	sqlite3_stmt *st, const zend_gc_observe_pass *p)
+{
+	const zend_mm_observe_site *s = p->site && p->site < v->site_count ? &v->sites[p->site] : NULL;
+	sqlite3_int64 file = php_mm_export_intern(m, v, s ? s->file_str : 0);
+	sqlite3_int64 func = php_mm_export_intern(m, v, s ? s->function_str : 0);
+	if (file < 0 || func < 0) {
 		return false;
 	}
-	for (uint32_t i = 0; ok && i < count; i++) {
-		const zend_gc_observe_pass *p = &passes[i];
-		const zend_mm_observe_site *s = p->site < site_count ? &sites[p->site] : NULL;
-		sqlite3_int64 file = php_mm_export_intern(m, s ? s->file_str : 0);
-		sqlite3_int64 func = php_mm_export_intern(m, s ? s->function_str : 0);
-		if (file < 0 || func < 0) {
-			ok = false;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, xs.run_id);
-		sqlite3_bind_int64(st, 2, i + 1);
-		sqlite3_bind_int64(st, 3, p->call);
-		sqlite3_bind_int(st, 4, p->rerun);
-		sqlite3_bind_int(st, 5, p->aborted);
-		sqlite3_bind_text(st, 6, php_mm_export_trigger(p->trigger), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, file);
-		sqlite3_bind_int64(st, 8, s ? s->line : 0);
-		sqlite3_bind_int64(st, 9, func);
-		const sqlite3_int64 figures[] = {
-			p->roots, p->collected, p->buffer_size, p->threshold_before, p->threshold_after,
-			(sqlite3_int64) p->mem_before, (sqlite3_int64) p->mem_after, (sqlite3_int64) p->started_ns,
-			(sqlite3_int64) p->mark_ns, (sqlite3_int64) p->scan_ns, (sqlite3_int64) p->collect_ns,
-			(sqlite3_int64) p->destructor_ns, (sqlite3_int64) p->free_ns, (sqlite3_int64) p->compact_ns,
-			(sqlite3_int64) p->total_ns,
-		};
-		php_mm_export_bind_int64s(st, 10, figures, (int) (sizeof(figures) / sizeof(figures[0])));
-		ok = sqlite3_step(st) == SQLITE_DONE;
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
+	sqlite3_bind_int64(st, 1, xs.run_id);
+	sqlite3_bind_int64(st, 2, p->seq);
+	sqlite3_bind_int64(st, 3, p->call);
+	sqlite3_bind_int(st, 4, p->rerun);
+	sqlite3_bind_int(st, 5, p->aborted);
+	sqlite3_bind_text(st, 6, php_mm_export_trigger(p->trigger), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, file);
+	sqlite3_bind_int64(st, 8, s ? s->line : 0);
+	sqlite3_bind_int64(st, 9, func);
+	const sqlite3_int64 figures[] = {
+		p->roots, p->collected, p->buffer_size, p->threshold_before, p->threshold_after,
+		(sqlite3_int64) p->mem_before, (sqlite3_int64) p->mem_after, (sqlite3_int64) p->started_ns,
+		(sqlite3_int64) p->mark_ns, (sqlite3_int64) p->scan_ns, (sqlite3_int64) p->collect_ns,
+		(sqlite3_int64) p->destructor_ns, (sqlite3_int64) p->free_ns, (sqlite3_int64) p->compact_ns,
+		(sqlite3_int64) p->total_ns,
+	};
+	php_mm_export_bind_int64s(st, 10, figures, (int) (sizeof(figures) / sizeof(figures[0])));
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_reset(st);
 	return ok;
 }
 
-static bool php_mm_export_write_run(const zend_mm_observe_run *run)
+/* Writes the records in [tail, head) of the ring; *end is where it
+ * stopped.  `snapshot_now`: the id of a snapshot taken right now, whose
+ * counters are the live table's (0: none). */
+static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v,
+	uint64_t snapshot_now, uint64_t *end, php_mm_export_drain *d)
 {
+	php_mm_export_event_stmts q = {0};
+	uint64_t pos = __atomic_load_n(&v->hdr->tail, __ATOMIC_ACQUIRE);
+	uint64_t head = __atomic_load_n(&v->hdr->head, __ATOMIC_ACQUIRE);
+	const zend_mm_observe_event *ev;
+	bool ok = true;
+
+	if (sqlite3_prepare_v2(xs.db,
+			"INSERT OR IGNORE INTO mm_gc_passes (run_id, seq, call, rerun, aborted, trigger, file_id, line, function_id,"
+			" roots, collected, buffer_size, threshold_before, threshold_after, mem_before, mem_after, started_ns,"
+			" mark_ns, scan_ns, collect_ns, destructor_ns, free_ns, compact_ns, total_ns)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+			" ?18, ?19, ?20, ?21, ?22, ?23, ?24)", -1, &q.gc, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_samples (run_id, seq, t_ns, usage, peak, allocated, site_id)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &q.sample, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_snapshots (run_id, snapshot_id, label, t_ns, usage, site_id)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q.snapshot, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_flushes (run_id, seq, reason, t_ns, duration_ns, events)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q.flush, NULL) != SQLITE_OK) {
+		ok = false;
+	}
+	while (ok && (ev = zend_mm_observe_ring_next(v, &pos, head, &d->torn)) != NULL) {
+		const void *payload = ev + 1;
+		size_t len = ev->size - sizeof(*ev);
+		switch (ev->type) {
+			case ZEND_MM_OBSERVE_EVENT_GC_PASS: {
+				zend_gc_observe_pass p;
+				if (len < sizeof(p)) {
+					break;
+				}
+				memcpy(&p, payload, sizeof(p));
+				ok = php_mm_export_write_gc(m, v, q.gc, &p);
+				d->last_ns = MAX(d->last_ns, p.started_ns + p.total_ns);
+				break;
+			}
+			case ZEND_MM_OBSERVE_EVENT_SAMPLE: {
+				zend_mm_observe_sample p;
+				if (len < sizeof(p)) {
+					break;
+				}
+				memcpy(&p, payload, sizeof(p));
+				const sqlite3_int64 row[] = { xs.run_id, (sqlite3_int64) p.seq, (sqlite3_int64) p.t_ns,
+					(sqlite3_int64) p.usage, (sqlite3_int64) p.peak, (sqlite3_int64) p.allocated, p.site };
+				php_mm_export_bind_int64s(q.sample, 1, row, 7);
+				ok = sqlite3_step(q.sample) == SQLITE_DONE;
+				sqlite3_reset(q.sample);
+				d->last_ns = MAX(d->last_ns, p.t_ns);
+				d->peak = MAX(d->peak, p.peak);
+				break;
+			}
+			case ZEND_MM_OBSERVE_EVENT_SNAPSHOT: {
+				zend_mm_observe_snapshot_event p;
+				if (len < sizeof(p)) {
+					break;
+				}
+				memcpy(&p, payload, sizeof(p));
+				uint32_t label_len = (uint32_t) MIN((size_t) p.label_len, len - sizeof(p));
+				sqlite3_bind_int64(q.snapshot, 1, xs.run_id);
+				sqlite3_bind_int64(q.snapshot, 2, (sqlite3_int64) p.id);
+				sqlite3_bind_text(q.snapshot, 3, (const char *) payload + sizeof(p), (int) label_len, SQLITE_TRANSIENT);
+				sqlite3_bind_int64(q.snapshot, 4, (sqlite3_int64) p.t_ns);
+				sqlite3_bind_int64(q.snapshot, 5, (sqlite3_int64) p.usage);
+				sqlite3_bind_int64(q.snapshot, 6, p.site);
+				ok = sqlite3_step(q.snapshot) == SQLITE_DONE;
+				sqlite3_reset(q.snapshot);
+				if (ok && p.id == snapshot_now) {
+					ok = php_mm_export_write_snapshot_counters(v, p.id);
+				}
+				d->last_ns = MAX(d->last_ns, p.t_ns);
+				break;
+			}
+			case ZEND_MM_OBSERVE_EVENT_FLUSH: {
+				zend_mm_observe_flush_event p;
+				if (len < sizeof(p)) {
+					break;
+				}
+				memcpy(&p, payload, sizeof(p));
+				sqlite3_bind_int64(q.flush, 1, xs.run_id);
+				sqlite3_bind_int64(q.flush, 2, (sqlite3_int64) p.seq);
+				sqlite3_bind_text(q.flush, 3, php_mm_export_flush_reason(p.reason), -1, SQLITE_STATIC);
+				sqlite3_bind_int64(q.flush, 4, (sqlite3_int64) p.t_ns);
+				sqlite3_bind_int64(q.flush, 5, (sqlite3_int64) p.duration_ns);
+				sqlite3_bind_int64(q.flush, 6, (sqlite3_int64) p.events);
+				ok = sqlite3_step(q.flush) == SQLITE_DONE;
+				sqlite3_reset(q.flush);
+				break;
+			}
+			default:
+				/* EVENT_OOM: the run summary in the header holds it. */
+				break;
+		}
+		d->events++;
+	}
+	*end = pos;
+	sqlite3_finalize(q.gc);
+	sqlite3_finalize(q.sample);
+	sqlite3_finalize(q.snapshot);
+	sqlite3_finalize(q.flush);
+	return ok;
+}
+
+static bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const zend_mm_observe_run *run,
+	const char *status, const php_mm_export_drain *d, bool imported)
+{
+	const zend_mm_observe_ring_header *hdr = v->hdr;
 	sqlite3_stmt *st = NULL;
-	char ended[40];
+	char ended[40], now[40];
 	bool ok;
 
-	php_mm_export_iso8601(run->ended_ns, ended, sizeof(ended));
 	if (sqlite3_prepare_v2(xs.db,
 			"UPDATE mm_runs SET ended_at = ?2, status = ?3, peak_usage = ?4, usage_start = ?5, usage_end = ?6,"
 			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11,"
-			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14, gc_idle_ns = ?15"
+			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14, gc_idle_ns = ?15,"
+			" ring_path = ?16, events_lost = ?17, events_torn = ?18, flushes = ?19, flush_ns = ?20, flush_max_ns = ?21,"
+			" imported_at = COALESCE(?22, imported_at)"
 			" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, xs.run_id);
-	sqlite3_bind_text(st, 2, ended, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, run->oom.happened ? "oom" : run->unclean_shutdown || xs.fatal_error ? "error" : "ok", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64) run->peak_usage);
+	if (run->ended_ns) {
+		php_mm_export_iso8601(run->ended_ns, ended, sizeof(ended));
+		sqlite3_bind_text(st, 2, ended, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	if (run->peak_usage) {
+		sqlite3_bind_int64(st, 4, (sqlite3_int64) run->peak_usage);
+	}
 	sqlite3_bind_int64(st, 5, (sqlite3_int64) run->usage_start);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_end);
-	sqlite3_bind_int(st, 7, xs.script_ended ? xs.exit_status : EG(exit_status));
-	sqlite3_bind_int64(st, 8, run->site_count);
+	if (run->ended_ns) {
+		sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_end);
+	}
+	if (!strcmp(status, "ok") || !strcmp(status, "error") || !strcmp(status, "oom")) {
+		sqlite3_bind_int(st, 7, xs.script_ended ? xs.exit_status : EG(exit_status));
+	}
+	sqlite3_bind_int64(st, 8, v->site_count);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64) run->sites_dropped);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64) run->observer_bytes);
 	sqlite3_bind_int(st, 11, run->zend_mm_heap ? 1 : 0);
 	sqlite3_bind_int64(st, 12, (sqlite3_int64) run->peak_observed);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64) run->blocks_untracked);
 	sqlite3_bind_int(st, 14, run->script_ended ? 1 : 0);
-	sqlite3_bind_int64(st, 15, (sqlite3_int64) zend_gc_observe_idle_ns());
+	sqlite3_bind_int64(st, 15, (sqlite3_int64) run->gc_idle_ns);
+	const char *ring = imported ? NULL : zend_mm_observe_ring_path();
+	if (ring) {
+		sqlite3_bind_text(st, 16, ring, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int64(st, 17, (sqlite3_int64) hdr->events_lost);
+	sqlite3_bind_int64(st, 18, d->torn ? 1 : 0);
+	sqlite3_bind_int64(st, 19, (sqlite3_int64) hdr->flushes);
+	sqlite3_bind_int64(st, 20, (sqlite3_int64) hdr->flush_ns);
+	sqlite3_bind_int64(st, 21, (sqlite3_int64) hdr->flush_ns_max);
+	if (imported) {
+		php_mm_export_iso8601(php_mm_export_now_ns(), now, sizeof(now));
+		sqlite3_bind_text(st, 22, now, -1, SQLITE_TRANSIENT);
+	}
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	return ok;
@@ -734,7 +1132,7 @@ static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
 		return true;
 	}
 	php_mm_export_iso8601(oom->at_ns, at, sizeof(at));
-	if (sqlite3_prepare_v2(xs.db, "INSERT INTO mm_oom_events (run_id, kind, site_id, requested, memory_limit, usage, at)"
+	if (sqlite3_prepare_v2(xs.db, "INSERT OR REPLACE INTO mm_oom_events (run_id, kind, site_id, requested, memory_limit, usage, at)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
@@ -747,11 +1145,11 @@ static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
 	sqlite3_bind_text(st, 7, at, -1, SQLITE_TRANSIENT);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
-	if (!ok || sqlite3_prepare_v2(xs.db, "INSERT INTO mm_oom_top (run_id, rank, site_id, live_bytes, live_count)"
+	if (!ok || sqlite3_prepare_v2(xs.db, "INSERT OR REPLACE INTO mm_oom_top (run_id, rank, site_id, live_bytes, live_count)"
 			" VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
-	for (uint32_t i = 0; ok && i < oom->top_count; i++) {
+	for (uint32_t i = 0; ok && i < oom->top_count && i < ZEND_MM_OBSERVE_OOM_TOP; i++) {
 		sqlite3_bind_int64(st, 1, xs.run_id);
 		sqlite3_bind_int(st, 2, (int) i + 1);
 		sqlite3_bind_int64(st, 3, oom->top[i].site);
@@ -762,6 +1160,63 @@ static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
 	}
 	sqlite3_finalize(st);
 	return ok;
+}
+
+/* Keeps at most zend.mm_observe_max_runs finished runs: the oldest go,
+ * with every row that belongs to them.  Runs still recording stay. */
+static void php_mm_export_retention(void)
+{
+	static const char *const tables[] = {
+		"mm_site_counters", "mm_gc_passes", "mm_oom_events", "mm_oom_top", "mm_samples",
+		"mm_snapshot_counters", "mm_snapshots", "mm_flushes", "mm_runs",
+	};
+	char sql[512];
+
+	if (xs.max_runs <= 0) {
+		return;
+	}
+	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot apply zend.mm_observe_max_runs")) {
+		return;
+	}
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS mm_expired (run_id INTEGER PRIMARY KEY);"
+		"DELETE FROM mm_expired;"
+		"INSERT INTO mm_expired SELECT run_id FROM mm_runs WHERE status <> 'running'"
+		" ORDER BY run_id DESC LIMIT -1 OFFSET " ZEND_LONG_FMT ";", xs.max_runs);
+	bool ok = php_mm_export_exec(sql, "cannot apply zend.mm_observe_max_runs");
+	for (size_t i = 0; ok && i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE run_id IN (SELECT run_id FROM mm_expired)", tables[i]);
+		ok = php_mm_export_exec(sql, "cannot apply zend.mm_observe_max_runs");
+	}
+	if (!ok || !php_mm_export_exec("COMMIT", "cannot apply zend.mm_observe_max_runs")) {
+		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
+/* One transaction: the ring's records since the last drain, every site,
+ * the run row (and at the end its memory error).  The ring's tail moves
+ * only once it is committed. */
+static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v,
+	const zend_mm_observe_run *run, const char *status, uint64_t snapshot_now, bool imported, php_mm_export_drain *d)
+{
+	uint64_t end = 0;
+
+	if (!php_mm_export_strmap_init(m)) {
+		return false;
+	}
+	if (sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		return false;
+	}
+	bool ok = php_mm_export_write_events(m, v, snapshot_now, &end, d)
+		&& php_mm_export_write_sites(m, v)
+		&& (strcmp(status, "running") == 0 || php_mm_export_write_oom(run))
+		&& php_mm_export_write_run(v, run, status, d, imported)
+		&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok) {
+		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		return false;
+	}
+	__atomic_store_n(&v->hdr->tail, end, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* "PATH run N", for the memory error message (zend_mm_observe_describer_t). */
@@ -780,57 +1235,291 @@ const char *php_mm_export_describe(void)
 	return where;
 }
 
-void php_mm_export_finish(const zend_mm_observe_run *run)
+/* A forked child (pcntl_fork) inherits the parent's connection: SQLite
+ * forbids using it across fork(), even to close it.  Forget it. */
+static bool php_mm_export_forked(void)
 {
-	php_mm_export_strmap m = {0};
-	uint32_t count;
-	bool ok = false;
-
-	if (!xs.db) {
-		return;
-	}
-	if (UNEXPECTED(getpid() != xs.pid)) {
-		/* A child forked during the request (pcntl_fork) ends its copy of
-		 * the request: the run is its parent's to write.  SQLite forbids
-		 * using a connection across fork(), even to close it: forget it. */
+	if (xs.db && UNEXPECTED(getpid() != xs.pid)) {
 		xs.db = NULL;
+		memset(&xs_strs, 0, sizeof(xs_strs));
 		free(xs.path);
 		xs.path = NULL;
+		return true;
+	}
+	return false;
+}
+
+bool php_mm_export_flush(int reason, uint64_t snapshot_now)
+{
+	php_mm_export_drain d = {0};
+	zend_mm_observe_ring_view v;
+
+	zend_mm_observe_drain_wanted = false;
+	if (!xs.db || php_mm_export_forked() || !zend_mm_observe_active) {
+		return false;
+	}
+	zend_hrtime_t t0 = zend_hrtime();
+	zend_mm_observe_ring_view_live(&v);
+	zend_mm_observe_ring_header *hdr = v.hdr;
+	/* The counters as of now; usage and peak for the row. */
+	zend_mm_observe_run run = *zend_mm_observe_run_info();
+	bool ok = php_mm_export_write(&xs_strs, &v, &run, "running", snapshot_now, false, &d);
+	zend_hrtime_t t1 = zend_hrtime();
+	if (!ok) {
+		php_mm_export_warn(xs.path, "cannot write run %lld (%s); its records stay in the ring",
+			(long long) xs.run_id, sqlite3_errmsg(xs.db));
+		return false;
+	}
+	zend_mm_observe_flush_event f = {0};
+	f.seq = ++hdr->flushes;
+	f.t_ns = php_mm_export_now_ns() - hdr->run.started_ns - (t1 - t0);
+	f.duration_ns = t1 - t0;
+	f.events = d.events;
+	f.reason = (uint32_t) reason;
+	hdr->flush_ns += f.duration_ns;
+	hdr->flush_ns_max = MAX(hdr->flush_ns_max, f.duration_ns);
+	hdr->updated_ns = php_mm_export_now_ns();
+	zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_FLUSH, &f, sizeof(f), NULL, 0);
+	return true;
+}
+
+void php_mm_export_finish(const zend_mm_observe_run *run)
+{
+	php_mm_export_drain d = {0};
+	zend_mm_observe_ring_view v;
+
+	if (!xs.db || php_mm_export_forked()) {
 		return;
 	}
-	zend_mm_observe_sites(&count);
-	m.cap = 64;
-	while (m.cap < count * 4u) {
-		m.cap *= 2;
+	zend_mm_observe_ring_view_live(&v);
+	const char *status = run->oom.happened ? "oom" : run->unclean_shutdown || xs.fatal_error ? "error" : "ok";
+	if (php_mm_export_write(&xs_strs, &v, run, status, 0, false, &d)) {
+		zend_mm_observe_ring_remove();
+		php_mm_export_retention();
+	} else {
+		const char *ring = zend_mm_observe_ring_path();
+		if (ring) {
+			php_mm_export_warn(xs.path, "cannot write run %lld (%s); it is kept in '%s': import it with php --mm-import '%s'",
+				(long long) xs.run_id, sqlite3_errmsg(xs.db), ring, ring);
+			zend_mm_observe_ring_keep();
+		} else {
+			php_mm_export_warn(xs.path, "cannot write run %lld (%s); the run stays marked 'running'",
+				(long long) xs.run_id, sqlite3_errmsg(xs.db));
+		}
 	}
-	m.keys = calloc(m.cap, sizeof(*m.keys));
-	m.ids = calloc(m.cap, sizeof(*m.ids));
-	if (!m.keys || !m.ids) {
-		php_mm_export_warn(xs.path, "out of memory while writing run %lld", (long long) xs.run_id);
+	php_mm_export_close();
+}
+
+/* ---- importing a ring left by a dead process ---------------------------- */
+
+static void php_mm_export_msg(char *msg, size_t len, const char *fmt, ...) ZEND_ATTRIBUTE_FORMAT(printf, 3, 4);
+static void php_mm_export_msg(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Imports the ring at `ring` into the open database (xs.db).  Returns the
+ * run id, 0 when there was nothing to import (msg says why), -1 on error
+ * (msg says exactly why; the file is left as it was). */
+static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *db_override, char *msg, size_t msg_len)
+{
+	struct stat st;
+	int fd = open(ring, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	sqlite3_int64 result = -1;
+
+	if (fd < 0) {
+		if (errno == ELOOP) {
+			php_mm_export_msg(msg, msg_len, "'%s' is a symbolic link; refusing to follow it", ring);
+		} else {
+			php_mm_export_msg(msg, msg_len, "'%s' cannot be opened (%s)", ring, strerror(errno));
+		}
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		php_mm_export_msg(msg, msg_len, "'%s' is not a regular file", ring);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0) {
+		php_mm_export_msg(msg, msg_len, "'%s' is empty: not an mm_observe ring file", ring);
+		close(fd);
+		return -1;
+	}
+	void *base = mmap(NULL, (size_t) st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (base == MAP_FAILED) {
+		php_mm_export_msg(msg, msg_len, "'%s' cannot be mapped (%s)", ring, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	zend_mm_observe_ring_view v;
+	char why[256];
+	if (zend_mm_observe_ring_view_map(&v, base, (size_t) st.st_size, why, sizeof(why)) == FAILURE) {
+		php_mm_export_msg(msg, msg_len, "'%s' %s", ring, why);
 		goto out;
 	}
-	if (sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_strings (str) VALUES (?1)", -1, &m.insert, NULL) != SQLITE_OK
-			|| sqlite3_prepare_v2(xs.db, "SELECT str_id FROM mm_strings WHERE str = ?1", -1, &m.select, NULL) != SQLITE_OK) {
-		php_mm_export_warn(xs.path, "cannot write run %lld (%s)", (long long) xs.run_id, sqlite3_errmsg(xs.db));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		php_mm_export_msg(msg, msg_len, "'%s' belongs to a running process (pid %d); watch it with php --mm-top %d",
+			ring, (int) v.hdr->pid, (int) v.hdr->pid);
 		goto out;
 	}
-	if (!php_mm_export_exec("BEGIN IMMEDIATE", "cannot lock the database to write the run; the run stays marked 'running'")) {
+	if (v.hdr->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED) {
+		php_mm_export_msg(msg, msg_len, "'%s' was already written to its database; removed", ring);
+		unlink(ring);
+		result = 0;
 		goto out;
 	}
-	ok = php_mm_export_write_sites(&m) && php_mm_export_write_gc(&m) && php_mm_export_write_oom(run)
-		&& php_mm_export_write_run(run);
+	const char *db = db_override ? db_override : v.hdr->database;
+	if (!xs.db) {
+		if (!*db) {
+			php_mm_export_msg(msg, msg_len, "'%s' names no database; give one: php --mm-import RING DATABASE", ring);
+			goto out;
+		}
+		xs.quiet = false;
+		if (!php_mm_export_open_db(db)) {
+			php_mm_export_msg(msg, msg_len, "'%s': its database '%s' cannot be used (see above)", ring, db);
+			goto out;
+		}
+	}
+
+	/* Which run: the one the process inserted, if it is still recording. */
+	sqlite3_stmt *q = NULL;
+	bool done = false, found = false;
+	if (v.hdr->run_id > 0 && sqlite3_prepare_v2(xs.db, "SELECT status, pid FROM mm_runs WHERE run_id = ?1", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, v.hdr->run_id);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 1) == v.hdr->pid) {
+			found = true;
+			done = strcmp((const char *) sqlite3_column_text(q, 0), "running") != 0;
+		}
+	}
+	sqlite3_finalize(q);
+	if (done) {
+		php_mm_export_msg(msg, msg_len, "'%s': run %lld is already complete in '%s'; removed the ring",
+			ring, (long long) v.hdr->run_id, xs.path);
+		unlink(ring);
+		result = 0;
+		goto out;
+	}
+	zend_mm_observe_run run = v.hdr->run;
+	xs.run_id = found ? v.hdr->run_id : php_mm_export_insert_run(v.hdr->sapi, v.hdr->script, run.started_ns, v.hdr->php_version,
+		v.hdr->run_tag, false, v.hdr->method, v.hdr->uri, v.hdr->pid, run.usage_start, run.zend_mm_heap);
+	if (!xs.run_id) {
+		php_mm_export_msg(msg, msg_len, "'%s': cannot record the run in '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
+		goto out;
+	}
+	/* What the dead process never wrote: usage is the sum of the live
+	 * bytes (zend_mm_observe.c, invariant 4); the end is its last sign of
+	 * life. */
+	int64_t usage = 0;
+	for (uint32_t i = 1; i < v.site_count; i++) {
+		usage += v.sites[i].live_bytes;
+	}
+	php_mm_export_strmap m = {0};
+	php_mm_export_drain d = {0};
+	d.last_ns = v.hdr->updated_ns > run.started_ns ? v.hdr->updated_ns - run.started_ns : 0;
+	/* Two passes would be needed to know the last event's time before the
+	 * row is written; the row is written after the events, in the same
+	 * transaction, so fill it from the drain. */
+	run.usage_end = usage > 0 ? (size_t) usage : 0;
+	run.site_count = v.site_count;
+	if (!php_mm_export_strmap_init(&m) || sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
+		php_mm_export_strmap_release(&m);
+		goto out;
+	}
+	uint64_t end = 0;
+	bool ok = php_mm_export_write_events(&m, &v, 0, &end, &d) && php_mm_export_write_sites(&m, &v);
 	if (ok) {
-		ok = sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+		run.ended_ns = run.started_ns + d.last_ns;
+		run.peak_usage = MAX(d.peak, run.usage_end);
+		ok = php_mm_export_write_oom(&run)
+			&& php_mm_export_write_run(&v, &run, "crashed", &d, true)
+			&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	}
 	if (!ok) {
-		php_mm_export_warn(xs.path, "cannot write run %lld (%s); the run stays marked 'running'",
-			(long long) xs.run_id, sqlite3_errmsg(xs.db));
+		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		php_mm_export_strmap_release(&m);
+		goto out;
 	}
+	php_mm_export_strmap_release(&m);
+	unlink(ring);
+	result = xs.run_id;
+	php_mm_export_msg(msg, msg_len, "imported the ring of process %d into run %lld of '%s' (%llu records%s, %u sites)",
+		(int) v.hdr->pid, (long long) result, xs.path, (unsigned long long) d.events,
+		d.torn ? ", the last one torn and skipped" : "", v.site_count);
 out:
-	sqlite3_finalize(m.insert);
-	sqlite3_finalize(m.select);
-	free(m.keys);
-	free(m.ids);
+	munmap(base, (size_t) st.st_size);
+	close(fd);
+	return result;
+}
+
+int64_t php_mm_export_import(const char *ring, const char *db, char *msg, size_t msg_len)
+{
+	sqlite3_int64 r = php_mm_export_import_open_db(ring, db, msg, msg_len);
 	php_mm_export_close();
+	return r;
+}
+
+/* Rings of dead processes next to the database (<path>.<pid>.mmring whose
+ * lock nobody holds): import each, say so on stderr. */
+static void php_mm_export_import_orphans(void)
+{
+	char *copy = strdup(xs.path);
+	char *copy2 = strdup(xs.path);
+	if (!copy || !copy2) {
+		free(copy);
+		free(copy2);
+		return;
+	}
+	const char *dir = dirname(copy);
+	const char *base = basename(copy2);
+	size_t blen = strlen(base), slen = sizeof(ZEND_MM_OBSERVE_RING_SUFFIX) - 1;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	sqlite3_int64 own = xs.run_id;
+
+	while (d && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		if (len <= blen + 1 + slen || strncmp(n, base, blen) != 0 || n[blen] != '.'
+				|| strcmp(n + len - slen, ZEND_MM_OBSERVE_RING_SUFFIX) != 0) {
+			continue;
+		}
+		bool digits = true;
+		for (const char *p = n + blen + 1; p < n + len - slen; p++) {
+			digits = digits && *p >= '0' && *p <= '9';
+		}
+		if (!digits || strtol(n + blen + 1, NULL, 10) == (long) getpid()) {
+			continue;
+		}
+		char ring[MAXPATHLEN], msg[1024];
+		snprintf(ring, sizeof(ring), "%s/%s", dir, n);
+		/* Quick check: a live writer holds the lock. */
+		int fd = open(ring, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			continue;
+		}
+		bool busy = flock(fd, LOCK_EX | LOCK_NB) != 0;
+		close(fd);
+		if (busy) {
+			continue;
+		}
+		sqlite3_int64 r = php_mm_export_import_open_db(ring, NULL, msg, sizeof(msg));
+		fprintf(stderr, "%smm_observe: %s\n", r < 0 ? "Warning: " : "", msg);
+		fflush(stderr);
+	}
+	if (d) {
+		closedir(d);
+	}
+	xs.run_id = own;
+	free(copy);
+	free(copy2);
+}
+
+int64_t php_mm_export_run_id(void)
+{
+	return xs.db ? xs.run_id : 0;
 }

@@ -32,7 +32,7 @@
 /* The database format.  application_id 'mmob'; user_version is the schema
  * version: readers refuse newer ones. */
 #define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
-#define PHP_MM_EXPORT_SCHEMA_VERSION 2
+#define PHP_MM_EXPORT_SCHEMA_VERSION 3
 /* How long a writer waits for another process's lock, in milliseconds. */
 #define PHP_MM_EXPORT_BUSY_TIMEOUT_MS 10000
 
@@ -42,6 +42,9 @@ typedef struct _php_mm_export_run_meta {
 	const char *php_version;   /* PHP_VERSION */
 	const char *run_tag;       /* zend.mm_observe_run_tag, or NULL */
 	bool full_shutdown;        /* zend.mm_observe_full_shutdown is on */
+	const char *method;        /* web SAPIs: the request method, else NULL */
+	const char *uri;           /* ... and the URI without its query string */
+	zend_long max_runs;        /* zend.mm_observe_max_runs: finished runs kept (0: all) */
 } php_mm_export_run_meta;
 
 /* Opens `path` for this request; on failure prints the reason and returns
@@ -50,8 +53,20 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 /* Module RSHUTDOWN: how the script ended, read before the engine clears it. */
 void php_mm_export_script_ended(bool fatal_error, int exit_status);
 void php_mm_export_finish(const zend_mm_observe_run *run);
+/* The open run's id, or 0. */
+int64_t php_mm_export_run_id(void);
 void php_mm_export_abort(void);
 /* "PATH run N" while a run is open, else NULL (zend_mm_observe_describer_t). */
 const char *php_mm_export_describe(void);
+/* A safe point mid-request (mm_observe_flush(), mm_observe_snapshot(), the
+ * ring's high-water mark): drains the ring and writes the counters as of
+ * now, run still 'running'.  `snapshot_now`: a snapshot just recorded whose
+ * per-site counters are to be written (0: none).  reason: ZEND_MM_OBSERVE_FLUSH_*. */
+bool php_mm_export_flush(int reason, uint64_t snapshot_now);
+/* php --mm-import / mm_observe_import(): imports the ring file of a dead
+ * process into `db` (NULL: the database named in the ring).  Returns the
+ * run id, 0 if there was nothing to import, -1 on error; `msg` says what
+ * happened in one line. */
+int64_t php_mm_export_import(const char *ring, const char *db, char *msg, size_t msg_len);
 
 #endif /* PHP_MM_EXPORT_H */

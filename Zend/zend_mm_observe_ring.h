@@ -1,0 +1,337 @@
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: the ring file (site table + event ring in a file mapping)|
+   +----------------------------------------------------------------------+
+   | The whole contract of zend_mm_observe_ring.c, and the file format.   |
+   +----------------------------------------------------------------------+
+
+   Why a file
+   ----------
+   While a request is observed, everything the observer records lives in one
+   MAP_SHARED mapping of a file next to the report database:
+
+       <database path>.<pid>.mmring        (e.g. /tmp/x.sqlite.4711.mmring)
+
+   A process killed by SIGKILL, a segfault or the OOM killer leaves the file
+   and its page-cache contents behind, complete up to its last store; a
+   reader (php --mm-top) can map it while the process runs.  The exporter
+   (ext/mm_observe) drains the ring into SQLite at safe points and removes
+   the file at request end; php --mm-import, or the next observed request
+   that finds an orphan next to its database, imports a file left by a dead
+   process with mm_runs.status = 'crashed'.
+
+   Until the exporter attaches the file (module RINIT, once the database is
+   known to be usable), the same layout lives in an anonymous private
+   mapping; attaching copies what is used so far into the file and switches
+   the pointers.  So the layout below is also the in-memory layout.
+
+   File layout (native byte order and alignment; a reader checks
+   endian_check, version and the record sizes and refuses anything else)
+   ----------------------------------------------------------------------
+       offset            size               content
+       0                 header_size        zend_mm_observe_ring_header
+       events_offset     events_size        the event ring (records below)
+       sites_offset      site_capacity *    zend_mm_observe_site[]
+                         site_size          (zend_mm_observe.h); index 0 unused
+       strings_offset    strings_capacity   the string arena: NUL-terminated
+                                            strings, addressed by offset;
+                                            offset 0 is ""
+
+   The file is sparse: regions are reserved with posix_fallocate() in steps
+   as they fill (ZEND_MM_OBSERVE_RING_GROW), so a full disk shows as a
+   counted loss ({overflow} site, events_lost) and never as SIGBUS.
+
+   Header (all offsets in bytes from the start of the file)
+       0    char     magic[8]           "MMOBRING"
+       8    uint32   version            layout version (ZEND_MM_OBSERVE_RING_VERSION)
+       12   uint32   compat_version     oldest reader version that can read it
+       16   uint32   header_size
+       20   uint32   endian_check       0x01020304 as written by the writer
+       24   uint32   site_size          sizeof(zend_mm_observe_site)
+       28   uint32   site_capacity
+       32   uint64   events_offset
+       40   uint64   events_size        multiple of 4096
+       48   uint64   sites_offset
+       56   uint64   strings_offset
+       64   uint64   strings_capacity
+       72   uint64   file_size          offset of the end of the strings region
+       80   int32    pid                the writer
+       84   uint32   writer_state       ZEND_MM_OBSERVE_RING_* below
+       88   uint64   head               bytes ever appended to the ring (producer)
+       96   uint64   tail               bytes ever consumed (exporter)
+       104  uint64   events_lost        records dropped because the ring was full
+       112  uint64   bytes_lost         ... and their size
+       120  uint32   site_count         sites published: [1, site_count) are valid
+       124  uint32   strings_len        arena bytes published
+       128  int64    run_id             mm_runs.run_id in the database, 0 = none yet
+       136  uint64   started_ns         CLOCK_REALTIME at request start
+       144  uint64   updated_ns         CLOCK_REALTIME of the last flush
+       152  uint64   flushes            drains done so far
+       160  uint32   run_size           sizeof(zend_mm_observe_run)
+       164  uint32   event_header_size  sizeof(zend_mm_observe_event)
+       168  uint64   sample_bytes       a memory sample every this many bytes allocated
+       176  uint64   allocated          bytes allocated so far (drives the samples)
+       184  uint64   flush_ns           time spent draining, in total
+       192  uint64   flush_ns_max       ... the longest drain
+       200  uint32   torn               records found torn by the last reader
+       204  uint32   reserved
+       256  zend_mm_observe_run run     the request summary (zend_mm_observe.h)
+       2048 char     database[2048]     absolute path of the report database
+       4096 char     script[2048]       the script path (never its contents)
+       6144 char     sapi[64]
+       6208 char     php_version[32]
+       6240 char     run_tag[256]
+       6496 char     method[16]         the request method (web SAPIs), or ""
+       6512 char     uri[1024]          the request URI without its query string
+       ... zero up to header_size (8192)
+
+   Writer states (writer_state): 1 RECORDING, the request is running;
+   2 ENDED, observation stopped and the exporter is writing the run;
+   3 EXPORTED, everything is in the database (the file is about to go).
+   A file in state 1 or 2 whose writer holds no lock is an orphan.
+
+   The lock.  The writer holds flock(LOCK_EX) on the file for as long as it
+   has it mapped; the kernel drops it when the process dies, however it
+   dies.  An importer takes the lock with LOCK_NB first: it never touches
+   the ring of a live process, and two importers never import one file.
+
+   Event records
+   -------------
+   The ring is a byte area of events_size bytes; positions are free-running
+   64-bit counters (head, tail, a record's own position) and the byte of
+   position p is at events_offset + p % events_size.  A record is
+   zend_mm_observe_event (16 bytes) followed by its payload, padded to a
+   multiple of 16, and never wraps: when it would, a PAD record fills the
+   rest of the area first (16 bytes always fit, since every size is a
+   multiple of 16).
+
+       0   uint32 size      of header + payload, multiple of 16
+       4   uint16 type      ZEND_MM_OBSERVE_EVENT_*
+       6   uint16 reserved
+       8   uint32 commit    zend_mm_observe_event_mark(position), written last
+       12  uint32 reserved2
+
+   Producer / consumer ordering (written down because it is the whole
+   crash-safety argument):
+     1. the producer (the observed process, one thread) writes the payload,
+        then size and type, then commit, then publishes head with a release
+        store;
+     2. a consumer loads head with an acquire load and reads records in
+        [tail, head) only; it checks each record's commit mark, size and
+        type, and stops at the first record that fails (a torn record: it is
+        counted in `torn`, never imported);
+     3. only the exporter of the same process, or an importer holding the
+        lock, consumes: it advances tail (release store) after the records
+        are committed to SQLite.  Re-importing after a crash between COMMIT
+        and the tail store is harmless: every row an event makes has a
+        primary key derived from the event (INSERT OR IGNORE).
+   Sites are published the same way: a new site's record and strings are
+   written first, then site_count (release).  Counters of published sites
+   are updated in place by plain stores; a reader may see a site mid-update
+   (alloc_count bumped, alloc_bytes not yet): off by one allocation, never
+   garbage.  A full ring drops the new record and counts it (events_lost,
+   bytes_lost); it never overwrites.
+*/
+
+#ifndef ZEND_MM_OBSERVE_RING_H
+#define ZEND_MM_OBSERVE_RING_H
+
+#include "zend_portability.h"
+#include "zend_types.h"
+#include "zend_mm_observe.h"
+
+#ifdef ZEND_MM_OBSERVE
+
+#define ZEND_MM_OBSERVE_RING_MAGIC        "MMOBRING"
+#define ZEND_MM_OBSERVE_RING_VERSION      1
+#define ZEND_MM_OBSERVE_RING_COMPAT       1
+#define ZEND_MM_OBSERVE_RING_HEADER_SIZE  8192
+#define ZEND_MM_OBSERVE_RING_ENDIAN       0x01020304u
+#define ZEND_MM_OBSERVE_RING_SUFFIX       ".mmring"
+
+/* zend.mm_observe_ring_size: default and bounds (bytes of the event ring). */
+#define ZEND_MM_OBSERVE_RING_DEFAULT      (1024 * 1024)
+#define ZEND_MM_OBSERVE_RING_MIN          (16 * 1024)
+#define ZEND_MM_OBSERVE_RING_MAX          (1024 * 1024 * 1024)
+/* Past this share of the ring, the exporter is asked to drain it. */
+#define ZEND_MM_OBSERVE_RING_HIGH_WATER(size) ((size) / 4 * 3)
+/* Regions of the file are reserved on disk in steps of this many bytes. */
+#define ZEND_MM_OBSERVE_RING_GROW         (256 * 1024)
+/* Capacity of the string arena. */
+#define ZEND_MM_OBSERVE_RING_STRINGS      (32u * 1024 * 1024)
+
+enum {
+	ZEND_MM_OBSERVE_RING_RECORDING = 1,
+	ZEND_MM_OBSERVE_RING_ENDED = 2,
+	ZEND_MM_OBSERVE_RING_EXPORTED = 3,
+};
+
+typedef struct _zend_mm_observe_ring_header {
+	char     magic[8];
+	uint32_t version;
+	uint32_t compat_version;
+	uint32_t header_size;
+	uint32_t endian_check;
+	uint32_t site_size;
+	uint32_t site_capacity;
+	uint64_t events_offset;
+	uint64_t events_size;
+	uint64_t sites_offset;
+	uint64_t strings_offset;
+	uint64_t strings_capacity;
+	uint64_t file_size;
+	int32_t  pid;
+	uint32_t writer_state;
+	uint64_t head;
+	uint64_t tail;
+	uint64_t events_lost;
+	uint64_t bytes_lost;
+	uint32_t site_count;
+	uint32_t strings_len;
+	int64_t  run_id;
+	uint64_t started_ns;
+	uint64_t updated_ns;
+	uint64_t flushes;
+	uint32_t run_size;
+	uint32_t event_header_size;
+	uint64_t sample_bytes;
+	uint64_t allocated;
+	uint64_t flush_ns;
+	uint64_t flush_ns_max;
+	uint32_t torn;
+	uint32_t reserved;
+	char     pad0[256 - 208];
+	zend_mm_observe_run run;
+	char     pad1[2048 - 256 - sizeof(zend_mm_observe_run)];
+	char     database[2048];
+	char     script[2048];
+	char     sapi[64];
+	char     php_version[32];
+	char     run_tag[256];
+	char     method[16];
+	char     uri[1024];
+} zend_mm_observe_ring_header;
+
+typedef struct _zend_mm_observe_event {
+	uint32_t size;
+	uint16_t type;
+	uint16_t reserved;
+	uint32_t commit;
+	uint32_t reserved2;
+} zend_mm_observe_event;
+
+enum {
+	ZEND_MM_OBSERVE_EVENT_PAD = 1,      /* filler up to the end of the area */
+	ZEND_MM_OBSERVE_EVENT_GC_PASS = 2,  /* zend_gc_observe_pass */
+	ZEND_MM_OBSERVE_EVENT_SAMPLE = 3,   /* zend_mm_observe_sample */
+	ZEND_MM_OBSERVE_EVENT_SNAPSHOT = 4, /* zend_mm_observe_snapshot_event */
+	ZEND_MM_OBSERVE_EVENT_OOM = 5,      /* zend_mm_observe_oom (also kept in header.run.oom) */
+	ZEND_MM_OBSERVE_EVENT_FLUSH = 6,    /* zend_mm_observe_flush_event */
+	ZEND_MM_OBSERVE_EVENT_LAST = 6,
+};
+
+/* A point of the memory timeline: every sample_bytes allocated. */
+typedef struct _zend_mm_observe_sample {
+	uint64_t seq;            /* 1-based in the run */
+	uint64_t t_ns;           /* from the start of the request */
+	uint64_t usage;          /* memory_get_usage() */
+	uint64_t peak;           /* memory_get_peak_usage() so far */
+	uint64_t allocated;      /* bytes allocated since the request started */
+	uint32_t site;           /* the site allocating when the sample was taken */
+	uint32_t reserved;
+} zend_mm_observe_sample;
+
+typedef struct _zend_mm_observe_snapshot_event {
+	uint64_t id;             /* 1-based in the run (mm_observe_snapshot()'s result) */
+	uint64_t t_ns;
+	uint64_t usage;
+	uint32_t site;           /* where mm_observe_snapshot() was called */
+	uint32_t label_len;      /* bytes of label that follow (no NUL) */
+} zend_mm_observe_snapshot_event;
+
+typedef struct _zend_mm_observe_flush_event {
+	uint64_t seq;            /* 1-based in the run */
+	uint64_t t_ns;           /* when it started, from the start of the request */
+	uint64_t duration_ns;    /* how long the drain paused the script */
+	uint64_t events;         /* records it wrote */
+	uint32_t reason;         /* ZEND_MM_OBSERVE_FLUSH_* */
+	uint32_t reserved;
+} zend_mm_observe_flush_event;
+
+enum {
+	ZEND_MM_OBSERVE_FLUSH_END = 0,        /* request end */
+	ZEND_MM_OBSERVE_FLUSH_EXPLICIT = 1,   /* mm_observe_flush() */
+	ZEND_MM_OBSERVE_FLUSH_HIGH_WATER = 2, /* the ring passed its high-water mark */
+	ZEND_MM_OBSERVE_FLUSH_SNAPSHOT = 3,   /* mm_observe_snapshot() */
+};
+
+/* A ring, as the exporter reads it: the live one of this process, or a
+ * file mapped by an importer or by --mm-top. */
+typedef struct _zend_mm_observe_ring_view {
+	zend_mm_observe_ring_header *hdr;
+	const zend_mm_observe_site *sites;
+	uint32_t site_count;
+	const char *strings;
+	uint32_t strings_len;
+	const unsigned char *events;
+} zend_mm_observe_ring_view;
+
+static zend_always_inline uint32_t zend_mm_observe_event_mark(uint64_t pos)
+{
+	return (uint32_t) ((pos >> 4) * 0x9E3779B1u) ^ 0x4D4D4F42u;
+}
+
+BEGIN_EXTERN_C()
+
+/* ---- engine side (zend_mm_observe.c) ------------------------------------ */
+
+/* Settings, fixed at module startup by ext/mm_observe. */
+ZEND_API void zend_mm_observe_ring_configure(size_t events_size, uint64_t sample_bytes);
+/* The mapping's layout for `site_capacity` sites (fills the size fields). */
+void zend_mm_observe_ring_layout(zend_mm_observe_ring_header *hdr, uint32_t site_capacity);
+/* Reserves the in-memory layout (anonymous) for this process; NULL on failure. */
+zend_mm_observe_ring_header *zend_mm_observe_ring_anon(uint32_t site_capacity);
+/* Makes sure [0, end) of the region starting at `offset` is backed (on
+ * disk, when attached); false when the disk is full. */
+bool zend_mm_observe_ring_reserve(uint64_t offset, uint64_t end);
+/* Appends one record; false (and counted) when the ring is full. */
+ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uint32_t len,
+	const void *extra, uint32_t extra_len);
+/* The ring passed its high-water mark since the last drain. */
+extern ZEND_API bool zend_mm_observe_drain_wanted;
+
+/* ---- exporter side ------------------------------------------------------ */
+
+/* Moves the live layout into a new file at `path` (O_EXCL, O_NOFOLLOW, mode
+ * 0600, locked); on failure fills `err` and the request goes on in memory
+ * (not crash-safe).  The header's run_id and strings are set by the caller
+ * through zend_mm_observe_ring_live(). */
+ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, size_t err_len);
+/* The live ring of this process (NULL when not observing). */
+ZEND_API zend_mm_observe_ring_header *zend_mm_observe_ring_live(void);
+/* Whether the live ring is the file (attached) and owned by this process. */
+ZEND_API bool zend_mm_observe_ring_is_file(void);
+ZEND_API const char *zend_mm_observe_ring_path(void);
+/* After the run is exported: marks the file EXPORTED, unmaps and removes it. */
+ZEND_API void zend_mm_observe_ring_remove(void);
+/* The run could not be written: unmaps and unlocks the file but leaves it,
+ * an orphan for php --mm-import or the next observed request. */
+ZEND_API void zend_mm_observe_ring_keep(void);
+
+/* A view of the live ring, or of a mapped file (validated: on failure `err`
+ * says exactly why, e.g. "not a ring file (bad magic)"). */
+ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view);
+ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *view, void *base, size_t len,
+	char *err, size_t err_len);
+/* The next record in [*pos, head): NULL at the end or at a torn record
+ * (then *torn is set).  PAD records are skipped. */
+ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_observe_ring_view *view,
+	uint64_t *pos, uint64_t head, bool *torn);
+/* The string at `offset` of a view ("" when out of range). */
+ZEND_API const char *zend_mm_observe_ring_str(const zend_mm_observe_ring_view *view, uint32_t offset);
+
+END_EXTERN_C()
+
+#endif /* ZEND_MM_OBSERVE */
+
+#endif /* ZEND_MM_OBSERVE_RING_H */
