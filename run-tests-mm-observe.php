@@ -311,7 +311,7 @@ final class MmObserveRunTests
     {
         $self = self::get();
         if ($self->tempDb !== null) {
-            @unlink($self->tempDb);
+            $self->removeTemp();
         }
         if ($self->db === null) {
             return true;
@@ -577,10 +577,22 @@ final class MmObserveRunTests
         if ($this->tempDb === null) {
             $this->tempDb = sys_get_temp_dir() . '/run-tests-mm-' . getmypid() . '-' . bin2hex(random_bytes(4)) . '.sqlite';
             register_shutdown_function(function () {
-                @unlink($this->tempDb);
+                $this->removeTemp();
             });
         }
         return $this->tempDb;
+    }
+
+    /** The temporary database and its WAL files (the children write in WAL mode). */
+    private function removeTemp(): void
+    {
+        if (isset($this->handles[$this->tempDb])) {
+            @$this->handles[$this->tempDb]->close();
+            unset($this->handles[$this->tempDb]);
+        }
+        foreach (['', '-wal', '-shm'] as $suffix) {
+            @unlink($this->tempDb . $suffix);
+        }
     }
 
     private function open(string $path, bool $readOnly = false): ?SQLite3

@@ -63,6 +63,7 @@ ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, torn) == 200, "ring hea
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run) == 256, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, database) == 2048, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, uri) == 6512, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, exit_status) == 7552, "ring header layout");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_ring_header) <= ZEND_MM_OBSERVE_RING_HEADER_SIZE, "ring header size");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_event) == 16, "event header size");
 

@@ -83,6 +83,9 @@
        6240 char     run_tag[256]
        6496 char     method[16]         the request method (web SAPIs), or ""
        6512 char     uri[1024]          the request URI without its query string
+       7536 char     final_status[16]   set when the run ended but could not be
+                                        written: the status it was to get ("ok", ...)
+       7552 int32    exit_status        ... and its exit status
        ... zero up to header_size (8192)
 
    Writer states (writer_state): 1 RECORDING, the request is running;
@@ -210,6 +213,8 @@ typedef struct _zend_mm_observe_ring_header {
 	char     run_tag[256];
 	char     method[16];
 	char     uri[1024];
+	char     final_status[16];
+	int32_t  exit_status;
 } zend_mm_observe_ring_header;
 
 typedef struct _zend_mm_observe_event {

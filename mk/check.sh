@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`, and CI through .ci/run): build the
-# fork and the stock build, run our phpt tests (mk/test.sh), then the CI set
+# fork and the stock build, run the ring's C tests (mk/ring-test.sh), our phpt
+# tests (mk/test.sh), then the CI set
 # of the upstream fidelity comparison (mk/test-upstream.sh ci).  The last line
 # is "N passed, N failed" over both; exit status 0 only if tests ran and none
 # failed.
@@ -20,7 +21,12 @@ fi
 last() { tail -n1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'; }
 ours=$(mktemp)
 upstream=$(mktemp)
-trap 'rm -f "$ours" "$upstream"' EXIT
+ring=$(mktemp)
+trap 'rm -f "$ours" "$upstream" "$ring"' EXIT
+
+echo "== the ring's C tests (Zend/tests/mm_observe/ring_test.c)"
+"$top/mk/ring-test.sh" 2>&1 | tee "$ring"
+echo
 
 echo "== our phpt tests (ext/mm_observe/tests)"
 MM_NO_BUILD=1 "$top/mk/test.sh" | tee "$ours"
@@ -30,8 +36,9 @@ MM_NO_BUILD=1 "$top/mk/test-upstream.sh" ci | tee "$upstream"
 
 read -r p1 f1 <<<"$(last "$ours")"
 read -r p2 f2 <<<"$(last "$upstream")"
-p1=${p1:-0}; f1=${f1:-1}; p2=${p2:-0}; f2=${f2:-1}
+read -r p0 f0 <<<"$(last "$ring")"
+p0=${p0:-0}; f0=${f0:-1}; p1=${p1:-0}; f1=${f1:-1}; p2=${p2:-0}; f2=${f2:-1}
 echo
-echo "our tests: $p1 passed, $f1 failed; upstream fidelity: $p2 same result, $f2 unexplained differences"
-echo "$(( p1 + p2 )) passed, $(( f1 + f2 )) failed"
-[ $(( f1 + f2 )) -eq 0 ] && [ $(( p1 + p2 )) -gt 0 ]
+echo "ring C tests: $p0 passed, $f0 failed; our phpt tests: $p1 passed, $f1 failed; upstream fidelity: $p2 same result, $f2 unexplained differences"
+echo "$(( p0 + p1 + p2 )) passed, $(( f0 + f1 + f2 )) failed"
+[ $(( f0 + f1 + f2 )) -eq 0 ] && [ $(( p0 + p1 + p2 )) -gt 0 ]

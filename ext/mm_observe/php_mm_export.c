@@ -1299,6 +1299,9 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 	} else {
 		const char *ring = zend_mm_observe_ring_path();
 		if (ring) {
+			zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
+			php_mm_export_copy(hdr->final_status, sizeof(hdr->final_status), status);
+			hdr->exit_status = xs.script_ended ? xs.exit_status : EG(exit_status);
 			php_mm_export_warn(xs.path, "cannot write run %lld (%s); it is kept in '%s': import it with php --mm-import '%s'",
 				(long long) xs.run_id, sqlite3_errmsg(xs.db), ring, ring);
 			zend_mm_observe_ring_keep();
@@ -1429,13 +1432,26 @@ static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *
 		php_mm_export_strmap_release(&m);
 		goto out;
 	}
+	/* A request that ended but could not be written keeps the status it
+	 * was to get; anything else died while recording. */
+	const char *status = "crashed";
+	if (v.hdr->writer_state == ZEND_MM_OBSERVE_RING_ENDED && v.hdr->final_status[0]) {
+		static const char *const finals[] = { "ok", "error", "oom" };
+		for (size_t i = 0; i < sizeof(finals) / sizeof(finals[0]); i++) {
+			if (strncmp(v.hdr->final_status, finals[i], sizeof(v.hdr->final_status)) == 0) {
+				status = finals[i];
+			}
+		}
+		xs.script_ended = true;
+		xs.exit_status = v.hdr->exit_status;
+	}
 	uint64_t end = 0;
 	bool ok = php_mm_export_write_events(&m, &v, 0, &end, &d) && php_mm_export_write_sites(&m, &v);
 	if (ok) {
 		run.ended_ns = run.started_ns + d.last_ns;
 		run.peak_usage = MAX(d.peak, run.usage_end);
 		ok = php_mm_export_write_oom(&run)
-			&& php_mm_export_write_run(&v, &run, "crashed", &d, true)
+			&& php_mm_export_write_run(&v, &run, status, &d, true)
 			&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	}
 	if (!ok) {

@@ -2,9 +2,11 @@
 mm_observe: bad output path: the disk fills up while the run is written
 --DESCRIPTION--
 RLIMIT_FSIZE stands in for a full disk (writes past it fail with EFBIG).  The
-first run fits; the second, with hundreds of sites, cannot be written: one
-warning, the script's output and exit status unchanged, the database intact
+first run fits; for the second, with thousands of sites, neither the ring file
+(sized far past the limit) nor the run fits: one warning for each, the
+script's output and exit status unchanged, the database intact
 (integrity_check) with the first run complete and the second left 'running'.
+(ring_full_disk.phpt: the ring fits but the run does not.)
 --SKIPIF--
 <?php if (!is_executable('/bin/bash')) die('skip needs /bin/bash for ulimit'); ?>
 --FILE--
@@ -17,7 +19,7 @@ echo $r['out'], $r['err'];
 clearstatcache();
 $limit_kib = intdiv(filesize($db), 1024) + 4;
 $code = "<?php\n";
-for ($i = 1; $i <= 600; $i++) { $code .= "\$a[] = str_repeat('x', $i);\n"; }
+for ($i = 1; $i <= 3000; $i++) { $code .= "\$a[] = str_repeat('x', $i);\n"; }
 $code .= "echo count(\$a), \"\\n\"; exit(7);\n";
 file_put_contents(mmo_path(__FILE__, '.child.php'), $code);
 $php = getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY;
@@ -41,7 +43,8 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECTF--
 aaa
-600
+3000
+Warning: mm_observe: report database 'PATH': ring file 'PATH.%d.mmring' cannot be sized (File too large); recording in memory (not crash-safe)
 Warning: mm_observe: report database 'PATH': cannot write run 2 (%s); the run stays marked 'running'
 exit status: 7
 integrity: ok

@@ -1,5 +1,5 @@
 --TEST--
-mm_observe: a schema version 1 database is upgraded in place to version 2 (also by concurrent writers), its runs kept
+mm_observe: a schema version 1 database is upgraded in place to the current version (also by concurrent writers), its runs kept
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -8,9 +8,17 @@ $db = mmo_path(__FILE__, '.sqlite');
 $code = '<?php $a = str_repeat("x", 5000); echo strlen($a), "\n";';
 $r = mmo_observe(__FILE__, $code, $db);
 echo $r['out'], $r['err'];
-/* Take it back to what version 1 wrote: no version 2 columns, views or indexes. */
+/* Take it back to what version 1 wrote: no version 2 or 3 columns, tables, views or indexes. */
 $h = new SQLite3($db);
-$h->exec('DROP VIEW mm_tests; DROP VIEW mm_run_totals; DROP INDEX mm_runs_run_tag; DROP INDEX mm_runs_test_path;
+$h->exec('DROP VIEW mm_growth; DROP VIEW mm_snapshot_sites; DROP VIEW mm_timeline;
+    DROP TABLE mm_samples; DROP TABLE mm_snapshot_counters; DROP TABLE mm_snapshots; DROP TABLE mm_flushes;
+    ALTER TABLE mm_runs DROP COLUMN ring_path; ALTER TABLE mm_runs DROP COLUMN events_lost;
+    ALTER TABLE mm_runs DROP COLUMN events_torn; ALTER TABLE mm_runs DROP COLUMN flushes;
+    ALTER TABLE mm_runs DROP COLUMN flush_ns; ALTER TABLE mm_runs DROP COLUMN flush_max_ns;
+    ALTER TABLE mm_runs DROP COLUMN request_method; ALTER TABLE mm_runs DROP COLUMN request_uri;
+    ALTER TABLE mm_runs DROP COLUMN imported_at;
+    DROP VIEW mm_oom; DROP VIEW mm_oom_top_sites; DROP TABLE mm_oom_events; DROP TABLE mm_oom_top;
+    DROP VIEW mm_tests; DROP VIEW mm_run_totals; DROP INDEX mm_runs_run_tag; DROP INDEX mm_runs_test_path;
     ALTER TABLE mm_runs DROP COLUMN run_tag; ALTER TABLE mm_runs DROP COLUMN full_shutdown;
     ALTER TABLE mm_runs DROP COLUMN test_path; ALTER TABLE mm_runs DROP COLUMN test_title;
     ALTER TABLE mm_runs DROP COLUMN test_result; PRAGMA user_version = 1;');
@@ -46,7 +54,7 @@ mmo_cleanup(__FILE__);
 5000
 5000
 5000
-user_version: 2
+user_version: 3
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
 totals of the concurrent runs agree: true
