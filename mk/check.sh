@@ -16,7 +16,7 @@ fi
 
 # Test-only tools: the real `go tool pprof` and headless Chromium check the
 # report's pprof and HTML output (their tests skip without them).
-"$top/mk/deps.sh" golang-go chromium || echo "check: golang-go and chromium are not installed; report_pprof_go and report_html_chromium will skip"
+"$top/mk/deps.sh" golang-go chromium libfcgi-bin || echo "check: golang-go, chromium and libfcgi-bin are not installed; report_pprof_go, report_html_chromium and fpm_requests will skip"
 
 last() { tail -n1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'; }
 ours=$(mktemp)
