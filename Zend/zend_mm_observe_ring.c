@@ -277,7 +277,12 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 	}
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		zend_mm_observe_ring_fail(err, err_len, errno == EEXIST ? "already exists (a ring of another process with this pid that could not be imported?)" : "cannot be created", errno);
+		struct stat st;
+		if (errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			snprintf(err, err_len, "is a symbolic link; refusing to follow it");
+		} else {
+			zend_mm_observe_ring_fail(err, err_len, errno == EEXIST ? "already exists (the ring of an earlier process with this pid, not imported)" : "cannot be created", errno);
+		}
 		return FAILURE;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

@@ -907,11 +907,19 @@ final class MmTools
                 . "  into DATABASE (default: the database named in the ring) as a run with status 'crashed'.\n");
             return $args && in_array($args[0], ['-h', '--help'], true) ? 0 : 1;
         }
+        $db = $args[1] ?? null;
         try {
             set_error_handler(static function (int $no, string $msg): bool {
-                fwrite(STDOUT, "mm-import: $msg\n");
+                fwrite(STDOUT, 'mm-import: ' . preg_replace('/^mm_observe_import\(\): /', '', $msg) . "\n");
                 return true;
             }, E_NOTICE);
+            if ($db === null) {
+                try {
+                    $db = mm_observe_ring_read($args[0], 0)['database'];
+                } catch (Throwable) {
+                    /* mm_observe_import() says why, exactly. */
+                }
+            }
             $id = mm_observe_import($args[0], $args[1] ?? null);
             restore_error_handler();
         } catch (Throwable $e) {
@@ -919,7 +927,13 @@ final class MmTools
             return 1;
         }
         if ($id > 0) {
-            fwrite(STDOUT, "mm-import: '{$args[0]}' imported as run $id (status 'crashed')\n");
+            $status = '?';
+            try {
+                $h = new SQLite3($db, SQLITE3_OPEN_READONLY);
+                $status = (string) $h->querySingle('SELECT status FROM mm_runs WHERE run_id = ' . (int) $id);
+            } catch (Throwable) {
+            }
+            fwrite(STDOUT, "mm-import: '{$args[0]}' imported as run $id of '$db' (status '$status')\n");
         }
         return 0;
     }

@@ -318,6 +318,7 @@ static struct {
 	bool fatal_error;          /* the request ended in a fatal error */
 	int exit_status;
 	zend_long max_runs;        /* zend.mm_observe_max_runs (0: keep all) */
+	char error[256];           /* SQLite's message for the last failed write (before the rollback) */
 	bool quiet;                /* an import run by php --mm-import: its caller reports */
 } xs;
 
@@ -1204,6 +1205,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 		return false;
 	}
 	if (sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
 		return false;
 	}
 	bool ok = php_mm_export_write_events(m, v, snapshot_now, &end, d)
@@ -1212,6 +1214,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 		&& php_mm_export_write_run(v, run, status, d, imported)
 		&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	if (!ok) {
+		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		return false;
 	}
@@ -1267,7 +1270,7 @@ bool php_mm_export_flush(int reason, uint64_t snapshot_now)
 	zend_hrtime_t t1 = zend_hrtime();
 	if (!ok) {
 		php_mm_export_warn(xs.path, "cannot write run %lld (%s); its records stay in the ring",
-			(long long) xs.run_id, sqlite3_errmsg(xs.db));
+			(long long) xs.run_id, xs.error);
 		return false;
 	}
 	zend_mm_observe_flush_event f = {0};
@@ -1303,11 +1306,11 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 			php_mm_export_copy(hdr->final_status, sizeof(hdr->final_status), status);
 			hdr->exit_status = xs.script_ended ? xs.exit_status : EG(exit_status);
 			php_mm_export_warn(xs.path, "cannot write run %lld (%s); it is kept in '%s': import it with php --mm-import '%s'",
-				(long long) xs.run_id, sqlite3_errmsg(xs.db), ring, ring);
+				(long long) xs.run_id, xs.error, ring, ring);
 			zend_mm_observe_ring_keep();
 		} else {
 			php_mm_export_warn(xs.path, "cannot write run %lld (%s); the run stays marked 'running'",
-				(long long) xs.run_id, sqlite3_errmsg(xs.db));
+				(long long) xs.run_id, xs.error);
 		}
 	}
 	php_mm_export_close();
