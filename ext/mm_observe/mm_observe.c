@@ -193,8 +193,17 @@ static PHP_RINIT_FUNCTION(mm_observe)
 	 * carry data; we record code locations and sizes only). */
 	char uri[1024] = "";
 	meta.method = SG(request_info).request_method;
-	if (SG(request_info).request_uri) {
-		snprintf(uri, sizeof(uri), "%.*s", (int) strcspn(SG(request_info).request_uri, "?"), SG(request_info).request_uri);
+	if (meta.method) {
+		/* The client's REQUEST_URI when the server passes it (FastCGI
+		 * params), else what the SAPI derived. */
+		char *env = sapi_getenv("REQUEST_URI", sizeof("REQUEST_URI") - 1);
+		const char *from = env ? env : SG(request_info).request_uri;
+		if (from) {
+			snprintf(uri, sizeof(uri), "%.*s", (int) strcspn(from, "?"), from);
+		}
+		if (env) {
+			efree(env);
+		}
 	}
 	meta.uri = uri;
 	if (php_mm_export_open(zend_mm_observe_output ? zend_mm_observe_output : ZEND_MM_OBSERVE_DEFAULT_OUTPUT, &meta) == FAILURE) {

@@ -614,7 +614,14 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	if (!php_mm_export_open_db(path)) {
 		return FAILURE;
 	}
-	php_mm_export_import_orphans();
+	/* Once per process and database: a worker serving thousands of
+	 * requests looks at its directory on its first request only. */
+	static char *scanned;
+	if (!scanned || strcmp(scanned, path) != 0) {
+		free(scanned);
+		scanned = strdup(path);
+		php_mm_export_import_orphans();
+	}
 
 	const zend_mm_observe_run *run = zend_mm_observe_run_info();
 	xs.run_id = php_mm_export_insert_run(meta->sapi, meta->script, run->started_ns, meta->php_version,
