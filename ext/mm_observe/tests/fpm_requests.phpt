@@ -46,6 +46,16 @@ foreach ($clients as $c => $p) {
     foreach (explode("\n", trim(stream_get_contents($cp[$c][1]))) as $line) { $answers[] = $line; }
     proc_close($p);
 }
+/* A worker writes its run after the response has gone out: wait for the
+ * last ones before stopping the server. */
+for ($t = 0; $t < 200; $t++) {
+    $w = new SQLite3($db, SQLITE3_OPEN_READONLY);
+    $w->busyTimeout(10000);
+    $busy = $w->querySingle("SELECT count(*) FROM mm_runs WHERE status = 'running'") + 200 - $w->querySingle('SELECT count(*) FROM mm_runs');
+    $w->close();
+    if ($busy == 0) { break; }
+    usleep(50000);
+}
 proc_terminate($master, SIGQUIT);
 proc_close($master);
 echo "answers: ", count($answers), "\n";
@@ -59,9 +69,13 @@ echo "run pids are the workers: ", var_export(array_map('intval', array_column(m
 /* Each run allocated exactly its own request's rows at line 4: 1..200, each once. */
 $counts = array_column(mmo_rows($h, "SELECT sum(alloc_count) AS n FROM mm_sites WHERE line = 4 AND callee = 'str_repeat' GROUP BY run_id ORDER BY n"), 'n');
 echo "each request's rows in its own run: ", var_export($counts == range(1, 200), true), "\n";
+if ($counts != range(1, 200)) {
+    echo "missing: ", implode(',', array_diff(range(1, 200), $counts)), " extra: ", implode(',', array_diff($counts, range(1, 200))), " n=", count($counts), "\n";
+    print_r(mmo_rows($h, "SELECT r.run_id, r.status, r.site_count, r.flushes, r.events_lost, (SELECT count(*) FROM mm_site_counters c WHERE c.run_id = r.run_id) AS sites FROM mm_runs r WHERE r.run_id NOT IN (SELECT run_id FROM mm_sites WHERE line = 4 AND callee = 'str_repeat')"));
+}
 echo "rings left: ", count(glob("$db.*.mmring")), "\n";
 $all = '';
-foreach (glob("$db*") as $f) { $all .= file_get_contents($f); }
+foreach (["$db", "$db-wal"] as $f) { $all .= @file_get_contents($f); }
 echo "query string recorded: ", var_export(str_contains($all, 'hunter2'), true), "\n";
 ?>
 --CLEAN--
