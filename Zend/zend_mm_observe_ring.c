@@ -275,14 +275,22 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 		pthread_atfork(NULL, NULL, zend_mm_observe_ring_atfork_child);
 		zr.atfork = true;
 	}
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Made under a temporary name, locked, then linked to its name: a
+	 * reader scanning for orphans never sees it unlocked or half made,
+	 * and link() refuses (never follows) anything already at `path`. */
+	char tmp[MAXPATHLEN];
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int) sizeof(tmp)) {
+		snprintf(err, err_len, "path too long");
+		return FAILURE;
+	}
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by an earlier process with this pid that died here. */
+		unlink(tmp);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0) {
-		struct stat st;
-		if (errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-			snprintf(err, err_len, "is a symbolic link; refusing to follow it");
-		} else {
-			zend_mm_observe_ring_fail(err, err_len, errno == EEXIST ? "already exists (the ring of an earlier process with this pid, not imported)" : "cannot be created", errno);
-		}
+		zend_mm_observe_ring_fail(err, err_len, "cannot be created", errno);
 		return FAILURE;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -328,10 +336,25 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 		zend_mm_observe_ring_fail(err, err_len, "cannot be written", errno);
 		goto fail;
 	}
+	if (link(tmp, path) != 0) {
+		struct stat st;
+		zr.fd = -1;
+		if (errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			snprintf(err, err_len, "is a symbolic link; refusing to follow it");
+		} else {
+			zend_mm_observe_ring_fail(err, err_len, errno == EEXIST
+				? "already exists (the ring of an earlier process with this pid, not imported)" : "cannot be created", errno);
+		}
+		unlink(tmp);
+		close(fd);
+		return FAILURE;
+	}
+	unlink(tmp);
 	if (mmap(hdr, zr.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
 		/* MAP_FIXED failing leaves the range as it was. */
 		zr.fd = -1;
 		zend_mm_observe_ring_fail(err, err_len, "cannot be mapped", errno);
+		unlink(path);
 		goto fail;
 	}
 	zr.path = strdup(path);
@@ -339,7 +362,7 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 	return SUCCESS;
 
 fail:
-	unlink(path);
+	unlink(tmp);
 	close(fd);
 	return FAILURE;
 }

@@ -463,9 +463,14 @@ static bool php_mm_export_adopt(void)
 {
 	sqlite3_int64 app_id = 0, version = 0, objects = 0;
 
-	if (!php_mm_export_pragma_int("PRAGMA application_id", &app_id)
-			|| !php_mm_export_pragma_int("PRAGMA user_version", &version)
-			|| !php_mm_export_pragma_int("SELECT count(*) FROM sqlite_master", &objects)) {
+	/* One read transaction: the three figures from one state of the file,
+	 * even while another writer creates the schema. */
+	sqlite3_exec(xs.db, "BEGIN", NULL, NULL, NULL);
+	bool read = php_mm_export_pragma_int("PRAGMA application_id", &app_id)
+		&& php_mm_export_pragma_int("PRAGMA user_version", &version)
+		&& php_mm_export_pragma_int("SELECT count(*) FROM sqlite_master", &objects);
+	sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL);
+	if (!read) {
 		return false;
 	}
 	if (app_id != PHP_MM_EXPORT_APPLICATION_ID && (app_id != 0 || objects != 0)) {
