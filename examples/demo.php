@@ -36,6 +36,9 @@ for ($i = 0; $i < 2000; $i++) {
     if (count($jobs) > 100) {
         $jobs = [];
     }
+    if ($i % 500 === 499 && function_exists('mm_observe_snapshot')) {
+        mm_observe_snapshot("after " . ($i + 1) . " jobs");   // see mm_growth
+    }
 }
 // Tree nodes that point back to their parent: reference cycles that only the
 // cycle collector frees (a few GC runs, see mm_gc_runs).

@@ -34,6 +34,12 @@ sqlite3 -header -column "$db" "
          usage_end, (SELECT sum(live_bytes) FROM mm_sites s WHERE s.run_id = r.run_id) AS sum_live
   FROM mm_runs r;"
 echo
+echo "The leak hunt: what grew between the snapshots the worker took every 500 jobs (mm_growth):"
+sqlite3 -header -column "$db" "
+  SELECT replace(file, '$top/', '') AS file, line, function, count(*) AS snapshots, sum(live_bytes_growth) AS grew_bytes
+  FROM mm_growth WHERE run_id = (SELECT max(run_id) FROM mm_runs)
+  GROUP BY file, line, function HAVING grew_bytes > 0 ORDER BY grew_bytes DESC LIMIT 5;"
+echo
 echo "The same run with php --mm-report (top lines, with their source):"
 "$php" -n --mm-report "$db" --top 5
 report=${MM_BUILD_DIR:-$top/_build}/demo-report
