@@ -42,6 +42,7 @@
 
 #include <sys/mman.h>
 #include <sys/file.h>
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <pthread.h>
