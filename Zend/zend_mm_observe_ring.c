@@ -351,13 +351,23 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 		return FAILURE;
 	}
 	unlink(tmp);
-	if (mmap(hdr, zr.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+	/* Mapped through its final name, so /proc/PID/maps names it (php
+	 * --mm-top PID); the same inode as the locked descriptor. */
+	struct stat locked, named;
+	int mfd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (mfd < 0 || fstat(fd, &locked) != 0 || fstat(mfd, &named) != 0
+			|| locked.st_ino != named.st_ino || locked.st_dev != named.st_dev
+			|| mmap(hdr, zr.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd, 0) == MAP_FAILED) {
 		/* MAP_FIXED failing leaves the range as it was. */
 		zr.fd = -1;
-		zend_mm_observe_ring_fail(err, err_len, "cannot be mapped", errno);
+		zend_mm_observe_ring_fail(err, err_len, "cannot be mapped", mfd < 0 ? errno : EBUSY);
+		if (mfd >= 0) {
+			close(mfd);
+		}
 		unlink(path);
 		goto fail;
 	}
+	close(mfd);
 	zr.path = strdup(path);
 	zr.owner = getpid();
 	return SUCCESS;

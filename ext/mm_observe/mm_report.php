@@ -9,7 +9,8 @@
    into php_mm_report_code.h, minus this first line's open tag) and run by
    the CLI like -r code, with $argv = ['--mm-report', FILE, options...].
    It reads the documented views only (mm_runs, mm_sites, mm_lines,
-   mm_run_totals, mm_gc_runs), with ext/sqlite3, read-only.
+   mm_run_totals, mm_gc_runs; from schema version 3 mm_snapshots,
+   mm_snapshot_sites, mm_samples), with ext/sqlite3, read-only.
 
    Output goes to stdout or --output FILE; errors are one line on stderr,
    "mm-report: ...", with exit status 1.  Every format writes the same rows:
@@ -27,10 +28,15 @@ Usage: php --mm-report FILE.sqlite [options]
 
   --run N | --last        the run to report (default: the last run)
   --diff A B              compare runs A and B instead
+  --snapshots             list the run's snapshots (mm_observe_snapshot() calls)
+  --growth [A B]          per --by group, the growth of live bytes and blocks from
+                          snapshot A to snapshot B of the run, largest first
+                          (default: its first and its last snapshot)
   --by line|site|function|file    how to group sites (default: line)
   --sort alloc|live|peak|count    order (default: alloc)
   --top N                 rows to show (default: 20 in the table)
-  --format table|json|csv|collapsed|pprof|callgrind|html  (default: table)
+  --format table|json|csv|collapsed|pprof|callgrind|html  (default: table;
+                          --diff, --snapshots and --growth: table, json or csv)
   --output FILE           write there instead of stdout
   --runs                  list the runs of the database
 
@@ -49,6 +55,10 @@ TXT;
     private string $format = 'table';
     private ?string $output = null;
     private bool $listRuns = false;
+    private bool $listSnapshots = false;
+    /** --growth: [] for the run's first and last snapshot, or [A, B]. */
+    private ?array $growth = null;
+    private int $version;
 
     public static function main(array $argv): int
     {
@@ -120,6 +130,18 @@ TXT;
                 case '--runs':
                     $this->listRuns = true;
                     break;
+                case '--snapshots':
+                    $this->listSnapshots = true;
+                    break;
+                case '--growth':
+                    $this->growth = [];
+                    if (isset($args[$i + 1]) && ctype_digit($args[$i + 1])) {
+                        if (!isset($args[$i + 2]) || !ctype_digit($args[$i + 2])) {
+                            throw new MmReportError('--growth takes two snapshots or none, e.g. --growth 1 5');
+                        }
+                        $this->growth = [self::positive($args[++$i], '--growth'), self::positive($args[++$i], '--growth')];
+                    }
+                    break;
                 case '-h':
                 case '--help':
                     fwrite(STDOUT, self::USAGE);
@@ -137,8 +159,13 @@ TXT;
         if ($path === null) {
             throw new MmReportError("no database given\n" . self::USAGE);
         }
-        if ($this->diff !== null && !in_array($this->format, ['table', 'json', 'csv'], true)) {
-            throw new MmReportError("--diff writes table, json or csv, not {$this->format}");
+        $modes = array_keys(array_filter(['--runs' => $this->listRuns, '--diff' => $this->diff !== null,
+            '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null]));
+        if (count($modes) > 1) {
+            throw new MmReportError(implode(' and ', $modes) . ' are separate reports: give one');
+        }
+        if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
+            throw new MmReportError("{$modes[0]} writes table, json or csv, not {$this->format}");
         }
         $this->path = $path;
     }
@@ -185,7 +212,7 @@ TXT;
             $this->db->enableExceptions(true);
             $this->db->busyTimeout(10000);
             $app = (int) $this->db->querySingle('PRAGMA application_id');
-            $version = (int) $this->db->querySingle('PRAGMA user_version');
+            $this->version = $version = (int) $this->db->querySingle('PRAGMA user_version');
         } catch (Exception $e) {
             throw new MmReportError("'$p' cannot be read: " . $e->getMessage());
         }
