@@ -212,18 +212,18 @@ TXT;
             $this->db->enableExceptions(true);
             $this->db->busyTimeout(10000);
             $app = (int) $this->db->querySingle('PRAGMA application_id');
-            $this->version = $version = (int) $this->db->querySingle('PRAGMA user_version');
+            $this->version = (int) $this->db->querySingle('PRAGMA user_version');
         } catch (Exception $e) {
             throw new MmReportError("'$p' cannot be read: " . $e->getMessage());
         }
         if ($app !== 0x6D6D6F62) {
             throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
-        if ($version > 3) {
-            throw new MmReportError("'$p' has schema version $version; this PHP reads up to version 3");
+        if ($this->version > 3) {
+            throw new MmReportError("'$p' has schema version {$this->version}; this PHP reads up to version 3");
         }
-        if ($version < 2) {
-            throw new MmReportError("'$p' has schema version $version; record one run with this PHP to upgrade it in place");
+        if ($this->version < 2) {
+            throw new MmReportError("'$p' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
         }
     }
 
@@ -252,9 +252,12 @@ TXT;
             throw new MmReportError("'{$this->path}' has no runs");
         }
         $id ??= (int) $ids['hi'];
+        /* Schema version 2 has neither snapshots nor samples (nor the ring's mm_runs columns). */
+        $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id) AS snapshots,'
+            . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id) AS samples' : '';
         $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
             . ' t.gc_runs, t.gc_collected, t.gc_ns,'
-            . ' (SELECT max(total_ns) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_max_ns'
+            . " (SELECT max(total_ns) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_max_ns$ring"
             . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) WHERE r.run_id = :id', [':id' => $id]);
         if (!$r) {
             throw new MmReportError("'{$this->path}' has no run $id (it has {$ids['n']} run(s), ids {$ids['lo']} to {$ids['hi']})");
