@@ -265,17 +265,23 @@ TXT;
         return $r[0];
     }
 
-    /** The run's sites grouped by --by, sorted by --sort. */
-    private function grouped(int $run): array
+    /** GROUP BY terms and the columns naming a group, for --by, over rows of mm_sites' shape. */
+    private function groupSql(): array
     {
         /* Pseudo sites ({startup}, {engine}, ...) have no file: they stay apart by name. */
         $pseudo = "CASE kind WHEN 'pseudo' THEN function ELSE '' END";
-        [$key, $cols] = match ($this->by) {
+        return match ($this->by) {
             'line' => ["file, line, $pseudo, kind = 'compile'", "file, line, $pseudo AS function, '' AS opcode, '' AS callee"],
             'site' => ['site_id', "file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee"],
             'function' => ['file, function', "file, min(line) AS line, function, '' AS opcode, '' AS callee"],
             'file' => ["file, $pseudo", "file, 0 AS line, $pseudo AS function, '' AS opcode, '' AS callee"],
         };
+    }
+
+    /** The run's sites grouped by --by, sorted by --sort. */
+    private function grouped(int $run): array
+    {
+        [$key, $cols] = $this->groupSql();
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT $cols, kind, sum(alloc_count) AS alloc_count, sum(alloc_bytes) AS alloc_bytes,"
             . ' sum(free_count) AS free_count, sum(free_bytes) AS free_bytes, sum(live_count) AS live_count,'
@@ -283,6 +289,34 @@ TXT;
             . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
             . " GROUP BY $key HAVING sum(alloc_count) > 0 OR sum(live_bytes) <> 0"
             . " ORDER BY $order DESC, alloc_count DESC, file, line", [':run' => $run]);
+    }
+
+    /** The run's snapshots, oldest first (none before schema version 3). */
+    private function snapshots(int $run): array
+    {
+        return $this->version < 3 ? [] : $this->rows('SELECT snapshot_id, label, t_ns, usage FROM mm_snapshots'
+            . ' WHERE run_id = :run ORDER BY snapshot_id', [':run' => $run]);
+    }
+
+    /**
+     * Per --by group, live bytes and blocks at snapshots $a and $b (a site
+     * missing from a snapshot had none then), the groups that changed,
+     * largest growth of live bytes first.
+     */
+    private function growthRows(int $run, int $a, int $b): array
+    {
+        [$key, $cols] = $this->groupSql();
+        $at = fn(string $m, string $snap) => "sum(CASE snapshot_id WHEN $snap THEN $m ELSE 0 END)";
+        $delta = fn(string $m) => "sum(CASE snapshot_id WHEN :b THEN $m ELSE -$m END)";
+        return $this->rows("SELECT $cols, kind, {$at('live_bytes', ':a')} AS live_bytes_a, {$at('live_bytes', ':b')} AS live_bytes_b,"
+            . " {$delta('live_bytes')} AS live_bytes_growth, {$at('live_count', ':a')} AS live_count_a, {$at('live_count', ':b')} AS live_count_b,"
+            . " {$delta('live_count')} AS live_count_growth, {$delta('alloc_bytes')} AS alloc_bytes_growth"
+            . ' FROM (SELECT c.snapshot_id, c.site_id, s.kind, c.file, c.line, c.function, c.opcode, c.callee, c.live_bytes, c.live_count, c.alloc_bytes'
+            . '  FROM mm_snapshot_sites c JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id'
+            . '  WHERE c.run_id = :run AND c.snapshot_id IN (:a, :b))'
+            . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . " GROUP BY $key HAVING live_bytes_growth <> 0 OR live_count_growth <> 0"
+            . ' ORDER BY live_bytes_growth DESC, live_count_growth DESC, file, line', [':run' => $run, ':a' => $a, ':b' => $b]);
     }
 
     /** Per site (the finest grain), for the stack formats. */
