@@ -95,7 +95,7 @@ static PHP_INI_MH(mm_observe_update_max_runs)
 
 PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_ring_size", "1M", PHP_INI_SYSTEM, mm_observe_update_ring_size)
-	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", "1M", PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
+	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", "16M", PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
 		run_tag, mm_observe_settings, mm_observe_ini)
@@ -147,7 +147,7 @@ static void mm_observe_interrupt(zend_execute_data *execute_data)
 static PHP_MINIT_FUNCTION(mm_observe)
 {
 	mm_observe_ini.ring_size = ZEND_MM_OBSERVE_RING_DEFAULT;
-	mm_observe_ini.sample_bytes = 1024 * 1024;
+	mm_observe_ini.sample_bytes = 16 * 1024 * 1024;
 	REGISTER_INI_ENTRIES();
 	zend_mm_observe_ring_configure((size_t) mm_observe_ini.ring_size, (uint64_t) mm_observe_ini.sample_bytes);
 	mm_observe_prev_interrupt = zend_interrupt_function;

@@ -347,6 +347,12 @@ TXT;
         }
         $run = $this->runInfo($this->run);
         $id = (int) $run['run_id'];
+        if ($this->listSnapshots) {
+            return $this->renderSnapshots($id);
+        }
+        if ($this->growth !== null) {
+            return $this->renderGrowth($run);
+        }
         return match ($this->format) {
             'table' => $this->renderTable($run, $this->limit($this->grouped($id), 20)),
             'json' => $this->renderJson($run, $this->limit($this->grouped($id), 20)),
@@ -396,12 +402,14 @@ TXT;
         usort($groups, fn($a, $b) => [$b[$metric], $b['alloc_count']] <=> [$a[$metric], $a['alloc_count']]);
         $gc = $this->rows('SELECT seq, trigger, file, line, started_ns, total_ns, mark_ns, scan_ns, collect_ns, destructor_ns,'
             . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id ORDER BY seq', [':id' => $id]);
-        return [$this->limit($groups, 30), $sites, $gc, $this->by, $this->sort];
+        $samples = $this->version < 3 ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id ORDER BY seq', [':id' => $id]);
+        return [$this->limit($groups, 30), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort];
     }
 
     private function renderRuns(): string
     {
-        $rows = $this->rows('SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, t.alloc_bytes, r.test_path'
+        $request = $this->version >= 3 ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
+        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, t.alloc_bytes, r.test_path, $request"
             . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) ORDER BY r.run_id');
         if (!$rows) {
             throw new MmReportError("'{$this->path}' has no runs");
@@ -409,7 +417,8 @@ TXT;
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
         foreach ($rows as $r) {
             $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], $r['started_at'], $r['status'],
-                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), $r['test_path'] ?? $r['script']);
+                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), ($r['test_path'] ?? $r['script'])
+                . ($r['request_method'] !== null ? " ({$r['request_method']} {$r['request_uri']})" : ''));
         }
         return $out;
     }
@@ -421,14 +430,26 @@ TXT;
             ? sprintf('%d run(s), %s total pause, longest %s, %d collected', $run['gc_runs'],
                 self::ms((int) $run['gc_ns']), self::ms((int) $run['gc_max_ns']), $run['gc_collected'])
             : 'no runs';
+        /* The ring's figures (schema version 3), when there are any. */
+        $ring = array_filter([
+            (int) ($run['samples'] ?? 0) > 0 ? "{$run['samples']} sample(s)" : null,
+            (int) ($run['snapshots'] ?? 0) > 0 ? "{$run['snapshots']} snapshot(s)" : null,
+            (int) ($run['flushes'] ?? 0) > 0 ? sprintf('%d flush(es), %s total pause, longest %s', $run['flushes'],
+                self::ms((int) $run['flush_ns']), self::ms((int) $run['flush_max_ns'])) : null,
+        ]);
+        $lost = (int) ($run['events_lost'] ?? 0);
         return sprintf("Run %d of %s\n", $run['run_id'], $this->path)
             . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $run['script'], $run['sapi'], $run['php_version'], $run['pid'],
                 $run['test_path'] !== null ? "\n  test      {$run['test_path']}: {$run['test_title']} [{$run['test_result']}]" : '')
-            . sprintf("  status    %s, exit status %s\n", $run['status'], $run['exit_status'] ?? '-')
+            . (($run['request_method'] ?? null) !== null ? "  request   {$run['request_method']} {$run['request_uri']}\n" : '')
+            . sprintf("  status    %s, exit status %s%s\n", $run['status'], $run['exit_status'] ?? '-',
+                ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$run['imported_at']}" : '')
             . sprintf("  started   %s, duration %s\n", $run['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
             . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", self::bytes($run['peak_usage']),
                 self::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), self::bytes($run['live_bytes']))
-            . sprintf("  GC        %s\n", $gc);
+            . sprintf("  GC        %s\n", $gc)
+            . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
+            . ($lost > 0 ? "  warning   $lost ring records lost (the ring was full): raise zend.mm_observe_ring_size\n" : '');
     }
 
     private function renderTable(array $run, array $rows): string
@@ -443,13 +464,82 @@ TXT;
         foreach ($rows as $r) {
             $where = self::where($r, $this->by);
             $out .= sprintf("  %10s %9s %10s %10s  %s\n", self::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
-                self::bytes($r['live_bytes']), self::bytes($r['peak_live_bytes']), $where);
-            if ($this->by === 'line' && $r['kind'] !== 'pseudo' && (int) $r['line'] > 0) {
-                $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
-                if ($text !== null) {
-                    $out .= sprintf("  %42s  | %s\n", '', $text);
-                }
+                self::bytes($r['live_bytes']), self::bytes($r['peak_live_bytes']), $where) . $this->sourceNote($r, $sources);
+        }
+        return $out;
+    }
+
+    /** Grouped by line: the row's source line, under its figures (42 columns wide). */
+    private function sourceNote(array $r, array &$sources): string
+    {
+        if ($this->by !== 'line' || $r['kind'] === 'pseudo' || (int) $r['line'] <= 0) {
+            return '';
+        }
+        $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
+        return $text === null ? '' : sprintf("  %42s  | %s\n", '', $text);
+    }
+
+    private function renderSnapshots(int $run): string
+    {
+        $snaps = $this->snapshots($run);
+        if ($this->format === 'json') {
+            return self::json(['database' => $this->path, 'run' => $run, 'snapshots' => $snaps]);
+        }
+        if ($this->format === 'csv') {
+            return self::csv($snaps);
+        }
+        $out = sprintf("Snapshots of run %d of %s\n", $run, $this->path);
+        if (!$snaps) {
+            return $out . "  (none: call mm_observe_snapshot() in the script)\n";
+        }
+        $out .= sprintf("  %6s %12s %10s  %s\n", 'id', 'time', 'usage', 'label');
+        foreach ($snaps as $s) {
+            $out .= sprintf("  %6d %12s %10s  %s\n", $s['snapshot_id'], self::ms((int) $s['t_ns']), self::bytes($s['usage']), $s['label']);
+        }
+        return $out;
+    }
+
+    private function renderGrowth(array $run): string
+    {
+        $id = (int) $run['run_id'];
+        $snaps = array_column($this->snapshots($id), null, 'snapshot_id');
+        if (count($snaps) < 2) {
+            throw new MmReportError("run $id has " . count($snaps) . ' snapshot(s); --growth needs two: call mm_observe_snapshot() in the script');
+        }
+        [$a, $b] = $this->growth ?: [array_key_first($snaps), array_key_last($snaps)];
+        foreach ([$a, $b] as $s) {
+            if (!isset($snaps[$s])) {
+                throw new MmReportError("run $id has no snapshot $s (it has " . count($snaps) . ' snapshot(s), ids '
+                    . array_key_first($snaps) . ' to ' . array_key_last($snaps) . ')');
             }
+        }
+        if ($a === $b) {
+            throw new MmReportError("--growth $a $b: give two different snapshots");
+        }
+        $rows = $this->limit($this->growthRows($id, $a, $b), 20);
+        if ($this->format === 'json') {
+            return self::json(['database' => $this->path, 'run' => $id, 'by' => $this->by, 'a' => $snaps[$a], 'b' => $snaps[$b],
+                'rows' => self::typed($rows)]);
+        }
+        if ($this->format === 'csv') {
+            return self::csv($rows);
+        }
+        [$sa, $sb] = [$snaps[$a], $snaps[$b]];
+        $out = sprintf("Growth in run %d of %s (%s)\n", $id, $this->path, $run['test_path'] ?? $run['script'])
+            . sprintf("  A  snapshot %d \"%s\" at %s, usage %s\n", $a, $sa['label'], self::ms((int) $sa['t_ns']), self::bytes($sa['usage']))
+            . sprintf("  B  snapshot %d \"%s\" at %s, usage %s (%s)\n", $b, $sb['label'], self::ms((int) $sb['t_ns']), self::bytes($sb['usage']),
+                self::signed((int) $sb['usage'] - (int) $sa['usage']))
+            . "\nTop " . count($rows) . " {$this->by}s by growth of live bytes (B - A)\n";
+        if (!$rows) {
+            return $out . "  (no live bytes or blocks changed)\n";
+        }
+        $out .= sprintf("  %10s %10s %11s %8s  %s\n", 'live A', 'live B', 'growth', 'blocks', $this->by);
+        $sources = [];
+        foreach ($rows as $r) {
+            $blocks = (int) $r['live_count_growth'];
+            $out .= sprintf("  %10s %10s %11s %8s  %s\n", self::bytes($r['live_bytes_a']), self::bytes($r['live_bytes_b']),
+                self::signed((int) $r['live_bytes_growth']), ($blocks > 0 ? '+' : '') . number_format($blocks), self::where($r, $this->by))
+                . $this->sourceNote($r, $sources);
         }
         return $out;
     }
@@ -487,8 +577,12 @@ TXT;
         foreach ($run as $k => $v) {
             $runOut[$k] = is_string($v) && is_numeric($v) && !str_contains($k, '_at') ? $v + 0 : $v;
         }
-        return json_encode(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort,
-            'rows' => self::typed($rows)], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+        return self::json(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort, 'rows' => self::typed($rows)]);
+    }
+
+    private static function json(array $doc): string
+    {
+        return json_encode($doc, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
     }
 
     private static function typed(array $rows): array
@@ -640,8 +734,7 @@ TXT;
         usort($rows, fn($x, $y) => [abs($y["{$metric}_delta"]), $x['file'], $x['line']] <=> [abs($x["{$metric}_delta"]), $y['file'], $y['line']]);
         $rows = $this->limit($rows, 20);
         if ($this->format === 'json') {
-            return json_encode(['database' => $this->path, 'a' => $a, 'b' => $b, 'sort' => $this->sort, 'rows' => $rows],
-                JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+            return self::json(['database' => $this->path, 'a' => $a, 'b' => $b, 'sort' => $this->sort, 'rows' => $rows]);
         }
         if ($this->format === 'csv') {
             return self::csv($rows);
@@ -809,7 +902,7 @@ final class MmReportPprof
 /** One self-contained HTML page: summary, top table, flame graphs, memory and GC timelines.  No script, no external asset. */
 final class MmReportHtml
 {
-    public static function render(array $run, array $rows, array $sites, array $gc, string $by, string $sort): string
+    public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort): string
     {
         $h = fn($s) => htmlspecialchars((string) $s, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
@@ -841,7 +934,7 @@ final class MmReportHtml
         foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
             $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($sites, $metric, $h);
         }
-        $o .= "<h2>Memory over time</h2>\n" . self::memory($run, $gc, $h);
+        $o .= "<h2>Memory over time</h2>\n" . self::memory($run, $gc, $samples, $snapshots, $h);
         $o .= "<h2>GC timeline</h2>\n" . self::gcTimeline($run, $gc, $h);
         return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: file, function, line, internal callee.</p>\n</body></html>\n";
     }
@@ -898,24 +991,79 @@ final class MmReportHtml
         return $svg . "</svg>\n";
     }
 
-    private static function memory(array $run, array $gc, callable $h): string
+    /**
+     * memory_get_usage() over the run: from the ring's samples (with the peak
+     * as a lighter line) when it has any, else at the start, around each GC
+     * pass and at the end.  Snapshots are ticks with their label as tooltip.
+     */
+    private static function memory(array $run, array $gc, array $samples, array $snapshots, callable $h): string
     {
-        /* Until the ring's timeline exists: memory_get_usage() at the start, around each GC pass, and at the end. */
-        $points = [[0, (int) $run['usage_start']]];
-        foreach ($gc as $g) {
-            $points[] = [(int) $g['started_ns'], (int) $g['mem_before']];
-            $points[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
+        $usage = [[0, (int) $run['usage_start']]];
+        $peak = [];
+        if ($samples) {
+            foreach ($samples as $s) {
+                $usage[] = [(int) $s['t_ns'], (int) $s['usage']];
+                $peak[] = [(int) $s['t_ns'], (int) $s['peak']];
+            }
+            $note = count($samples) . ' sample(s) of memory_get_usage() (blue) and memory_get_peak_usage() (light blue), one every'
+                . ' zend.mm_observe_sample_bytes allocated, with the usage at the start and at the end of the run.';
+        } else {
+            foreach ($gc as $g) {
+                $usage[] = [(int) $g['started_ns'], (int) $g['mem_before']];
+                $usage[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
+            }
+            $note = 'memory_get_usage() at the start, before and after each GC pass, and at the end of the run.';
         }
-        $end = max(1, (int) ((self::ns($run['ended_at']) - self::ns($run['started_at'])) ?: end($points)[0]));
-        $points[] = [$end, (int) ($run['usage_end'] ?? 0)];
-        $max = max(1, (int) $run['peak_usage'], ...array_column($points, 1));
+        $duration = $run['ended_at'] !== null ? self::ns($run['ended_at']) - self::ns($run['started_at']) : 0;
+        $end = max(1, $duration, end($usage)[0], ...array_map(fn($s) => (int) $s['t_ns'], $snapshots));
+        $usage[] = [$end, (int) ($run['usage_end'] ?? 0)];
+        if ($peak) {
+            $peak[] = [$end, (int) $run['peak_usage']];
+        }
+        $max = max(1, (int) $run['peak_usage'], ...array_column($usage, 1), ...array_column($peak, 1));
         [$w, $hgt] = [1200, 160];
-        $poly = implode(' ', array_map(fn($p) => sprintf('%.1f,%.1f', $p[0] / $end * $w, $hgt - $p[1] / $max * ($hgt - 10)), $points));
-        return sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d"><polyline points="%s" fill="none" stroke="#36c" stroke-width="2"/>'
-            . '<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></svg>',
-            $w, $hgt, $poly, $w, $hgt - (int) $run['peak_usage'] / $max * ($hgt - 10), $hgt - (int) $run['peak_usage'] / $max * ($hgt - 10),
-            MmReport::bytes($run['peak_usage']), MmReport::bytes($run['peak_usage']))
-            . "\n<p class=\"note\">memory_get_usage() at the start, before and after each GC pass, and at the end of the run.</p>\n";
+        $y = fn(int $v) => $hgt - $v / $max * ($hgt - 10);
+        $svg = sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        if ($peak) {
+            $svg .= sprintf('<polyline class="peak" points="%s" fill="none" stroke="#9cd3f0" stroke-width="2"/>', self::polyline($peak, $end, $w, $y));
+        }
+        $svg .= sprintf('<polyline class="usage" points="%s" fill="none" stroke="#36c" stroke-width="2"/>', self::polyline($usage, $end, $w, $y));
+        foreach ($snapshots as $s) {
+            $x = (int) $s['t_ns'] / $end * $w;
+            $svg .= sprintf('<g class="snapshot"><title>snapshot %d: %s (at %s, usage %s)</title><line x1="%.1f" x2="%.1f" y1="0" y2="%d" stroke="#777" stroke-dasharray="3"/>'
+                . '<rect x="%.1f" y="0" width="6" height="%d" fill="transparent"/></g>', $s['snapshot_id'], $h($s['label']), MmReport::ms((int) $s['t_ns']),
+                MmReport::bytes($s['usage']), $x, $x, $hgt, $x - 3, $hgt);
+        }
+        $peakY = $y((int) $run['peak_usage']);
+        $svg .= sprintf('<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></svg>',
+            $w, $peakY, $peakY, MmReport::bytes($run['peak_usage']), MmReport::bytes($run['peak_usage']));
+        if ($snapshots) {
+            $note .= ' Grey ticks: the ' . count($snapshots) . ' snapshot(s) (mm_observe_snapshot()); hover for the label.';
+        }
+        return $svg . "\n<p class=\"note\">$note</p>\n";
+    }
+
+    /**
+     * SVG points for [t_ns, bytes] pairs: within one pixel column only the
+     * lowest and the highest point are kept (in time order), so a long
+     * run's thousands of samples stay a small page.
+     */
+    private static function polyline(array $points, int $end, int $w, callable $y): string
+    {
+        $columns = [];
+        foreach ($points as $i => [$t, $v]) {
+            $c = &$columns[(int) ($t / $end * $w)];
+            $c['lo'] = isset($c['lo']) && $points[$c['lo']][1] <= $v ? $c['lo'] : $i;
+            $c['hi'] = isset($c['hi']) && $points[$c['hi']][1] >= $v ? $c['hi'] : $i;
+            unset($c);
+        }
+        $out = [];
+        foreach ($columns as $c) {
+            foreach (array_unique([min($c), max($c)]) as $i) {
+                $out[] = sprintf('%.1f,%.1f', $points[$i][0] / $end * $w, $y($points[$i][1]));
+            }
+        }
+        return implode(' ', $out);
     }
 
     private static function gcTimeline(array $run, array $gc, callable $h): string

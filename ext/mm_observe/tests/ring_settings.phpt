@@ -42,17 +42,17 @@ require __DIR__ . '/mm_observe.inc';
 mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
-zend.mm_observe_ring_size=1K => 1M 1M 0
+zend.mm_observe_ring_size=1K => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_ring_size=1K is outside 16384..1073741824 bytes; using the default
-zend.mm_observe_ring_size=2G => 1M 1M 0
+zend.mm_observe_ring_size=2G => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_ring_size=2G is outside 16384..1073741824 bytes; using the default
-zend.mm_observe_ring_size=lots => 1M 1M 0
+zend.mm_observe_ring_size=lots => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_ring_size=lots is not a size (Invalid quantity "lots": no valid leading digits, interpreting as "0" for backwards compatibility); using the default
-zend.mm_observe_sample_bytes=-5 => 1M 1M 0
+zend.mm_observe_sample_bytes=-5 => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_sample_bytes=-5 is not a size (Invalid quantity "-5": value is out of range, using overflow result for backwards compatibility); using the default
-zend.mm_observe_max_runs=-1 => 1M 1M 0
+zend.mm_observe_max_runs=-1 => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_max_runs=-1 is not a number of runs (0 keeps all); keeping all
-zend.mm_observe_max_runs=ten => 1M 1M 0
+zend.mm_observe_max_runs=ten => 1M 16M 0
 Warning: mm_observe: zend.mm_observe_max_runs=ten is not a number of runs (0 keeps all); keeping all
 zend.mm_observe_ring_size=64K zend.mm_observe_sample_bytes=0 => 64K 0 0
 runs recorded: 7
