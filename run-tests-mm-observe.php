@@ -593,6 +593,10 @@ final class MmObserveRunTests
         foreach (['', '-wal', '-shm'] as $suffix) {
             @unlink($this->tempDb . $suffix);
         }
+        /* Rings a crashed or exec()ed test left next to it. */
+        foreach (glob($this->tempDb . '.*.mmring') ?: [] as $ring) {
+            @unlink($ring);
+        }
     }
 
     private function open(string $path, bool $readOnly = false): ?SQLite3

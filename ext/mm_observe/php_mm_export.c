@@ -1499,7 +1499,7 @@ int64_t php_mm_export_import(const char *ring, const char *db, char *msg, size_t
 }
 
 /* Rings of dead processes next to the database (<path>.<pid>.mmring whose
- * lock nobody holds): import each, say so on stderr. */
+ * lock nobody holds): import each. */
 static void php_mm_export_import_orphans(void)
 {
 	char *copy = strdup(xs.path);
@@ -1542,9 +1542,13 @@ static void php_mm_export_import_orphans(void)
 		if (busy) {
 			continue;
 		}
-		sqlite3_int64 r = php_mm_export_import_open_db(ring, NULL, msg, sizeof(msg));
-		fprintf(stderr, "%smm_observe: %s\n", r < 0 ? "Warning: " : "", msg);
-		fflush(stderr);
+		/* Quiet when it works: this request's stderr belongs to its script
+		 * (the run shows imported_at); a ring that cannot be imported is
+		 * worth a line. */
+		if (php_mm_export_import_open_db(ring, NULL, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "Warning: mm_observe: %s\n", msg);
+			fflush(stderr);
+		}
 	}
 	if (d) {
 		closedir(d);

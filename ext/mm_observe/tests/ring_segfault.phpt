@@ -1,5 +1,5 @@
 --TEST--
-mm_observe ring: a real segfault (C stack overflow, stack limit off) leaves a ring the next observed run imports by itself
+mm_observe ring: a real segfault (C stack overflow, stack limit off) leaves a ring the next observed run imports by itself, quietly
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -25,7 +25,7 @@ $h->close();
 /* The next observed run next to the database imports the orphan. */
 $r2 = mmo_observe(__FILE__, '<?php echo "next run\n";', $db);
 echo $r2['out'];
-echo preg_replace(['/process \d+/', "/'[^']*'/", '/\(\d+ records, \d+ sites\)/'], ['process PID', "'DB'", '(N records, N sites)'], $r2['err']);
+echo "stderr of the next run: '", $r2['err'], "'\n";
 echo "rings left: ", count(glob("$db.*.mmring")), "\n";
 $h = mmo_db($db);
 foreach (mmo_rows($h, 'SELECT run_id, status, imported_at IS NOT NULL AS imported FROM mm_runs ORDER BY run_id') as $row) {
@@ -46,7 +46,7 @@ died by a signal: true
 rings left: 1
 run 1 before the import: running
 next run
-mm_observe: imported the ring of process PID into run 1 of 'DB' (N records, N sites)
+stderr of the next run: ''
 rings left: 0
 1 crashed 1
 2 ok 0
