@@ -36,7 +36,7 @@ sqlite3 -header -column "$db" "
 echo
 echo "The leak hunt: what grew between the snapshots the worker took every 500 jobs (mm_growth):"
 sqlite3 -header -column "$db" "
-  SELECT replace(file, '$top/', '') AS file, line, function, count(*) AS snapshots, sum(live_bytes_growth) AS grew_bytes
+  SELECT replace(file, '$top/', '') AS file, line, function, count(DISTINCT snapshot_id) AS snapshots, sum(live_bytes_growth) AS grew_bytes
   FROM mm_growth WHERE run_id = (SELECT max(run_id) FROM mm_runs)
   GROUP BY file, line, function HAVING grew_bytes > 0 ORDER BY grew_bytes DESC LIMIT 5;"
 echo
