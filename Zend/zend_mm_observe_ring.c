@@ -435,16 +435,20 @@ ZEND_API void zend_mm_observe_ring_keep(void)
 
 /* ---- readers ------------------------------------------------------------ */
 
-ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view)
+/* The regions of a ring starting at `hdr` (published counts, acquire). */
+static void zend_mm_observe_ring_view_fill(zend_mm_observe_ring_view *view, zend_mm_observe_ring_header *hdr)
 {
-	zend_mm_observe_ring_header *hdr = zr.hdr;
-
 	view->hdr = hdr;
 	view->sites = (const zend_mm_observe_site *) ((unsigned char *) hdr + hdr->sites_offset);
 	view->site_count = __atomic_load_n(&hdr->site_count, __ATOMIC_ACQUIRE);
 	view->strings = (const char *) hdr + hdr->strings_offset;
 	view->strings_len = __atomic_load_n(&hdr->strings_len, __ATOMIC_ACQUIRE);
 	view->events = (const unsigned char *) hdr + hdr->events_offset;
+}
+
+ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view)
+{
+	zend_mm_observe_ring_view_fill(view, zr.hdr);
 }
 
 ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *view, void *base, size_t len,
@@ -489,12 +493,7 @@ ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *vi
 		snprintf(err, err_len, "is truncated (%zu bytes of %llu)", len, (unsigned long long) hdr->file_size);
 		return FAILURE;
 	}
-	view->hdr = hdr;
-	view->sites = (const zend_mm_observe_site *) ((unsigned char *) base + hdr->sites_offset);
-	view->site_count = __atomic_load_n(&hdr->site_count, __ATOMIC_ACQUIRE);
-	view->strings = (const char *) base + hdr->strings_offset;
-	view->strings_len = __atomic_load_n(&hdr->strings_len, __ATOMIC_ACQUIRE);
-	view->events = (const unsigned char *) base + hdr->events_offset;
+	zend_mm_observe_ring_view_fill(view, hdr);
 	return SUCCESS;
 }
 
