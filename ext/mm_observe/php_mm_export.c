@@ -1209,6 +1209,18 @@ static void php_mm_export_retention(void)
 	}
 }
 
+/* SQLite's reason for the failed write, before the rollback replaces it;
+ * a lock held past the busy timeout says so. */
+static void php_mm_export_note_error(void)
+{
+	if (sqlite3_errcode(xs.db) == SQLITE_BUSY || sqlite3_errcode(xs.db) == SQLITE_LOCKED) {
+		snprintf(xs.error, sizeof(xs.error), "%s: another writer held it for more than %d s",
+			sqlite3_errmsg(xs.db), PHP_MM_EXPORT_BUSY_TIMEOUT_MS / 1000);
+	} else {
+		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
+	}
+}
+
 /* One transaction: the ring's records since the last drain, every site,
  * the run row (and at the end its memory error).  The ring's tail moves
  * only once it is committed. */
@@ -1221,7 +1233,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 		return false;
 	}
 	if (sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
+		php_mm_export_note_error();
 		return false;
 	}
 	bool ok = php_mm_export_write_events(m, v, snapshot_now, &end, d)
@@ -1230,7 +1242,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 		&& php_mm_export_write_run(v, run, status, d, imported)
 		&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	if (!ok) {
-		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
+		php_mm_export_note_error();
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		return false;
 	}
