@@ -30,6 +30,12 @@
       reservation, never SIGBUS.
    3. Only the process that created the file (zr.owner) writes or removes
       it.
+   4. Growing the file never kills the process: the file's size is checked
+      against RLIMIT_FSIZE before it is sized, and SIGXFSZ is ignored around
+      every call that extends it (the call fails with EFBIG instead: a
+      counted loss, or an in-memory ring).
+   5. A reader (zend_mm_observe_ring_read_open) never maps a file it did not
+      write: it pread()s validated regions into private memory.
 */
 
 #include "zend.h"
@@ -46,6 +52,8 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef MAP_NORESERVE
@@ -57,10 +65,14 @@
 #ifndef O_CLOEXEC
 # define O_CLOEXEC 0
 #endif
+#ifndef O_NONBLOCK
+# define O_NONBLOCK 0
+#endif
 
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, head) == 88, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_id) == 128, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, torn) == 200, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_token) == 208, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run) == 256, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, database) == 2048, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, uri) == 6512, "ring header layout");
@@ -83,13 +95,67 @@ static struct {
 	bool atfork;
 } zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0, false };
 
+/* ---- fault injection ---------------------------------------------------- */
+
+ZEND_API bool zend_mm_observe_faults = false;
+
+static struct {
+	uint64_t calls;      /* seam calls so far in this process */
+	uint64_t fail_at;    /* the call that fails (1-based), 0: none */
+	bool persistent;     /* ... and every later call of the same kind */
+	int kind;            /* that kind, once the call came; -1 before */
+	bool log;
+} zf = { 0, 0, false, -1, false };
+
+static const char *const zend_mm_observe_fault_names[ZEND_MM_OBSERVE_FAULT_KINDS] = {
+	"mmap", "ftruncate", "posix_fallocate", "pwrite", "link", "flock", "sqlite",
+};
+
+/* Reads MM_OBSERVE_FAULT and MM_OBSERVE_FAULT_LOG (module startup). */
+static void zend_mm_observe_fault_setup(void)
+{
+	const char *v = getenv("MM_OBSERVE_FAULT");
+	const char *log = getenv("MM_OBSERVE_FAULT_LOG");
+
+	zf.log = log && *log && strcmp(log, "0") != 0;
+	if (v && *v) {
+		char *end;
+		unsigned long long n = strtoull(v, &end, 10);
+		zf.fail_at = n;
+		zf.persistent = *end == '+';
+	}
+	zend_mm_observe_faults = zf.fail_at != 0 || zf.log;
+}
+
+ZEND_API bool zend_mm_observe_fault_slow(zend_mm_observe_fault_kind kind)
+{
+	uint64_t n = ++zf.calls;
+	bool fail = zf.fail_at && (n == zf.fail_at || (zf.persistent && n > zf.fail_at && (int) kind == zf.kind));
+
+	if (n == zf.fail_at) {
+		zf.kind = (int) kind;
+	}
+	if (zf.log) {
+		fprintf(stderr, "mm_observe fault seam %llu: %s%s\n", (unsigned long long) n,
+			zend_mm_observe_fault_names[kind], fail ? " (failed)" : "");
+	}
+	if (fail) {
+		errno = kind == ZEND_MM_OBSERVE_FAULT_FALLOCATE ? ENOSPC : EIO;
+	}
+	return fail;
+}
+
 ZEND_API void zend_mm_observe_ring_configure(size_t events_size, uint64_t sample_bytes)
 {
 	zr.events_size = ZEND_MM_ALIGNED_SIZE_EX(events_size, 4096);
 	zr.sample_bytes = sample_bytes;
+	zend_mm_observe_fault_setup();
 }
 
-void zend_mm_observe_ring_layout(zend_mm_observe_ring_header *hdr, uint32_t site_capacity)
+/* Where the regions go for a ring of `events_size` bytes of records and
+ * `site_capacity` sites: the writer's layout, and what a reader checks a
+ * file's header against. */
+static void zend_mm_observe_ring_layout_for(zend_mm_observe_ring_header *hdr, uint32_t site_capacity, uint64_t events_size)
 {
 	memcpy(hdr->magic, ZEND_MM_OBSERVE_RING_MAGIC, sizeof(hdr->magic));
 	hdr->version = ZEND_MM_OBSERVE_RING_VERSION;
@@ -99,13 +165,18 @@ void zend_mm_observe_ring_layout(zend_mm_observe_ring_header *hdr, uint32_t site
 	hdr->site_size = sizeof(zend_mm_observe_site);
 	hdr->site_capacity = site_capacity;
 	hdr->events_offset = ZEND_MM_OBSERVE_RING_HEADER_SIZE;
-	hdr->events_size = zr.events_size;
+	hdr->events_size = events_size;
 	hdr->sites_offset = hdr->events_offset + hdr->events_size;
 	hdr->strings_offset = ZEND_MM_ALIGNED_SIZE_EX(hdr->sites_offset + (uint64_t) site_capacity * sizeof(zend_mm_observe_site), 4096);
 	hdr->strings_capacity = ZEND_MM_OBSERVE_RING_STRINGS;
 	hdr->file_size = hdr->strings_offset + hdr->strings_capacity;
 	hdr->run_size = sizeof(zend_mm_observe_run);
 	hdr->event_header_size = sizeof(zend_mm_observe_event);
+}
+
+void zend_mm_observe_ring_layout(zend_mm_observe_ring_header *hdr, uint32_t site_capacity)
+{
+	zend_mm_observe_ring_layout_for(hdr, site_capacity, zr.events_size);
 	hdr->sample_bytes = zr.sample_bytes;
 }
 
@@ -113,6 +184,9 @@ void zend_mm_observe_ring_layout(zend_mm_observe_ring_header *hdr, uint32_t site
 static void *zend_mm_observe_ring_map_anon(void *at, size_t len)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (at ? MAP_FIXED : 0);
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_MMAP)) {
+		return NULL;
+	}
 	void *p = mmap(at, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -137,6 +211,38 @@ zend_mm_observe_ring_header *zend_mm_observe_ring_anon(uint32_t site_capacity)
 	return zr.hdr;
 }
 
+/* Invariant 4: a call that extends the file fails with EFBIG instead of
+ * raising SIGXFSZ (whose default action kills the process).  A SIGXFSZ
+ * raised while it is ignored is discarded, never left pending. */
+static void zend_mm_observe_ring_xfsz_ignore(struct sigaction *saved)
+{
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGXFSZ, &ign, saved);
+}
+
+static void zend_mm_observe_ring_xfsz_restore(const struct sigaction *saved)
+{
+	sigaction(SIGXFSZ, saved, NULL);
+}
+
+/* posix_fallocate() with SIGXFSZ ignored; 0 or an errno value. */
+static int zend_mm_observe_ring_fallocate(int fd, uint64_t offset, uint64_t len)
+{
+	struct sigaction saved;
+	int e;
+
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_FALLOCATE)) {
+		return ENOSPC;
+	}
+	zend_mm_observe_ring_xfsz_ignore(&saved);
+	e = posix_fallocate(fd, (off_t) offset, (off_t) len);
+	zend_mm_observe_ring_xfsz_restore(&saved);
+	return e;
+}
+
 /* Backs [offset + *reserved, offset + end) of the file, in GROW steps. */
 static bool zend_mm_observe_ring_back(uint64_t offset, uint64_t end, uint64_t limit, uint64_t *reserved)
 {
@@ -147,7 +253,7 @@ static bool zend_mm_observe_ring_back(uint64_t offset, uint64_t end, uint64_t li
 	if (want > limit) {
 		want = limit;
 	}
-	if (end > want || posix_fallocate(zr.fd, (off_t) (offset + *reserved), (off_t) (want - *reserved)) != 0) {
+	if (end > want || zend_mm_observe_ring_fallocate(zr.fd, offset + *reserved, want - *reserved) != 0) {
 		return false;
 	}
 	*reserved = want;
@@ -216,7 +322,14 @@ ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uin
 
 /* ---- the file ----------------------------------------------------------- */
 
-/* Child of a fork: keep a private copy of the used parts, drop the file. */
+/* Child of a fork: keep a private copy of what the child goes on using,
+ * drop the file.  The child never exports (the exporter forgets its
+ * parent's database, php_mm_export_forked()), so the pending records are
+ * not copied: they stay the parent's, and the child's ring starts empty
+ * (tail = head).  What is copied: the header, the published sites (their
+ * counters go on; the block map refers to them) and the published strings
+ * (the interning table refers to them); a few MB at most, never the event
+ * area. */
 static void zend_mm_observe_ring_atfork_child(void)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
@@ -224,10 +337,9 @@ static void zend_mm_observe_ring_atfork_child(void)
 	if (zr.fd < 0 || !hdr) {
 		return;
 	}
-	size_t sites_len = (size_t) hdr->site_count * hdr->site_size;
 	size_t used[3][2] = {
-		{ 0, hdr->events_offset + hdr->events_size },   /* header and events */
-		{ hdr->sites_offset, sites_len },
+		{ 0, hdr->header_size },
+		{ hdr->sites_offset, (size_t) hdr->site_count * hdr->site_size },
 		{ hdr->strings_offset, hdr->strings_len },
 	};
 	size_t total = used[0][1] + used[1][1] + used[2][1];
@@ -240,17 +352,19 @@ static void zend_mm_observe_ring_atfork_child(void)
 		}
 	}
 	if (!zend_mm_observe_ring_map_anon(hdr, zr.len)) {
-		/* Cannot happen short of address-space exhaustion; the child would
-		 * fault on the table: stop observing it instead. */
+		/* Cannot happen short of address-space exhaustion: stop observing
+		 * the child rather than let it write its parent's file. */
 		zend_mm_observe_abandon();
-	} else if (copy) {
+	} else if (!copy) {
+		/* Fresh zero pages: pointers stay valid, nothing to observe. */
+		zend_mm_observe_abandon();
+	} else {
 		p = copy;
 		for (int i = 0; i < 3; i++) {
 			memcpy((unsigned char *) hdr + used[i][0], p, used[i][1]);
 			p += used[i][1];
 		}
-	} else {
-		zend_mm_observe_abandon();
+		hdr->tail = hdr->head;
 	}
 	free(copy);
 	close(zr.fd);
@@ -264,9 +378,113 @@ static void zend_mm_observe_ring_fail(char *err, size_t err_len, const char *wha
 	snprintf(err, err_len, "%s (%s)", what, strerror(error));
 }
 
+/* pwrite() of all `len` bytes, SIGXFSZ ignored by the caller. */
+static bool zend_mm_observe_ring_pwrite(int fd, const void *buf, uint64_t len, uint64_t offset)
+{
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_PWRITE)) {
+		return false;
+	}
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, (size_t) MIN(len, (uint64_t) 1 << 30), (off_t) offset);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			if (n == 0) {
+				errno = EIO;
+			}
+			return false;
+		}
+		buf = (const unsigned char *) buf + n;
+		len -= (uint64_t) n;
+		offset += (uint64_t) n;
+	}
+	return true;
+}
+
+/* Creates, sizes and fills the file `tmp` from the live layout; the
+ * descriptor, locked, or -1 with `err` set.  SIGXFSZ is ignored by the
+ * caller (invariant 4). */
+static int zend_mm_observe_ring_make(const char *tmp, char *err, size_t err_len)
+{
+	zend_mm_observe_ring_header *hdr = zr.hdr;
+	struct rlimit rl;
+	int fd, e;
+
+	/* Invariant 4: a file-size limit below the file's (sparse) size makes
+	 * ftruncate() fail with EFBIG; say which limit. */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (uint64_t) rl.rlim_cur < hdr->file_size) {
+		snprintf(err, err_len, "would be %llu bytes (sparse), over the file size limit of %llu bytes (ulimit -f)",
+			(unsigned long long) hdr->file_size, (unsigned long long) rl.rlim_cur);
+		return -1;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by an earlier process with this pid that died here (or
+		 * planted: unlink() removes a symlink itself, never its target). */
+		unlink(tmp);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be created", errno);
+		return -1;
+	}
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_FLOCK) || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be locked", errno);
+		goto fail;
+	}
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_FTRUNCATE) || ftruncate(fd, (off_t) hdr->file_size) != 0) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be sized", errno);
+		goto fail;
+	}
+	e = zend_mm_observe_ring_fallocate(fd, 0, hdr->events_offset + hdr->events_size);
+	if (e != 0) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be reserved on disk", e);
+		goto fail;
+	}
+	zr.fd = fd;
+	zr.reserved_sites = zr.reserved_strings = 0;
+	uint64_t sites_len = (uint64_t) hdr->site_count * hdr->site_size;
+	bool reserved = zend_mm_observe_ring_reserve(hdr->sites_offset, sites_len)
+		&& zend_mm_observe_ring_reserve(hdr->strings_offset, hdr->strings_len);
+	zr.fd = -1;
+	if (!reserved) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be reserved on disk", ENOSPC);
+		goto fail;
+	}
+	hdr->pid = (int32_t) getpid();
+	hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
+	/* The used parts, then (the caller) the mapping over them.  Events:
+	 * the whole used span (at most the area). */
+	uint64_t n = hdr->events_size;
+	uint64_t from = hdr->tail, to = hdr->head;
+	bool ok = zend_mm_observe_ring_pwrite(fd, hdr, hdr->header_size, 0);
+	while (ok && from < to) {
+		uint64_t off = from % n;
+		uint64_t chunk = MIN(to - from, n - off);
+		ok = zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->events_offset + off, chunk, hdr->events_offset + off);
+		from += chunk;
+	}
+	ok = ok && zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->sites_offset, sites_len, hdr->sites_offset);
+	ok = ok && zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, hdr->strings_offset);
+	if (!ok) {
+		zend_mm_observe_ring_fail(err, err_len, "cannot be written", errno);
+		goto fail;
+	}
+	return fd;
+
+fail:
+	e = errno;
+	unlink(tmp);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, size_t err_len)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
+	struct sigaction saved;
 
 	if (!hdr || zr.fd >= 0) {
 		snprintf(err, err_len, "no ring to attach");
@@ -284,62 +502,14 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 		snprintf(err, err_len, "path too long");
 		return FAILURE;
 	}
-	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		/* Left by an earlier process with this pid that died here. */
-		unlink(tmp);
-		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
+	zend_mm_observe_ring_xfsz_ignore(&saved);
+	int fd = zend_mm_observe_ring_make(tmp, err, err_len);
+	zend_mm_observe_ring_xfsz_restore(&saved);
 	if (fd < 0) {
-		zend_mm_observe_ring_fail(err, err_len, "cannot be created", errno);
 		return FAILURE;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		zend_mm_observe_ring_fail(err, err_len, "cannot be locked", errno);
-		goto fail;
-	}
-	if (ftruncate(fd, (off_t) hdr->file_size) != 0) {
-		zend_mm_observe_ring_fail(err, err_len, "cannot be sized", errno);
-		goto fail;
-	}
-	zr.fd = fd;
-	zr.reserved_sites = zr.reserved_strings = 0;
-	int e = posix_fallocate(fd, 0, (off_t) (hdr->events_offset + hdr->events_size));
-	if (e != 0) {
-		zr.fd = -1;
-		zend_mm_observe_ring_fail(err, err_len, "cannot be reserved on disk", e);
-		goto fail;
-	}
-	uint64_t sites_len = (uint64_t) hdr->site_count * hdr->site_size;
-	if (!zend_mm_observe_ring_reserve(hdr->sites_offset, sites_len)
-			|| !zend_mm_observe_ring_reserve(hdr->strings_offset, hdr->strings_len)) {
-		zr.fd = -1;
-		zend_mm_observe_ring_fail(err, err_len, "cannot be reserved on disk", ENOSPC);
-		goto fail;
-	}
-	hdr->pid = (int32_t) getpid();
-	hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
-	/* The used parts, then the mapping over them.  Events: the whole used
-	 * span (at most the area). */
-	uint64_t n = hdr->events_size;
-	uint64_t from = hdr->tail, to = hdr->head;
-	bool ok = pwrite(fd, hdr, hdr->header_size, 0) == (ssize_t) hdr->header_size;
-	while (ok && from < to) {
-		uint64_t off = from % n;
-		uint64_t chunk = MIN(to - from, n - off);
-		ok = pwrite(fd, (unsigned char *) hdr + hdr->events_offset + off, chunk, (off_t) (hdr->events_offset + off)) == (ssize_t) chunk;
-		from += chunk;
-	}
-	ok = ok && pwrite(fd, (unsigned char *) hdr + hdr->sites_offset, sites_len, (off_t) hdr->sites_offset) == (ssize_t) sites_len;
-	ok = ok && pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, (off_t) hdr->strings_offset) == (ssize_t) hdr->strings_len;
-	if (!ok) {
-		zr.fd = -1;
-		zend_mm_observe_ring_fail(err, err_len, "cannot be written", errno);
-		goto fail;
-	}
-	if (link(tmp, path) != 0) {
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_LINK) || link(tmp, path) != 0) {
 		struct stat st;
-		zr.fd = -1;
 		if (errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 			snprintf(err, err_len, "is a symbolic link; refusing to follow it");
 		} else {
@@ -357,25 +527,22 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 	int mfd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (mfd < 0 || fstat(fd, &locked) != 0 || fstat(mfd, &named) != 0
 			|| locked.st_ino != named.st_ino || locked.st_dev != named.st_dev
+			|| zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_MMAP)
 			|| mmap(hdr, zr.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd, 0) == MAP_FAILED) {
 		/* MAP_FIXED failing leaves the range as it was. */
-		zr.fd = -1;
 		zend_mm_observe_ring_fail(err, err_len, "cannot be mapped", mfd < 0 ? errno : EBUSY);
 		if (mfd >= 0) {
 			close(mfd);
 		}
 		unlink(path);
-		goto fail;
+		close(fd);
+		return FAILURE;
 	}
 	close(mfd);
+	zr.fd = fd;
 	zr.path = strdup(path);
 	zr.owner = getpid();
 	return SUCCESS;
-
-fail:
-	unlink(tmp);
-	close(fd);
-	return FAILURE;
 }
 
 ZEND_API zend_mm_observe_ring_header *zend_mm_observe_ring_live(void)
@@ -451,17 +618,18 @@ ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view)
 	zend_mm_observe_ring_view_fill(view, zr.hdr);
 }
 
-ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *view, void *base, size_t len,
+ZEND_API zend_result zend_mm_observe_ring_check(const zend_mm_observe_ring_header *hdr, uint64_t file_len,
 	char *err, size_t err_len)
 {
-	zend_mm_observe_ring_header *hdr = base;
+	zend_mm_observe_ring_header want;
 
-	if (len < 8 || memcmp(hdr->magic, ZEND_MM_OBSERVE_RING_MAGIC, 8) != 0) {
+	if (file_len < 8 || memcmp(hdr->magic, ZEND_MM_OBSERVE_RING_MAGIC, 8) != 0) {
 		snprintf(err, err_len, "is not an mm_observe ring file (no MMOBRING magic)");
 		return FAILURE;
 	}
-	if (len < sizeof(*hdr)) {
-		snprintf(err, err_len, "is truncated (%zu bytes; the header alone is %zu)", len, sizeof(*hdr));
+	if (file_len < ZEND_MM_OBSERVE_RING_HEADER_SIZE) {
+		snprintf(err, err_len, "is truncated (%llu bytes; the header alone is %d)",
+			(unsigned long long) file_len, ZEND_MM_OBSERVE_RING_HEADER_SIZE);
 		return FAILURE;
 	}
 	if (hdr->endian_check != ZEND_MM_OBSERVE_RING_ENDIAN) {
@@ -479,22 +647,210 @@ ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *vi
 			hdr->site_size, hdr->run_size, sizeof(zend_mm_observe_site), sizeof(zend_mm_observe_run));
 		return FAILURE;
 	}
-	if (hdr->events_offset != hdr->header_size || hdr->events_size < ZEND_MM_OBSERVE_RING_MIN
-			|| hdr->events_size > ZEND_MM_OBSERVE_RING_MAX || hdr->events_size % 4096
-			|| hdr->sites_offset != hdr->events_offset + hdr->events_size
-			|| hdr->strings_offset < hdr->sites_offset + (uint64_t) hdr->site_capacity * hdr->site_size
-			|| hdr->file_size != hdr->strings_offset + hdr->strings_capacity
-			|| hdr->site_count > hdr->site_capacity || hdr->strings_len > hdr->strings_capacity
-			|| hdr->tail > hdr->head || hdr->head - hdr->tail > hdr->events_size) {
-		snprintf(err, err_len, "has an inconsistent header (corrupt)");
+	/* The layout is a function of two bounded numbers: recompute it and
+	 * require every offset to be where this build puts it.  With
+	 * events_size <= 1 GiB and site_capacity <= 2^20 nothing below can
+	 * overflow, and every region ends at or before file_size. */
+	if (hdr->events_size < ZEND_MM_OBSERVE_RING_MIN || hdr->events_size > ZEND_MM_OBSERVE_RING_MAX
+			|| hdr->events_size % 4096 || hdr->site_capacity == 0 || hdr->site_capacity > ZEND_MM_OBSERVE_RING_SITES_MAX) {
+		snprintf(err, err_len, "has an inconsistent header (event area of %llu bytes, %u sites: corrupt)",
+			(unsigned long long) hdr->events_size, hdr->site_capacity);
 		return FAILURE;
 	}
-	if (len < hdr->file_size) {
-		snprintf(err, err_len, "is truncated (%zu bytes of %llu)", len, (unsigned long long) hdr->file_size);
+	memset(&want, 0, sizeof(want));
+	zend_mm_observe_ring_layout_for(&want, hdr->site_capacity, hdr->events_size);
+	if (hdr->events_offset != want.events_offset || hdr->sites_offset != want.sites_offset
+			|| hdr->strings_offset != want.strings_offset || hdr->strings_capacity != want.strings_capacity
+			|| hdr->file_size != want.file_size) {
+		snprintf(err, err_len, "has an inconsistent header (its regions are not where they belong: corrupt)");
 		return FAILURE;
 	}
-	zend_mm_observe_ring_view_fill(view, hdr);
+	/* Published counts within their regions; the pending records within
+	 * the area, on record boundaries. */
+	if (hdr->site_count > hdr->site_capacity || hdr->strings_len > hdr->strings_capacity
+			|| hdr->tail > hdr->head || hdr->head - hdr->tail > hdr->events_size
+			|| hdr->tail % 16 || hdr->head % 16) {
+		snprintf(err, err_len, "has an inconsistent header (counts or positions out of range: corrupt)");
+		return FAILURE;
+	}
+	if (file_len < hdr->file_size) {
+		snprintf(err, err_len, "is truncated (%llu bytes of %llu)", (unsigned long long) file_len, (unsigned long long) hdr->file_size);
+		return FAILURE;
+	}
 	return SUCCESS;
+}
+
+/* pread() of exactly `len` bytes; false on a short read (the file shrank). */
+static bool zend_mm_observe_ring_pread(int fd, void *buf, uint64_t len, uint64_t offset)
+{
+	while (len > 0) {
+		ssize_t n = pread(fd, buf, (size_t) MIN(len, (uint64_t) 1 << 30), (off_t) offset);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			return false;
+		}
+		buf = (unsigned char *) buf + n;
+		len -= (uint64_t) n;
+		offset += (uint64_t) n;
+	}
+	return true;
+}
+
+static const char *zend_mm_observe_ring_file_type(mode_t mode)
+{
+	if (S_ISFIFO(mode)) {
+		return "a FIFO";
+	}
+	if (S_ISDIR(mode)) {
+		return "a directory";
+	}
+	if (S_ISSOCK(mode)) {
+		return "a socket";
+	}
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		return "a device";
+	}
+	return "not a regular file";
+}
+
+/* Terminates every text field of a header copy. */
+static void zend_mm_observe_ring_terminate(zend_mm_observe_ring_header *hdr)
+{
+	hdr->database[sizeof(hdr->database) - 1] = '\0';
+	hdr->script[sizeof(hdr->script) - 1] = '\0';
+	hdr->sapi[sizeof(hdr->sapi) - 1] = '\0';
+	hdr->php_version[sizeof(hdr->php_version) - 1] = '\0';
+	hdr->run_tag[sizeof(hdr->run_tag) - 1] = '\0';
+	hdr->method[sizeof(hdr->method) - 1] = '\0';
+	hdr->uri[sizeof(hdr->uri) - 1] = '\0';
+	hdr->final_status[sizeof(hdr->final_status) - 1] = '\0';
+}
+
+ZEND_API void zend_mm_observe_ring_read_close(zend_mm_observe_ring_reader *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+	}
+	free(r->header);
+	free(r->sites);
+	free(r->strings);
+	if (r->events) {
+		munmap(r->events, r->events_len);
+	}
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader *r, const char *path, int flags,
+	char *err, size_t err_len)
+{
+	struct stat st;
+	char why[256];
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP) {
+			snprintf(err, err_len, "is a symbolic link; refusing to follow it");
+		} else {
+			snprintf(err, err_len, "cannot be opened (%s)", strerror(errno));
+		}
+		return FAILURE;
+	}
+	r->fd = fd;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, err_len, "cannot be examined (%s)", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, err_len, "is %s, not a ring file", zend_mm_observe_ring_file_type(st.st_mode));
+		goto fail;
+	}
+	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && st.st_uid != geteuid()) {
+		snprintf(err, err_len, "belongs to uid %ld, not to you (uid %ld); only its owner imports it",
+			(long) st.st_uid, (long) geteuid());
+		goto fail;
+	}
+	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && (st.st_mode & 077)) {
+		snprintf(err, err_len, "has mode %04o; a ring file is mode 0600 (others could have written it)",
+			(unsigned) (st.st_mode & 07777));
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		snprintf(err, err_len, "is empty: not an mm_observe ring file");
+		goto fail;
+	}
+	r->uid = st.st_uid;
+	r->size = (uint64_t) st.st_size;
+
+	/* The header: a private copy, then checked. */
+	r->header = calloc(1, ZEND_MM_OBSERVE_RING_HEADER_SIZE);
+	if (!r->header) {
+		snprintf(err, err_len, "cannot be read (out of memory)");
+		goto fail;
+	}
+	uint64_t have = MIN(r->size, (uint64_t) ZEND_MM_OBSERVE_RING_HEADER_SIZE);
+	if (!zend_mm_observe_ring_pread(fd, r->header, have, 0)) {
+		snprintf(err, err_len, "cannot be read (%s)", errno ? strerror(errno) : "short read");
+		goto fail;
+	}
+	zend_mm_observe_ring_header *hdr = r->header;
+	if (zend_mm_observe_ring_check(hdr, have < ZEND_MM_OBSERVE_RING_HEADER_SIZE ? have : r->size, why, sizeof(why)) == FAILURE) {
+		snprintf(err, err_len, "%s", why);
+		goto fail;
+	}
+	zend_mm_observe_ring_terminate(hdr);
+
+	/* The regions the header publishes, each checked above to lie inside
+	 * the file; a short read means the file changed under us. */
+	uint64_t sites_len = (uint64_t) hdr->site_count * hdr->site_size;
+	r->sites = malloc(MAX(sites_len, 1));
+	r->strings = malloc((size_t) hdr->strings_len + 1);
+	if (!r->sites || !r->strings) {
+		snprintf(err, err_len, "cannot be read (out of memory)");
+		goto fail;
+	}
+	if (!zend_mm_observe_ring_pread(fd, r->sites, sites_len, hdr->sites_offset)
+			|| !zend_mm_observe_ring_pread(fd, r->strings, hdr->strings_len, hdr->strings_offset)) {
+		snprintf(err, err_len, "is truncated (it shrank while being read)");
+		goto fail;
+	}
+	((char *) r->strings)[hdr->strings_len] = '\0';
+	if (flags & ZEND_MM_OBSERVE_RING_READ_EVENTS) {
+		/* The whole area, zero pages but for [tail, head). */
+		uint64_t n = hdr->events_size;
+		void *ev = mmap(NULL, (size_t) n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (ev == MAP_FAILED) {
+			snprintf(err, err_len, "cannot be read (out of memory for %llu bytes of records)", (unsigned long long) n);
+			goto fail;
+		}
+		r->events = ev;
+		r->events_len = (size_t) n;
+		for (uint64_t from = hdr->tail; from < hdr->head; ) {
+			uint64_t off = from % n;
+			uint64_t chunk = MIN(hdr->head - from, n - off);
+			if (!zend_mm_observe_ring_pread(fd, (unsigned char *) ev + off, chunk, hdr->events_offset + off)) {
+				snprintf(err, err_len, "is truncated (it shrank while being read)");
+				goto fail;
+			}
+			from += chunk;
+		}
+	}
+	r->view.hdr = hdr;
+	r->view.sites = r->sites;
+	r->view.site_count = hdr->site_count;
+	r->view.strings = r->strings;
+	r->view.strings_len = hdr->strings_len;
+	r->view.events = r->events;
+	return SUCCESS;
+
+fail:
+	zend_mm_observe_ring_read_close(r);
+	return FAILURE;
 }
 
 ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_observe_ring_view *view,
@@ -505,6 +861,10 @@ ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_ob
 	while (*pos < head) {
 		uint64_t off = *pos % n;
 		const zend_mm_observe_event *ev = (const zend_mm_observe_event *) (view->events + off);
+		if (!view->events || off % 16 || off + sizeof(*ev) > n) {
+			*torn = true;
+			return NULL;
+		}
 		uint32_t size = ev->size;
 		if (__atomic_load_n(&ev->commit, __ATOMIC_ACQUIRE) != zend_mm_observe_event_mark(*pos)
 				|| size < sizeof(*ev) || size % 16 || off + size > n || *pos + size > head
@@ -522,7 +882,7 @@ ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_ob
 
 ZEND_API const char *zend_mm_observe_ring_str(const zend_mm_observe_ring_view *view, uint32_t offset)
 {
-	if (offset == 0 || offset >= view->strings_len) {
+	if (offset == 0 || offset >= view->strings_len || !view->strings) {
 		return "";
 	}
 	/* A string is NUL-terminated inside the published part. */

@@ -75,6 +75,9 @@
        192  uint64   flush_ns_max       ... the longest drain
        200  uint32   torn               records found torn by the last reader
        204  uint32   reserved
+       208  uint64   run_token          random, also in mm_runs.ring_token: the
+                                        proof that the ring owns that run row
+                                        (0: none; an importer never merges then)
        256  zend_mm_observe_run run     the request summary (zend_mm_observe.h)
        2048 char     database[2048]     absolute path of the report database
        4096 char     script[2048]       the script path (never its contents)
@@ -92,6 +95,19 @@
    2 ENDED, observation stopped and the exporter is writing the run;
    3 EXPORTED, everything is in the database (the file is about to go).
    A file in state 1 or 2 whose writer holds no lock is an orphan.
+
+   Reading a file (importer, php --mm-top): zend_mm_observe_ring_read_open()
+   trusts nothing in it.  The file is opened O_NONBLOCK|O_NOFOLLOW and must
+   be a regular file (an importer also wants it owned by the effective uid,
+   with no group or other permission bits); the header is read with
+   pread() into private memory and every field is checked against the
+   layout this build would write for the same event area and site
+   capacity, with overflow-safe arithmetic (a > size || b > size - a),
+   before any region is read; the regions are then read with pread() into
+   private memory too, so a file truncated or rewritten under the reader
+   gives a short read (a clear error), never SIGBUS, and a value changed
+   after validation is never seen.  Every fixed-size text field of the
+   copy is NUL-terminated by the reader.
 
    The lock.  The writer holds flock(LOCK_EX) on the file for as long as it
    has it mapped; the kernel drops it when the process dies, however it
@@ -140,6 +156,7 @@
 #define ZEND_MM_OBSERVE_RING_H
 
 #include "zend_portability.h"
+#include <sys/types.h>
 #include "zend_types.h"
 #include "zend_mm_observe.h"
 
@@ -162,6 +179,9 @@
 #define ZEND_MM_OBSERVE_RING_GROW         (256 * 1024)
 /* Capacity of the string arena. */
 #define ZEND_MM_OBSERVE_RING_STRINGS      (32u * 1024 * 1024)
+/* The largest site table a reader accepts (the writer uses the site
+ * table's capacity, ZEND_MM_OBSERVE_SITE_CAPACITY in zend_mm_observe.c). */
+#define ZEND_MM_OBSERVE_RING_SITES_MAX    (1u << 20)
 
 enum {
 	ZEND_MM_OBSERVE_RING_RECORDING = 1,
@@ -203,7 +223,8 @@ typedef struct _zend_mm_observe_ring_header {
 	uint64_t flush_ns_max;
 	uint32_t torn;
 	uint32_t reserved;
-	char     pad0[256 - 208];
+	uint64_t run_token;
+	char     pad0[256 - 216];
 	zend_mm_observe_run run;
 	char     pad1[2048 - 256 - sizeof(zend_mm_observe_run)];
 	char     database[2048];
@@ -281,6 +302,35 @@ typedef struct _zend_mm_observe_ring_view {
 	const unsigned char *events;
 } zend_mm_observe_ring_view;
 
+/* A ring file read into private memory (zend_mm_observe_ring_read_open). */
+typedef struct _zend_mm_observe_ring_reader {
+	int fd;                          /* open O_RDONLY; an importer flock()s it */
+	uid_t uid;                       /* the file's owner */
+	uint64_t size;                   /* its size when opened */
+	zend_mm_observe_ring_view view;  /* regions: the private copies below */
+	void *header;                    /* header_size bytes */
+	void *sites;                     /* site_count sites */
+	void *strings;                   /* strings_len bytes */
+	void *events;                    /* events_size bytes, [tail, head) read */
+	size_t events_len;               /* ... its mapping's length */
+} zend_mm_observe_ring_reader;
+
+/* Flags of zend_mm_observe_ring_read_open(). */
+#define ZEND_MM_OBSERVE_RING_READ_OWN    (1 << 0) /* refuse a file of another uid, or one with group/other permissions */
+#define ZEND_MM_OBSERVE_RING_READ_EVENTS (1 << 1) /* read the pending records too (importer) */
+
+/* Fault injection seams (tests only; see zend_mm_observe_fault()). */
+typedef enum {
+	ZEND_MM_OBSERVE_FAULT_MMAP,
+	ZEND_MM_OBSERVE_FAULT_FTRUNCATE,
+	ZEND_MM_OBSERVE_FAULT_FALLOCATE,
+	ZEND_MM_OBSERVE_FAULT_PWRITE,
+	ZEND_MM_OBSERVE_FAULT_LINK,
+	ZEND_MM_OBSERVE_FAULT_FLOCK,
+	ZEND_MM_OBSERVE_FAULT_SQLITE,
+	ZEND_MM_OBSERVE_FAULT_KINDS
+} zend_mm_observe_fault_kind;
+
 static zend_always_inline uint32_t zend_mm_observe_event_mark(uint64_t pos)
 {
 	return (uint32_t) ((pos >> 4) * 0x9E3779B1u) ^ 0x4D4D4F42u;
@@ -323,11 +373,30 @@ ZEND_API void zend_mm_observe_ring_remove(void);
  * an orphan for php --mm-import or the next observed request. */
 ZEND_API void zend_mm_observe_ring_keep(void);
 
-/* A view of the live ring, or of a mapped file (validated: on failure `err`
- * says exactly why, e.g. "not a ring file (bad magic)"). */
+/* A view of the live ring of this process. */
 ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view);
-ZEND_API zend_result zend_mm_observe_ring_view_map(zend_mm_observe_ring_view *view, void *base, size_t len,
+/* Checks a header (a private copy) against the length of its file: on
+ * failure `err` says exactly why, e.g. "is not an mm_observe ring file". */
+ZEND_API zend_result zend_mm_observe_ring_check(const zend_mm_observe_ring_header *hdr, uint64_t file_len,
 	char *err, size_t err_len);
+/* Opens, validates and reads the ring file at `path` (flags: READ_*).  On
+ * failure `err` says why (the text follows the quoted path: "'P' is a
+ * FIFO, not a ring file") and `r` holds nothing. */
+ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader *r, const char *path, int flags,
+	char *err, size_t err_len);
+ZEND_API void zend_mm_observe_ring_read_close(zend_mm_observe_ring_reader *r);
+
+/* Fault injection.  The environment variable MM_OBSERVE_FAULT=N makes the
+ * Nth call of any seam fail (N+: the Nth and every later one of its kind);
+ * MM_OBSERVE_FAULT_LOG=1 prints "mm_observe fault seam N: KIND" for each
+ * call on stderr.  Unset (always, outside tests): one predictable branch
+ * on paths that make a system call anyway. */
+ZEND_API bool zend_mm_observe_fault_slow(zend_mm_observe_fault_kind kind);
+extern ZEND_API bool zend_mm_observe_faults;
+static zend_always_inline bool zend_mm_observe_fault(zend_mm_observe_fault_kind kind)
+{
+	return UNEXPECTED(zend_mm_observe_faults) && zend_mm_observe_fault_slow(kind);
+}
 /* The next record in [*pos, head): NULL at the end or at a torn record
  * (then *torn is set).  PAD records are skipped. */
 ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_observe_ring_view *view,

@@ -19,7 +19,7 @@ tests=("$@")
 log=$(mktemp)
 cd "$src" || exit 1
 NO_INTERACTION=1 TEST_PHP_EXECUTABLE="$php" TEST_PHP_SRCDIR="$src" \
-	"$php" -n run-tests.php -q -j"${JOBS:-$(nproc)}" --show-diff -p "$php" "${tests[@]}" 2>&1 | tee "$log"
+	"$php" -n run-tests.php -q -j"${JOBS:-$(nproc)}" --set-timeout 300 --show-diff -p "$php" "${tests[@]}" 2>&1 | tee "$log"
 count() { sed -n "s/^Tests $1 *: *\([0-9]*\).*/\1/p" "$log" | head -n1; }
 passed=$(count passed); failed=$(count failed); skipped=$(count skipped); borked=$(grep -c '^BORK' "$log" || true)
 warned=$(count warned)

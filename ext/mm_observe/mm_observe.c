@@ -257,7 +257,7 @@ PHP_FUNCTION(mm_observe_snapshot)
 		Z_PARAM_STR(label)
 	ZEND_PARSE_PARAMETERS_END();
 
-	if (!zend_mm_observe_active || !php_mm_export_run_id()) {
+	if (!zend_mm_observe_active || !php_mm_export_recording()) {
 		RETURN_LONG(0);
 	}
 	zend_mm_observe_run *run = zend_mm_observe_run_mut();
@@ -329,6 +329,12 @@ static bool mm_observe_ring_of_pid(zend_long pid, char *out, size_t len)
 	return found;
 }
 
+/* A counter from a ring file as a PHP int: the file may hold anything. */
+static zend_always_inline zend_long mm_observe_clamp(uint64_t v)
+{
+	return v > (uint64_t) ZEND_LONG_MAX ? ZEND_LONG_MAX : (zend_long) v;
+}
+
 static void mm_observe_add_str(zval *arr, const char *key, const char *s)
 {
 	add_assoc_string(arr, key, (char *) s);
@@ -355,27 +361,14 @@ PHP_FUNCTION(mm_observe_ring_read)
 	} else {
 		snprintf(path, sizeof(path), "%s", t);
 	}
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		zend_throw_exception_ex(NULL, 0, "'%s' cannot be read (%s)", path, fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0) {
-			close(fd);
-		}
-		RETURN_THROWS();
-	}
-	void *base = st.st_size ? mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-	close(fd);
-	if (base == MAP_FAILED) {
-		zend_throw_exception_ex(NULL, 0, "'%s' is empty or cannot be mapped: not an mm_observe ring file", path);
-		RETURN_THROWS();
-	}
-	zend_mm_observe_ring_view v;
-	if (zend_mm_observe_ring_view_map(&v, base, (size_t) st.st_size, err, sizeof(err)) == FAILURE) {
-		munmap(base, (size_t) st.st_size);
+	/* Read, never mapped: the file may be anyone's, and may change or
+	 * shrink while we look (zend_mm_observe_ring_read_open()). */
+	zend_mm_observe_ring_reader r;
+	if (zend_mm_observe_ring_read_open(&r, path, 0, err, sizeof(err)) == FAILURE) {
 		zend_throw_exception_ex(NULL, 0, "'%s' %s", path, err);
 		RETURN_THROWS();
 	}
+	zend_mm_observe_ring_view v = r.view;
 	const zend_mm_observe_ring_header *h = v.hdr;
 	array_init(return_value);
 	mm_observe_add_str(return_value, "path", path);
@@ -388,14 +381,14 @@ PHP_FUNCTION(mm_observe_ring_read)
 	mm_observe_add_str(return_value, "sapi", h->sapi);
 	mm_observe_add_str(return_value, "method", h->method);
 	mm_observe_add_str(return_value, "uri", h->uri);
-	add_assoc_long(return_value, "started_ns", (zend_long) h->started_ns);
-	add_assoc_long(return_value, "allocated", (zend_long) h->allocated);
-	add_assoc_long(return_value, "usage_start", (zend_long) h->run.usage_start);
-	add_assoc_long(return_value, "events_size", (zend_long) h->events_size);
-	add_assoc_long(return_value, "events_pending", (zend_long) (h->head - h->tail));
-	add_assoc_long(return_value, "events_lost", (zend_long) h->events_lost);
-	add_assoc_long(return_value, "flushes", (zend_long) h->flushes);
-	add_assoc_long(return_value, "gc_passes", (zend_long) h->run.gc_passes);
+	add_assoc_long(return_value, "started_ns", mm_observe_clamp(h->started_ns));
+	add_assoc_long(return_value, "allocated", mm_observe_clamp(h->allocated));
+	add_assoc_long(return_value, "usage_start", mm_observe_clamp(h->run.usage_start));
+	add_assoc_long(return_value, "events_size", mm_observe_clamp(h->events_size));
+	add_assoc_long(return_value, "events_pending", mm_observe_clamp(h->head - h->tail));
+	add_assoc_long(return_value, "events_lost", mm_observe_clamp(h->events_lost));
+	add_assoc_long(return_value, "flushes", mm_observe_clamp(h->flushes));
+	add_assoc_long(return_value, "gc_passes", mm_observe_clamp(h->run.gc_passes));
 	add_assoc_long(return_value, "site_count", v.site_count);
 
 	/* The top sites by live bytes ({unobserved} left out), and the sums. */
@@ -404,8 +397,12 @@ PHP_FUNCTION(mm_observe_ring_read)
 	uint32_t *best = n ? safe_emalloc(n, sizeof(uint32_t), 0) : NULL;
 	for (uint32_t i = 1; i < v.site_count; i++) {
 		const zend_mm_observe_site *s = &v.sites[i];
-		live += s->live_bytes;
-		alloc += (int64_t) s->alloc_bytes;
+		if (__builtin_add_overflow(live, s->live_bytes, &live)) {
+			live = s->live_bytes > 0 ? INT64_MAX : INT64_MIN;
+		}
+		if (__builtin_add_overflow(alloc, mm_observe_clamp(s->alloc_bytes), &alloc)) {
+			alloc = INT64_MAX;
+		}
 		if (!n || s->live_bytes <= 0 || !strcmp(zend_mm_observe_ring_str(&v, s->function_str), "{unobserved}")) {
 			continue;
 		}
@@ -439,8 +436,8 @@ PHP_FUNCTION(mm_observe_ring_read)
 		mm_observe_add_str(&row, "function", zend_mm_observe_ring_str(&v, s->function_str));
 		mm_observe_add_str(&row, "opcode", op ? op + (strncmp(op, "ZEND_", 5) ? 0 : 5) : "");
 		mm_observe_add_str(&row, "callee", zend_mm_observe_ring_str(&v, s->callee_str));
-		add_assoc_long(&row, "alloc_count", (zend_long) s->alloc_count);
-		add_assoc_long(&row, "alloc_bytes", (zend_long) s->alloc_bytes);
+		add_assoc_long(&row, "alloc_count", mm_observe_clamp(s->alloc_count));
+		add_assoc_long(&row, "alloc_bytes", mm_observe_clamp(s->alloc_bytes));
 		add_assoc_long(&row, "live_count", (zend_long) s->live_count);
 		add_assoc_long(&row, "live_bytes", (zend_long) s->live_bytes);
 		add_next_index_zval(&sites, &row);
@@ -449,7 +446,7 @@ PHP_FUNCTION(mm_observe_ring_read)
 		efree(best);
 	}
 	add_assoc_zval(return_value, "sites", &sites);
-	munmap(base, (size_t) st.st_size);
+	zend_mm_observe_ring_read_close(&r);
 }
 
 zend_module_entry mm_observe_module_entry = {

@@ -219,8 +219,8 @@ TXT;
         if ($app !== 0x6D6D6F62) {
             throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
-        if ($this->version > 3) {
-            throw new MmReportError("'$p' has schema version {$this->version}; this PHP reads up to version 3");
+        if ($this->version > 4) {
+            throw new MmReportError("'$p' has schema version {$this->version}; this PHP reads up to version 4");
         }
         if ($this->version < 2) {
             throw new MmReportError("'$p' has schema version {$this->version}; record one run with this PHP to upgrade it in place");

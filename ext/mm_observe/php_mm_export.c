@@ -6,8 +6,9 @@
    Design
    ======
    One report database holds any number of runs (one per observed request),
-   appended by any number of processes.  Schema version 2 (version 1
-   databases are upgraded in place: version 2 only adds columns and views):
+   appended by any number of processes.  Schema version 4 (versions 1 to 3
+   are upgraded in place: later versions only add columns, tables and
+   views):
 
      mm_runs           one row per run; status 'running' until the request
                        ends, then 'ok' or 'error' (fatal error / bailout)
@@ -23,15 +24,29 @@
    ----------
    1. We write only to a database that is empty or carries our
       application_id; anything else (another program's SQLite file, a file
-      that is not SQLite, a newer schema) is refused and left untouched.
-   2. The run row is inserted when the request starts and completed in one
-      transaction with all its sites when it ends, so a reader sees a run's
-      sites all or not at all.
+      that is not SQLite, a newer schema, one of our tables replaced by a
+      view, any trigger) is refused and left untouched.
+   2. The ring file exists before the run row: the row is inserted after
+      the ring is made (or, if another process holds the write lock, in the
+      first transaction that gets it), with the ring's random run_token.
+      So a kill at any point leaves a ring that imports (merging into its
+      row when there is one), and an importer merges a ring into a row only
+      when their tokens match (the ring proves it owns the run).  The run
+      is completed in one transaction with all its sites when it ends, so a
+      reader sees a run's sites all or not at all.
    3. Nothing here allocates through ZendMM after php_mm_export_open()
       returns: php_mm_export_finish() runs while the heap is shut down.
    4. Σ(alloc_bytes − free_bytes) over a run's sites equals
       usage_end − usage_start of its mm_runs row when zend_mm = 1
       (zend_mm_observe.c, invariant 4); the tests check it.
+   5. An observed request never waits for another process's lock but at
+      its end and at the drains its script asks for, and then briefly
+      (PHP_MM_EXPORT_SHORT_WAIT_MS): what cannot be written stays in the
+      ring, drained later or imported by the next process.
+   6. Everything read from a ring file is hostile until checked: the ring
+      module validates the layout (zend_mm_observe_ring_read_open()), the
+      importer clamps every counter into SQLite's INTEGER range and reads
+      no path from it.
 */
 
 #ifdef HAVE_CONFIG_H
@@ -45,6 +60,7 @@
 #include "zend_gc_observe.h"
 #include "zend_mm_observe_ring.h"
 #include "zend_hrtime.h"
+#include "ext/random/php_random_csprng.h"
 
 #include <fcntl.h>
 #include <dirent.h>
@@ -79,6 +95,13 @@
 	" request_method TEXT,"           /* web SAPIs: GET, POST, ... */ \
 	" request_uri TEXT,"              /* web SAPIs: the URI without its query string */ \
 	" imported_at TEXT"               /* set when a crashed run was imported from its ring */
+
+/* Columns added to mm_runs by schema version 4 (kMigrateV3). */
+#define kRunsV4Columns \
+	" ring_token INTEGER"             /* the ring's random run_token: an importer merges a ring into this row only if they match */
+
+static const char kMigrateV3[] =
+	"ALTER TABLE mm_runs ADD COLUMN ring_token INTEGER;";
 
 static const char kMigrateV2[] =
 	"ALTER TABLE mm_runs ADD COLUMN ring_path TEXT;"
@@ -121,7 +144,8 @@ static const char kSchema[] =
 	" script_ended INTEGER,"          /* 1: leak_* columns are set (the script reached request shutdown) */
 	" gc_idle_ns INTEGER,"            /* time in gc_collect_cycles() calls that found nothing to collect */
 	kRunsV2Columns ","
-	kRunsV3Columns
+	kRunsV3Columns ","
+	kRunsV4Columns
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -307,12 +331,29 @@ static const char kSchema[] =
 	" LEFT JOIN mm_snapshot_counters pc ON pc.run_id = c.run_id AND pc.snapshot_id = p.snapshot_id AND pc.site_id = c.site_id;"
 	"CREATE VIEW IF NOT EXISTS mm_timeline AS SELECT"
 	" s.run_id, s.seq, s.t_ns, s.usage, s.peak, s.allocated, t.file, t.line, t.function"
-	" FROM mm_samples s LEFT JOIN mm_sites t ON t.run_id = s.run_id AND t.site_id = s.site_id;";
+	" FROM mm_samples s LEFT JOIN mm_sites t ON t.run_id = s.run_id AND t.site_id = s.site_id;"
+	/* Version 4. */
+	"CREATE INDEX IF NOT EXISTS mm_runs_ring_token ON mm_runs(ring_token) WHERE ring_token IS NOT NULL;";
+
+/* The tables we write: in a database of ours each must be a table (not a
+ * view standing in for it), and no trigger may exist (we create none; one
+ * would run its code on our writes).  Invariant 1. */
+static const char kOurTablesCheck[] =
+	"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'),"
+	" (SELECT count(*) FROM sqlite_master WHERE type <> 'table' AND name IN ('mm_runs', 'mm_strings',"
+	" 'mm_site_counters', 'mm_gc_passes', 'mm_oom_events', 'mm_oom_top', 'mm_samples', 'mm_snapshots',"
+	" 'mm_snapshot_counters', 'mm_flushes'))";
 
 static struct {
 	sqlite3 *db;
-	char *path;
-	sqlite3_int64 run_id;
+	char *path;                /* absolute (resolved once, at request start) */
+	sqlite3_int64 run_id;      /* 0 until the row is inserted (invariant 2) */
+	uint64_t token;            /* the ring's run_token, mm_runs.ring_token */
+	bool full_shutdown;        /* for a row inserted late */
+	dev_t dev;                 /* the database file we opened: a drain */
+	ino_t ino;                 /*   refuses to write into an unlinked one */
+	bool gone_warned;
+	bool faulted;              /* the last failed step was an injected fault */
 	pid_t pid;                 /* the process that opened db */
 	bool script_ended;         /* RSHUTDOWN ran */
 	bool fatal_error;          /* the request ended in a fatal error */
@@ -344,8 +385,11 @@ static void php_mm_export_iso8601(uint64_t ns, char *buf, size_t len)
 	struct tm tm;
 	char tmp[32];
 
-	gmtime_r(&sec, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!gmtime_r(&sec, &tm) || strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		/* A time from an imported ring that no calendar holds. */
+		snprintf(buf, len, "invalid");
+		return;
+	}
 	snprintf(buf, len, "%s.%03uZ", tmp, (unsigned) ((ns / 1000000u) % 1000u));
 }
 
@@ -360,6 +404,8 @@ static void php_mm_export_close(void)
 	free(xs.path);
 	xs.path = NULL;
 	xs.run_id = 0;
+	xs.token = 0;
+	xs.gone_warned = false;
 	xs.script_ended = false;
 	xs.fatal_error = false;
 	xs.exit_status = 0;
@@ -466,15 +512,32 @@ static bool php_mm_export_adopt(void)
 	/* One read transaction: the three figures from one state of the file,
 	 * even while another writer creates the schema. */
 	sqlite3_exec(xs.db, "BEGIN", NULL, NULL, NULL);
+	sqlite3_int64 triggers = 0, not_tables = 0;
 	bool read = php_mm_export_pragma_int("PRAGMA application_id", &app_id)
 		&& php_mm_export_pragma_int("PRAGMA user_version", &version)
 		&& php_mm_export_pragma_int("SELECT count(*) FROM sqlite_master", &objects);
+	if (read) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(xs.db, kOurTablesCheck, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+			triggers = sqlite3_column_int64(st, 0);
+			not_tables = sqlite3_column_int64(st, 1);
+		} else {
+			php_mm_export_warn(xs.path, "cannot be read (%s)", sqlite3_errmsg(xs.db));
+			read = false;
+		}
+		sqlite3_finalize(st);
+	}
 	sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL);
 	if (!read) {
 		return false;
 	}
 	if (app_id != PHP_MM_EXPORT_APPLICATION_ID && (app_id != 0 || objects != 0)) {
 		php_mm_export_warn(xs.path, "is a SQLite database of another application; left untouched");
+		return false;
+	}
+	if (triggers || not_tables) {
+		php_mm_export_warn(xs.path, "has objects mm_observe never creates (%lld trigger(s), %lld of its tables replaced by views or indexes); left untouched",
+			(long long) triggers, (long long) not_tables);
 		return false;
 	}
 	if (version > PHP_MM_EXPORT_SCHEMA_VERSION) {
@@ -500,6 +563,9 @@ static bool php_mm_export_adopt(void)
 	}
 	if (ok && version >= 1 && version <= 2) {
 		ok = php_mm_export_exec(kMigrateV2, "cannot upgrade the schema to version 3");
+	}
+	if (ok && version >= 1 && version <= 3) {
+		ok = php_mm_export_exec(kMigrateV3, "cannot upgrade the schema to version 4");
 	}
 	if (ok && version < PHP_MM_EXPORT_SCHEMA_VERSION) {
 		ok = php_mm_export_exec(kSchema, "cannot create the schema")
@@ -536,9 +602,12 @@ static bool php_mm_export_create_private(const char *path)
 	return false;
 }
 
-/* Opens and adopts the database at `path` into xs.db (no run yet). */
-static bool php_mm_export_open_db(const char *path)
+/* Opens and adopts the database at `path` into xs.db (no run yet); later
+ * writes wait at most `wait_ms` for another process's lock. */
+static bool php_mm_export_open_db(const char *path, int wait_ms)
 {
+	struct stat st;
+
 	php_mm_export_close();
 	if (!php_mm_export_check_path(path) || !php_mm_export_create_private(path)) {
 		return false;
@@ -556,6 +625,11 @@ static bool php_mm_export_open_db(const char *path)
 		php_mm_export_close();
 		return false;
 	}
+	/* Views and triggers in a file are data, not code we run: no SQL
+	 * function with side effects from the schema. */
+	sqlite3_exec(xs.db, "PRAGMA trusted_schema = OFF", NULL, NULL, NULL);
+	/* Creating or upgrading the schema happens once per database and is
+	 * worth a wait; nothing else is (invariant 5). */
 	sqlite3_busy_timeout(xs.db, PHP_MM_EXPORT_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(xs.db, 0);
 	if (!php_mm_export_adopt()) {
@@ -565,13 +639,59 @@ static bool php_mm_export_open_db(const char *path)
 	/* Many writers (FPM workers, run-tests -j) share one database: WAL lets
 	 * readers run beside the one writer, and each flush is one short
 	 * transaction.  Persistent in the file; a no-op once set. */
+	sqlite3_busy_timeout(xs.db, wait_ms);
 	sqlite3_exec(xs.db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	/* In WAL mode NORMAL never corrupts the database; a power cut may lose
 	 * the last transactions, which the ring file keeps anyway.  FULL would
 	 * fsync at every drain. */
 	sqlite3_exec(xs.db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (stat(path, &st) == 0) {
+		xs.dev = st.st_dev;
+		xs.ino = st.st_ino;
+	}
 	xs.pid = getpid();
 	return true;
+}
+
+/* Whether the database file we opened is still the one at its path: one
+ * deleted (or replaced) mid-run would swallow the run into an unlinked
+ * inode (xs.error says so). */
+static bool php_mm_export_db_linked(void)
+{
+	struct stat st;
+
+	if (stat(xs.path, &st) == 0 && st.st_dev == xs.dev && st.st_ino == xs.ino && st.st_nlink > 0) {
+		return true;
+	}
+	snprintf(xs.error, sizeof(xs.error), "the database file was deleted or replaced during the run");
+	return false;
+}
+
+/* A SQLite step on the drain path, a fault seam (zend_mm_observe_fault()). */
+static int php_mm_export_step(sqlite3_stmt *st)
+{
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_SQLITE)) {
+		xs.faulted = true;
+		return SQLITE_IOERR;
+	}
+	return sqlite3_step(st);
+}
+
+/* BEGIN / COMMIT on the drain path, the same seam. */
+static bool php_mm_export_txn(const char *sql)
+{
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_SQLITE)) {
+		xs.faulted = true;
+		return false;
+	}
+	return sqlite3_exec(xs.db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* A counter from a ring into SQLite's signed 64-bit INTEGER: an imported
+ * ring may hold anything (invariant 6). */
+static zend_always_inline sqlite3_int64 php_mm_export_u64(uint64_t v)
+{
+	return v > (uint64_t) INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
 }
 
 static void php_mm_export_copy(char *dst, size_t len, const char *src)
@@ -579,48 +699,84 @@ static void php_mm_export_copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-static sqlite3_int64 php_mm_export_insert_run(const char *sapi, const char *script, uint64_t started_ns,
-	const char *php_version, const char *run_tag, bool full_shutdown, const char *method, const char *uri,
-	int64_t pid, uint64_t usage_start, bool zend_mm)
+/* Inserts the row of the run a ring header describes (status 'running',
+ * or as given), with its run_token; the new run_id, 0 on failure. */
+static sqlite3_int64 php_mm_export_insert_run(const zend_mm_observe_ring_header *hdr, bool full_shutdown,
+	const char *ring_path)
 {
+	const zend_mm_observe_run *run = &hdr->run;
 	char started[40];
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 id = 0;
 
-	php_mm_export_iso8601(started_ns, started, sizeof(started));
+	php_mm_export_iso8601(hdr->started_ns ? hdr->started_ns : run->started_ns, started, sizeof(started));
 	if (sqlite3_prepare_v2(xs.db,
 			"INSERT INTO mm_runs (pid, sapi, script, started_at, php_version, status, usage_start, zend_mm,"
-			" run_tag, full_shutdown, request_method, request_uri)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11)", -1, &st, NULL) != SQLITE_OK) {
+			" run_tag, full_shutdown, request_method, request_uri, ring_token, ring_path)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &st, NULL) != SQLITE_OK) {
 		return 0;
 	}
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, sapi, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, script, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, hdr->pid);
+	sqlite3_bind_text(st, 2, hdr->sapi, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, hdr->script, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, started, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, php_version, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64) usage_start);
-	sqlite3_bind_int(st, 7, zend_mm ? 1 : 0);
-	if (run_tag && *run_tag) {
-		sqlite3_bind_text(st, 8, run_tag, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, hdr->php_version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, php_mm_export_u64(run->usage_start));
+	sqlite3_bind_int(st, 7, run->zend_mm_heap ? 1 : 0);
+	if (hdr->run_tag[0]) {
+		sqlite3_bind_text(st, 8, hdr->run_tag, -1, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_int(st, 9, full_shutdown ? 1 : 0);
-	if (method && *method) {
-		sqlite3_bind_text(st, 10, method, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 11, uri, -1, SQLITE_TRANSIENT);
+	if (hdr->method[0]) {
+		sqlite3_bind_text(st, 10, hdr->method, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 11, hdr->uri, -1, SQLITE_TRANSIENT);
 	}
-	if (sqlite3_step(st) == SQLITE_DONE) {
+	if (hdr->run_token) {
+		sqlite3_bind_int64(st, 12, (sqlite3_int64) hdr->run_token);
+	}
+	if (ring_path) {
+		sqlite3_bind_text(st, 13, ring_path, -1, SQLITE_TRANSIENT);
+	}
+	if (php_mm_export_step(st) == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(xs.db);
 	}
 	sqlite3_finalize(st);
 	return id;
 }
 
+/* `path` made absolute against the current directory, once, at request
+ * start: a script's chdir() must not move its database or its ring
+ * (malloc'd; NULL when out of memory or the directory is gone). */
+static char *php_mm_export_absolute(const char *path)
+{
+	if (path[0] == '/') {
+		return strdup(path);
+	}
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		return NULL;
+	}
+	size_t len = strlen(cwd) + 1 + strlen(path) + 1;
+	char *abs = malloc(len);
+	if (abs) {
+		snprintf(abs, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+	}
+	free(cwd);
+	return abs;
+}
+
 static void php_mm_export_import_orphans(void);
 
-zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta)
+zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *meta)
 {
-	if (!php_mm_export_open_db(path)) {
+	char *path = *given ? php_mm_export_absolute(given) : strdup(given);
+	if (!path) {
+		php_mm_export_warn(given, "cannot be resolved against the current directory (%s)", strerror(errno));
+		return FAILURE;
+	}
+	bool opened = php_mm_export_open_db(path, PHP_MM_EXPORT_REQUEST_WAIT_MS);
+	if (!opened) {
+		free(path);
 		return FAILURE;
 	}
 	/* Once per process and database: a worker serving thousands of
@@ -631,23 +787,21 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 		scanned = strdup(path);
 		php_mm_export_import_orphans();
 	}
-
-	const zend_mm_observe_run *run = zend_mm_observe_run_info();
-	xs.run_id = php_mm_export_insert_run(meta->sapi, meta->script, run->started_ns, meta->php_version,
-		meta->run_tag, meta->full_shutdown, meta->method, meta->uri, (int64_t) getpid(), run->usage_start, run->zend_mm_heap);
-	if (!xs.run_id) {
-		php_mm_export_warn(path, "cannot record the run (%s)", sqlite3_errmsg(xs.db));
-		php_mm_export_close();
-		return FAILURE;
-	}
 	xs.max_runs = meta->max_runs;
+	xs.full_shutdown = meta->full_shutdown;
 
-	/* Move the observer's tables into the ring file next to the database. */
+	/* Invariant 2: the ring first, with a token only this process knows. */
 	zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
-	char *abs = realpath(path, NULL);
-	hdr->run_id = xs.run_id;
-	php_mm_export_copy(hdr->database, sizeof(hdr->database), abs ? abs : path);
-	free(abs);
+	uint64_t token = 0;
+	while (!token) {
+		if (php_random_bytes_silent(&token, sizeof(token)) == FAILURE) {
+			token = (uint64_t) php_mm_export_now_ns() ^ ((uint64_t) getpid() << 32) ^ (uint64_t) (uintptr_t) &token;
+		}
+	}
+	xs.token = token;
+	hdr->run_token = token;
+	hdr->run_id = 0;
+	php_mm_export_copy(hdr->database, sizeof(hdr->database), path);
 	php_mm_export_copy(hdr->script, sizeof(hdr->script), meta->script);
 	php_mm_export_copy(hdr->sapi, sizeof(hdr->sapi), meta->sapi);
 	php_mm_export_copy(hdr->php_version, sizeof(hdr->php_version), meta->php_version);
@@ -655,10 +809,18 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
 	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
 	char ring[MAXPATHLEN], err[256];
-	snprintf(ring, sizeof(ring), "%s.%ld" ZEND_MM_OBSERVE_RING_SUFFIX, path, (long) getpid());
-	if (zend_mm_observe_ring_attach(ring, err, sizeof(err)) == FAILURE) {
+	if (snprintf(ring, sizeof(ring), "%s.%ld" ZEND_MM_OBSERVE_RING_SUFFIX, path, (long) getpid()) >= (int) sizeof(ring)) {
+		php_mm_export_warn(path, "the ring file's name would be too long; recording in memory (not crash-safe)");
+	} else if (zend_mm_observe_ring_attach(ring, err, sizeof(err)) == FAILURE) {
 		php_mm_export_warn(path, "ring file '%s' %s; recording in memory (not crash-safe)", ring, err);
 	}
+	free(path);
+
+	/* Then the row, if the lock is free right now; else the first drain
+	 * that gets it inserts it (invariant 5). */
+	hdr->pid = (int32_t) getpid();
+	xs.run_id = php_mm_export_insert_run(hdr, xs.full_shutdown, zend_mm_observe_ring_path());
+	hdr->run_id = xs.run_id;
 	return SUCCESS;
 }
 
@@ -728,13 +890,13 @@ static sqlite3_int64 php_mm_export_intern_text(php_mm_export_strmap *m, const ch
 	sqlite3_int64 id = -1;
 
 	sqlite3_bind_text(m->insert, 1, text, -1, SQLITE_STATIC);
-	if (sqlite3_step(m->insert) != SQLITE_DONE) {
+	if (php_mm_export_step(m->insert) != SQLITE_DONE) {
 		sqlite3_reset(m->insert);
 		return -1;
 	}
 	sqlite3_reset(m->insert);
 	sqlite3_bind_text(m->select, 1, text, -1, SQLITE_STATIC);
-	if (sqlite3_step(m->select) == SQLITE_ROW) {
+	if (php_mm_export_step(m->select) == SQLITE_ROW) {
 		id = sqlite3_column_int64(m->select, 0);
 	}
 	sqlite3_reset(m->select);
@@ -868,14 +1030,14 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_obs
 		}
 		sqlite3_bind_int(st, 9, s->flags);
 		const sqlite3_int64 counters[] = {
-			(sqlite3_int64) s->alloc_count, (sqlite3_int64) s->alloc_bytes,
-			(sqlite3_int64) s->free_count, (sqlite3_int64) s->free_bytes, (sqlite3_int64) s->realloc_count,
+			php_mm_export_u64(s->alloc_count), php_mm_export_u64(s->alloc_bytes),
+			php_mm_export_u64(s->free_count), php_mm_export_u64(s->free_bytes), php_mm_export_u64(s->realloc_count),
 			s->live_count, s->live_bytes, s->peak_live_bytes, s->end_live_count, s->end_live_bytes,
-			(sqlite3_int64) s->gc_alloc_count, (sqlite3_int64) s->gc_alloc_bytes,
-			(sqlite3_int64) s->gc_free_count, (sqlite3_int64) s->gc_free_bytes,
+			php_mm_export_u64(s->gc_alloc_count), php_mm_export_u64(s->gc_alloc_bytes),
+			php_mm_export_u64(s->gc_free_count), php_mm_export_u64(s->gc_free_bytes),
 		};
 		php_mm_export_bind_int64s(st, 10, counters, (int) (sizeof(counters) / sizeof(counters[0])));
-		ok = sqlite3_step(st) == SQLITE_DONE;
+		ok = php_mm_export_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -899,11 +1061,11 @@ static bool php_mm_export_write_snapshot_counters(const zend_mm_observe_ring_vie
 			continue;
 		}
 		const sqlite3_int64 row[] = {
-			xs.run_id, (sqlite3_int64) id, i, (sqlite3_int64) s->alloc_count, (sqlite3_int64) s->alloc_bytes,
-			(sqlite3_int64) s->free_count, (sqlite3_int64) s->free_bytes, s->live_count, s->live_bytes,
+			xs.run_id, php_mm_export_u64(id), i, php_mm_export_u64(s->alloc_count), php_mm_export_u64(s->alloc_bytes),
+			php_mm_export_u64(s->free_count), php_mm_export_u64(s->free_bytes), s->live_count, s->live_bytes,
 		};
 		php_mm_export_bind_int64s(st, 1, row, (int) (sizeof(row) / sizeof(row[0])));
-		ok = sqlite3_step(st) == SQLITE_DONE;
+		ok = php_mm_export_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -952,8 +1114,8 @@ static bool php_mm_export_write_gc(php_mm_export_strmap *m, const zend_mm_observ
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, xs.run_id);
-	sqlite3_bind_int64(st, 2, p->seq);
-	sqlite3_bind_int64(st, 3, p->call);
+	sqlite3_bind_int64(st, 2, php_mm_export_u64(p->seq));
+	sqlite3_bind_int64(st, 3, php_mm_export_u64(p->call));
 	sqlite3_bind_int(st, 4, p->rerun);
 	sqlite3_bind_int(st, 5, p->aborted);
 	sqlite3_bind_text(st, 6, php_mm_export_trigger(p->trigger), -1, SQLITE_STATIC);
@@ -961,14 +1123,15 @@ static bool php_mm_export_write_gc(php_mm_export_strmap *m, const zend_mm_observ
 	sqlite3_bind_int64(st, 8, s ? s->line : 0);
 	sqlite3_bind_int64(st, 9, func);
 	const sqlite3_int64 figures[] = {
-		p->roots, p->collected, p->buffer_size, p->threshold_before, p->threshold_after,
-		(sqlite3_int64) p->mem_before, (sqlite3_int64) p->mem_after, (sqlite3_int64) p->started_ns,
-		(sqlite3_int64) p->mark_ns, (sqlite3_int64) p->scan_ns, (sqlite3_int64) p->collect_ns,
-		(sqlite3_int64) p->destructor_ns, (sqlite3_int64) p->free_ns, (sqlite3_int64) p->compact_ns,
-		(sqlite3_int64) p->total_ns,
+		php_mm_export_u64(p->roots), php_mm_export_u64(p->collected), php_mm_export_u64(p->buffer_size),
+		php_mm_export_u64(p->threshold_before), php_mm_export_u64(p->threshold_after),
+		php_mm_export_u64(p->mem_before), php_mm_export_u64(p->mem_after), php_mm_export_u64(p->started_ns),
+		php_mm_export_u64(p->mark_ns), php_mm_export_u64(p->scan_ns), php_mm_export_u64(p->collect_ns),
+		php_mm_export_u64(p->destructor_ns), php_mm_export_u64(p->free_ns), php_mm_export_u64(p->compact_ns),
+		php_mm_export_u64(p->total_ns),
 	};
 	php_mm_export_bind_int64s(st, 10, figures, (int) (sizeof(figures) / sizeof(figures[0])));
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	bool ok = php_mm_export_step(st) == SQLITE_DONE;
 	sqlite3_reset(st);
 	return ok;
 }
@@ -1019,10 +1182,10 @@ static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_ob
 					break;
 				}
 				memcpy(&p, payload, sizeof(p));
-				const sqlite3_int64 row[] = { xs.run_id, (sqlite3_int64) p.seq, (sqlite3_int64) p.t_ns,
-					(sqlite3_int64) p.usage, (sqlite3_int64) p.peak, (sqlite3_int64) p.allocated, p.site };
+				const sqlite3_int64 row[] = { xs.run_id, php_mm_export_u64(p.seq), php_mm_export_u64(p.t_ns),
+					php_mm_export_u64(p.usage), php_mm_export_u64(p.peak), php_mm_export_u64(p.allocated), p.site };
 				php_mm_export_bind_int64s(q.sample, 1, row, 7);
-				ok = sqlite3_step(q.sample) == SQLITE_DONE;
+				ok = php_mm_export_step(q.sample) == SQLITE_DONE;
 				sqlite3_reset(q.sample);
 				d->last_ns = MAX(d->last_ns, p.t_ns);
 				d->peak = MAX(d->peak, p.peak);
@@ -1036,12 +1199,12 @@ static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_ob
 				memcpy(&p, payload, sizeof(p));
 				uint32_t label_len = (uint32_t) MIN((size_t) p.label_len, len - sizeof(p));
 				sqlite3_bind_int64(q.snapshot, 1, xs.run_id);
-				sqlite3_bind_int64(q.snapshot, 2, (sqlite3_int64) p.id);
+				sqlite3_bind_int64(q.snapshot, 2, php_mm_export_u64(p.id));
 				sqlite3_bind_text(q.snapshot, 3, (const char *) payload + sizeof(p), (int) label_len, SQLITE_TRANSIENT);
-				sqlite3_bind_int64(q.snapshot, 4, (sqlite3_int64) p.t_ns);
-				sqlite3_bind_int64(q.snapshot, 5, (sqlite3_int64) p.usage);
+				sqlite3_bind_int64(q.snapshot, 4, php_mm_export_u64(p.t_ns));
+				sqlite3_bind_int64(q.snapshot, 5, php_mm_export_u64(p.usage));
 				sqlite3_bind_int64(q.snapshot, 6, p.site);
-				ok = sqlite3_step(q.snapshot) == SQLITE_DONE;
+				ok = php_mm_export_step(q.snapshot) == SQLITE_DONE;
 				sqlite3_reset(q.snapshot);
 				if (ok && p.id == snapshot_now) {
 					ok = php_mm_export_write_snapshot_counters(v, p.id);
@@ -1056,12 +1219,12 @@ static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_ob
 				}
 				memcpy(&p, payload, sizeof(p));
 				sqlite3_bind_int64(q.flush, 1, xs.run_id);
-				sqlite3_bind_int64(q.flush, 2, (sqlite3_int64) p.seq);
+				sqlite3_bind_int64(q.flush, 2, php_mm_export_u64(p.seq));
 				sqlite3_bind_text(q.flush, 3, php_mm_export_flush_reason(p.reason), -1, SQLITE_STATIC);
-				sqlite3_bind_int64(q.flush, 4, (sqlite3_int64) p.t_ns);
-				sqlite3_bind_int64(q.flush, 5, (sqlite3_int64) p.duration_ns);
-				sqlite3_bind_int64(q.flush, 6, (sqlite3_int64) p.events);
-				ok = sqlite3_step(q.flush) == SQLITE_DONE;
+				sqlite3_bind_int64(q.flush, 4, php_mm_export_u64(p.t_ns));
+				sqlite3_bind_int64(q.flush, 5, php_mm_export_u64(p.duration_ns));
+				sqlite3_bind_int64(q.flush, 6, php_mm_export_u64(p.events));
+				ok = php_mm_export_step(q.flush) == SQLITE_DONE;
 				sqlite3_reset(q.flush);
 				break;
 			}
@@ -1091,7 +1254,7 @@ static bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const ze
 			"UPDATE mm_runs SET ended_at = ?2, status = ?3, peak_usage = ?4, usage_start = ?5, usage_end = ?6,"
 			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11,"
 			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14, gc_idle_ns = ?15,"
-			" ring_path = ?16, events_lost = ?17, events_torn = ?18, flushes = ?19, flush_ns = ?20, flush_max_ns = ?21,"
+			" ring_path = COALESCE(?16, ring_path), events_lost = ?17, events_torn = ?18, flushes = ?19, flush_ns = ?20, flush_max_ns = ?21,"
 			" imported_at = COALESCE(?22, imported_at)"
 			" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		return false;
@@ -1103,37 +1266,37 @@ static bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const ze
 	}
 	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
 	if (run->peak_usage) {
-		sqlite3_bind_int64(st, 4, (sqlite3_int64) run->peak_usage);
+		sqlite3_bind_int64(st, 4, php_mm_export_u64(run->peak_usage));
 	}
-	sqlite3_bind_int64(st, 5, (sqlite3_int64) run->usage_start);
+	sqlite3_bind_int64(st, 5, php_mm_export_u64(run->usage_start));
 	if (run->ended_ns) {
-		sqlite3_bind_int64(st, 6, (sqlite3_int64) run->usage_end);
+		sqlite3_bind_int64(st, 6, php_mm_export_u64(run->usage_end));
 	}
 	if (!strcmp(status, "ok") || !strcmp(status, "error") || !strcmp(status, "oom")) {
 		sqlite3_bind_int(st, 7, xs.script_ended ? xs.exit_status : EG(exit_status));
 	}
 	sqlite3_bind_int64(st, 8, v->site_count);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64) run->sites_dropped);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64) run->observer_bytes);
+	sqlite3_bind_int64(st, 9, php_mm_export_u64(run->sites_dropped));
+	sqlite3_bind_int64(st, 10, php_mm_export_u64(run->observer_bytes));
 	sqlite3_bind_int(st, 11, run->zend_mm_heap ? 1 : 0);
-	sqlite3_bind_int64(st, 12, (sqlite3_int64) run->peak_observed);
-	sqlite3_bind_int64(st, 13, (sqlite3_int64) run->blocks_untracked);
+	sqlite3_bind_int64(st, 12, php_mm_export_u64(run->peak_observed));
+	sqlite3_bind_int64(st, 13, php_mm_export_u64(run->blocks_untracked));
 	sqlite3_bind_int(st, 14, run->script_ended ? 1 : 0);
-	sqlite3_bind_int64(st, 15, (sqlite3_int64) run->gc_idle_ns);
+	sqlite3_bind_int64(st, 15, php_mm_export_u64(run->gc_idle_ns));
 	const char *ring = imported ? NULL : zend_mm_observe_ring_path();
 	if (ring) {
 		sqlite3_bind_text(st, 16, ring, -1, SQLITE_TRANSIENT);
 	}
-	sqlite3_bind_int64(st, 17, (sqlite3_int64) hdr->events_lost);
+	sqlite3_bind_int64(st, 17, php_mm_export_u64(hdr->events_lost));
 	sqlite3_bind_int64(st, 18, d->torn ? 1 : 0);
-	sqlite3_bind_int64(st, 19, (sqlite3_int64) hdr->flushes);
-	sqlite3_bind_int64(st, 20, (sqlite3_int64) hdr->flush_ns);
-	sqlite3_bind_int64(st, 21, (sqlite3_int64) hdr->flush_ns_max);
+	sqlite3_bind_int64(st, 19, php_mm_export_u64(hdr->flushes));
+	sqlite3_bind_int64(st, 20, php_mm_export_u64(hdr->flush_ns));
+	sqlite3_bind_int64(st, 21, php_mm_export_u64(hdr->flush_ns_max));
 	if (imported) {
 		php_mm_export_iso8601(php_mm_export_now_ns(), now, sizeof(now));
 		sqlite3_bind_text(st, 22, now, -1, SQLITE_TRANSIENT);
 	}
-	ok = sqlite3_step(st) == SQLITE_DONE;
+	ok = php_mm_export_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	return ok;
 }
@@ -1156,11 +1319,11 @@ static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
 	sqlite3_bind_int64(st, 1, xs.run_id);
 	sqlite3_bind_text(st, 2, oom->system ? "system" : "memory_limit", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, oom->site);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64) oom->requested);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64) oom->limit);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64) oom->usage);
+	sqlite3_bind_int64(st, 4, php_mm_export_u64(oom->requested));
+	sqlite3_bind_int64(st, 5, php_mm_export_u64(oom->limit));
+	sqlite3_bind_int64(st, 6, php_mm_export_u64(oom->usage));
 	sqlite3_bind_text(st, 7, at, -1, SQLITE_TRANSIENT);
-	ok = sqlite3_step(st) == SQLITE_DONE;
+	ok = php_mm_export_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	if (!ok || sqlite3_prepare_v2(xs.db, "INSERT OR REPLACE INTO mm_oom_top (run_id, rank, site_id, live_bytes, live_count)"
 			" VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
@@ -1172,7 +1335,7 @@ static bool php_mm_export_write_oom(const zend_mm_observe_run *run)
 		sqlite3_bind_int64(st, 3, oom->top[i].site);
 		sqlite3_bind_int64(st, 4, oom->top[i].live_bytes);
 		sqlite3_bind_int64(st, 5, oom->top[i].live_count);
-		ok = sqlite3_step(st) == SQLITE_DONE;
+		ok = php_mm_export_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -1210,42 +1373,70 @@ static void php_mm_export_retention(void)
 }
 
 /* SQLite's reason for the failed write, before the rollback replaces it;
- * a lock held past the busy timeout says so. */
-static void php_mm_export_note_error(void)
+ * a lock held past the wait says so.  Returns whether it was the lock. */
+static bool php_mm_export_note_error(int wait_ms)
 {
-	if (sqlite3_errcode(xs.db) == SQLITE_BUSY || sqlite3_errcode(xs.db) == SQLITE_LOCKED) {
-		snprintf(xs.error, sizeof(xs.error), "%s: another writer held it for more than %d s",
-			sqlite3_errmsg(xs.db), PHP_MM_EXPORT_BUSY_TIMEOUT_MS / 1000);
-	} else {
+	int code = sqlite3_errcode(xs.db);
+	bool busy = !xs.faulted && (code == SQLITE_BUSY || code == SQLITE_LOCKED);
+
+	if (xs.faulted) {
+		snprintf(xs.error, sizeof(xs.error), "injected fault (MM_OBSERVE_FAULT)");
+	} else if (busy) {
+		snprintf(xs.error, sizeof(xs.error), "%s: another writer held it for more than %d ms",
+			sqlite3_errmsg(xs.db), wait_ms);
+	} else if (xs.error[0] == '\0' || code != SQLITE_OK) {
 		snprintf(xs.error, sizeof(xs.error), "%s", sqlite3_errmsg(xs.db));
 	}
+	xs.faulted = false;
+	return busy;
 }
 
-/* One transaction: the ring's records since the last drain, every site,
- * the run row (and at the end its memory error).  The ring's tail moves
- * only once it is committed. */
+/* One transaction: the run row if it is not in yet (invariant 2), the
+ * ring's records since the last drain, every site, the run row (and at
+ * the end its memory error).  The ring's tail moves only once it is
+ * committed.  Fails when another process holds the lock for longer than
+ * `wait_ms` (*busy is set then): the records stay in the ring. */
 static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v,
-	const zend_mm_observe_run *run, const char *status, uint64_t snapshot_now, bool imported, php_mm_export_drain *d)
+	const zend_mm_observe_run *run, const char *status, uint64_t snapshot_now, int wait_ms, bool *busy,
+	php_mm_export_drain *d)
 {
 	uint64_t end = 0;
+	bool inserted = false;
 
+	*busy = false;
+	xs.error[0] = '\0';
+	xs.faulted = false;
+	if (!php_mm_export_db_linked()) {
+		return false;
+	}
 	if (!php_mm_export_strmap_init(m)) {
+		snprintf(xs.error, sizeof(xs.error), "out of memory");
 		return false;
 	}
-	if (sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		php_mm_export_note_error();
+	sqlite3_busy_timeout(xs.db, wait_ms);
+	if (!php_mm_export_txn("BEGIN IMMEDIATE")) {
+		*busy = php_mm_export_note_error(wait_ms);
 		return false;
 	}
-	bool ok = php_mm_export_write_events(m, v, snapshot_now, &end, d)
+	bool ok = true;
+	if (!xs.run_id) {
+		xs.run_id = php_mm_export_insert_run(v->hdr, xs.full_shutdown, zend_mm_observe_ring_path());
+		inserted = ok = xs.run_id != 0;
+	}
+	ok = ok && php_mm_export_write_events(m, v, snapshot_now, &end, d)
 		&& php_mm_export_write_sites(m, v)
 		&& (strcmp(status, "running") == 0 || php_mm_export_write_oom(run))
-		&& php_mm_export_write_run(v, run, status, d, imported)
-		&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+		&& php_mm_export_write_run(v, run, status, d, false)
+		&& php_mm_export_txn("COMMIT");
 	if (!ok) {
-		php_mm_export_note_error();
+		*busy = php_mm_export_note_error(wait_ms);
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		if (inserted) {
+			xs.run_id = 0;
+		}
 		return false;
 	}
+	v->hdr->run_id = xs.run_id;
 	__atomic_store_n(&v->hdr->tail, end, __ATOMIC_RELEASE);
 	return true;
 }
@@ -1258,11 +1449,12 @@ const char *php_mm_export_describe(void)
 	if (!xs.db || !xs.path) {
 		return NULL;
 	}
-	/* Absolute, so the message is useful wherever it is read; realpath()
-	 * uses malloc, never ZendMM (which is at its limit here). */
-	char *abs = realpath(xs.path, NULL);
-	snprintf(where, sizeof(where), "%s run %lld", abs ? abs : xs.path, (long long) xs.run_id);
-	free(abs);
+	/* xs.path is absolute (resolved at request start). */
+	if (xs.run_id) {
+		snprintf(where, sizeof(where), "%s run %lld", xs.path, (long long) xs.run_id);
+	} else {
+		snprintf(where, sizeof(where), "%s (run not yet written)", xs.path);
+	}
 	return where;
 }
 
@@ -1284,6 +1476,7 @@ bool php_mm_export_flush(int reason, uint64_t snapshot_now)
 {
 	php_mm_export_drain d = {0};
 	zend_mm_observe_ring_view v;
+	bool busy;
 
 	zend_mm_observe_drain_wanted = false;
 	if (!xs.db || php_mm_export_forked() || !zend_mm_observe_active) {
@@ -1294,11 +1487,22 @@ bool php_mm_export_flush(int reason, uint64_t snapshot_now)
 	zend_mm_observe_ring_header *hdr = v.hdr;
 	/* The counters as of now; usage and peak for the row. */
 	zend_mm_observe_run run = *zend_mm_observe_run_info();
-	bool ok = php_mm_export_write(&xs_strs, &v, &run, "running", snapshot_now, false, &d);
+	int wait = reason == ZEND_MM_OBSERVE_FLUSH_HIGH_WATER ? PHP_MM_EXPORT_REQUEST_WAIT_MS : PHP_MM_EXPORT_SHORT_WAIT_MS;
+	bool ok = php_mm_export_write(&xs_strs, &v, &run, "running", snapshot_now, wait, &busy, &d);
 	zend_hrtime_t t1 = zend_hrtime();
 	if (!ok) {
-		php_mm_export_warn(xs.path, "cannot write run %lld (%s); its records stay in the ring",
-			(long long) xs.run_id, xs.error);
+		/* Another writer holds the lock: the records wait in the ring for
+		 * the next drain, quietly (invariant 5).  Anything else is said
+		 * once per request. */
+		if ((!busy || wait) && !xs.gone_warned) {
+			xs.gone_warned = true;
+			if (xs.run_id) {
+				php_mm_export_warn(xs.path, "cannot write run %lld (%s); its records stay in the ring",
+					(long long) xs.run_id, xs.error);
+			} else {
+				php_mm_export_warn(xs.path, "cannot write the run (%s); its records stay in the ring", xs.error);
+			}
+		}
 		return false;
 	}
 	zend_mm_observe_flush_event f = {0};
@@ -1318,27 +1522,35 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 {
 	php_mm_export_drain d = {0};
 	zend_mm_observe_ring_view v;
+	bool busy;
 
 	if (!xs.db || php_mm_export_forked()) {
 		return;
 	}
 	zend_mm_observe_ring_view_live(&v);
 	const char *status = run->oom.happened ? "oom" : run->unclean_shutdown || xs.fatal_error ? "error" : "ok";
-	if (php_mm_export_write(&xs_strs, &v, run, status, 0, false, &d)) {
+	if (php_mm_export_write(&xs_strs, &v, run, status, 0, PHP_MM_EXPORT_SHORT_WAIT_MS, &busy, &d)) {
 		zend_mm_observe_ring_remove();
 		php_mm_export_retention();
 	} else {
 		const char *ring = zend_mm_observe_ring_path();
+		char run_name[32];
+		if (xs.run_id) {
+			snprintf(run_name, sizeof(run_name), "run %lld", (long long) xs.run_id);
+		} else {
+			snprintf(run_name, sizeof(run_name), "the run");
+		}
 		if (ring) {
 			zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
 			php_mm_export_copy(hdr->final_status, sizeof(hdr->final_status), status);
 			hdr->exit_status = xs.script_ended ? xs.exit_status : EG(exit_status);
-			php_mm_export_warn(xs.path, "cannot write run %lld (%s); it is kept in '%s': import it with php --mm-import '%s'",
-				(long long) xs.run_id, xs.error, ring, ring);
+			__atomic_store_n(&hdr->writer_state, ZEND_MM_OBSERVE_RING_ENDED, __ATOMIC_RELEASE);
+			php_mm_export_warn(xs.path, "cannot write %s (%s); it is kept in '%s': import it with php --mm-import '%s'",
+				run_name, xs.error, ring, ring);
 			zend_mm_observe_ring_keep();
 		} else {
-			php_mm_export_warn(xs.path, "cannot write run %lld (%s); the run stays marked 'running'",
-				(long long) xs.run_id, xs.error);
+			php_mm_export_warn(xs.path, "cannot write %s (%s); %s", run_name, xs.error,
+				xs.run_id ? "the run stays marked 'running'" : "it had no ring file: lost");
 		}
 	}
 	php_mm_export_close();
@@ -1355,163 +1567,185 @@ static void php_mm_export_msg(char *msg, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Imports the ring at `ring` into the open database (xs.db).  Returns the
- * run id, 0 when there was nothing to import (msg says why), -1 on error
- * (msg says exactly why; the file is left as it was). */
-static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *db_override, char *msg, size_t msg_len)
+/* The database a ring file belongs to, from its name <db>.<pid>.mmring
+ * (malloc'd), or NULL when the name is not of that form.  Never the path
+ * written inside the ring: the file may come from anyone. */
+static char *php_mm_export_db_of_ring(const char *ring)
 {
-	struct stat st;
-	int fd = open(ring, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	sqlite3_int64 result = -1;
+	size_t len = strlen(ring), slen = sizeof(ZEND_MM_OBSERVE_RING_SUFFIX) - 1;
 
-	if (fd < 0) {
-		if (errno == ELOOP) {
-			php_mm_export_msg(msg, msg_len, "'%s' is a symbolic link; refusing to follow it", ring);
-		} else {
-			php_mm_export_msg(msg, msg_len, "'%s' cannot be opened (%s)", ring, strerror(errno));
-		}
-		return -1;
+	if (len <= slen || strcmp(ring + len - slen, ZEND_MM_OBSERVE_RING_SUFFIX) != 0) {
+		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		php_mm_export_msg(msg, msg_len, "'%s' is not a regular file", ring);
-		close(fd);
-		return -1;
+	const char *digits = ring + len - slen;
+	while (digits > ring && digits[-1] >= '0' && digits[-1] <= '9') {
+		digits--;
 	}
-	if (st.st_size == 0) {
-		php_mm_export_msg(msg, msg_len, "'%s' is empty: not an mm_observe ring file", ring);
-		close(fd);
-		return -1;
+	if (digits == ring + len - slen || digits - ring < 2 || digits[-1] != '.' || digits[-2] == '/') {
+		return NULL;
 	}
-	void *base = mmap(NULL, (size_t) st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (base == MAP_FAILED) {
-		php_mm_export_msg(msg, msg_len, "'%s' cannot be mapped (%s)", ring, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	zend_mm_observe_ring_view v;
-	char why[256];
-	if (zend_mm_observe_ring_view_map(&v, base, (size_t) st.st_size, why, sizeof(why)) == FAILURE) {
+	return strndup(ring, (size_t) (digits - 1 - ring));
+}
+
+/* Imports the ring at `ring` into the database (the open xs.db, or the one
+ * it belongs to).  Returns the run id, 0 when there was nothing to import
+ * (msg says why), -1 on error (msg says exactly why; the file is left as it
+ * was).  *ignorable: the failure is one a concurrent importer causes (the
+ * file went, its lock is held, the database is busy): the orphan scan says
+ * nothing then. */
+static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *db_override, char *msg, size_t msg_len,
+	bool *ignorable)
+{
+	zend_mm_observe_ring_reader r;
+	char why[512];
+	sqlite3_int64 result = -1;
+	char *db = NULL;
+
+	*ignorable = false;
+	if (zend_mm_observe_ring_read_open(&r, ring,
+			ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, why, sizeof(why)) == FAILURE) {
+		struct stat st;
+		*ignorable = lstat(ring, &st) != 0 && errno == ENOENT;
 		php_mm_export_msg(msg, msg_len, "'%s' %s", ring, why);
+		return -1;
+	}
+	zend_mm_observe_ring_view *v = &r.view;
+	const zend_mm_observe_ring_header *hdr = v->hdr;
+	if (zend_mm_observe_fault(ZEND_MM_OBSERVE_FAULT_FLOCK) || flock(r.fd, LOCK_EX | LOCK_NB) != 0) {
+		*ignorable = true;
+		php_mm_export_msg(msg, msg_len, "'%s' is locked: it belongs to a running process (pid %d; watch it with php --mm-top %d) or is being imported",
+			ring, (int) hdr->pid, (int) hdr->pid);
 		goto out;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		php_mm_export_msg(msg, msg_len, "'%s' belongs to a running process (pid %d); watch it with php --mm-top %d",
-			ring, (int) v.hdr->pid, (int) v.hdr->pid);
-		goto out;
-	}
-	if (v.hdr->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED) {
+	if (hdr->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED) {
 		php_mm_export_msg(msg, msg_len, "'%s' was already written to its database; removed", ring);
 		unlink(ring);
 		result = 0;
 		goto out;
 	}
-	const char *db = db_override ? db_override : v.hdr->database;
 	if (!xs.db) {
-		if (!*db) {
-			php_mm_export_msg(msg, msg_len, "'%s' names no database; give one: php --mm-import RING DATABASE", ring);
+		db = db_override ? strdup(db_override) : php_mm_export_db_of_ring(ring);
+		if (!db) {
+			php_mm_export_msg(msg, msg_len, "'%s' is not named <database>.<pid>" ZEND_MM_OBSERVE_RING_SUFFIX
+				"; give its database: php --mm-import RING DATABASE", ring);
 			goto out;
 		}
 		xs.quiet = false;
-		if (!php_mm_export_open_db(db)) {
+		if (!php_mm_export_open_db(db, PHP_MM_EXPORT_BUSY_TIMEOUT_MS)) {
 			php_mm_export_msg(msg, msg_len, "'%s': its database '%s' cannot be used (see above)", ring, db);
 			goto out;
 		}
 	}
 
-	/* Which run: the one the process inserted, if it is still recording. */
+	php_mm_export_strmap m = {0};
+	php_mm_export_drain d = {0};
+	if (!php_mm_export_strmap_init(&m) || !php_mm_export_txn("BEGIN IMMEDIATE")) {
+		*ignorable = php_mm_export_note_error(0);
+		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, xs.error);
+		php_mm_export_strmap_release(&m);
+		goto out;
+	}
+	/* Which run: the row whose ring_token is this ring's (invariant 2);
+	 * anything else is a new run.  A ring never names the row it merges
+	 * into by run_id or pid alone. */
 	sqlite3_stmt *q = NULL;
-	bool done = false, found = false;
-	if (v.hdr->run_id > 0 && sqlite3_prepare_v2(xs.db, "SELECT status, pid FROM mm_runs WHERE run_id = ?1", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, v.hdr->run_id);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 1) == v.hdr->pid) {
-			found = true;
-			done = strcmp((const char *) sqlite3_column_text(q, 0), "running") != 0;
+	bool done = false;
+	sqlite3_int64 merge = 0;
+	if (hdr->run_token && sqlite3_prepare_v2(xs.db, "SELECT run_id, status, pid FROM mm_runs WHERE ring_token = ?1 ORDER BY run_id LIMIT 1",
+			-1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64) hdr->run_token);
+		if (php_mm_export_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 2) == hdr->pid) {
+			const char *status = (const char *) sqlite3_column_text(q, 1);
+			if (status && strcmp(status, "running") == 0) {
+				merge = sqlite3_column_int64(q, 0);
+			} else {
+				done = true;
+				merge = sqlite3_column_int64(q, 0);
+			}
 		}
 	}
 	sqlite3_finalize(q);
 	if (done) {
+		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		php_mm_export_strmap_release(&m);
 		php_mm_export_msg(msg, msg_len, "'%s': run %lld is already complete in '%s'; removed the ring",
-			ring, (long long) v.hdr->run_id, xs.path);
+			ring, (long long) merge, xs.path);
 		unlink(ring);
 		result = 0;
 		goto out;
 	}
-	zend_mm_observe_run run = v.hdr->run;
-	xs.run_id = found ? v.hdr->run_id : php_mm_export_insert_run(v.hdr->sapi, v.hdr->script, run.started_ns, v.hdr->php_version,
-		v.hdr->run_tag, false, v.hdr->method, v.hdr->uri, v.hdr->pid, run.usage_start, run.zend_mm_heap);
-	if (!xs.run_id) {
-		php_mm_export_msg(msg, msg_len, "'%s': cannot record the run in '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
-		goto out;
-	}
+	zend_mm_observe_run run = hdr->run;
+	xs.run_id = merge ? merge : php_mm_export_insert_run(hdr, false, NULL);
 	/* What the dead process never wrote: usage is the sum of the live
 	 * bytes (zend_mm_observe.c, invariant 4); the end is its last sign of
 	 * life. */
 	int64_t usage = 0;
-	for (uint32_t i = 1; i < v.site_count; i++) {
-		usage += v.sites[i].live_bytes;
+	for (uint32_t i = 1; i < v->site_count; i++) {
+		int64_t live = v->sites[i].live_bytes;
+		if (live > 0 && usage <= INT64_MAX - live) {
+			usage += live;
+		}
 	}
-	php_mm_export_strmap m = {0};
-	php_mm_export_drain d = {0};
-	d.last_ns = v.hdr->updated_ns > run.started_ns ? v.hdr->updated_ns - run.started_ns : 0;
-	/* Two passes would be needed to know the last event's time before the
-	 * row is written; the row is written after the events, in the same
-	 * transaction, so fill it from the drain. */
-	run.usage_end = usage > 0 ? (size_t) usage : 0;
-	run.site_count = v.site_count;
-	if (!php_mm_export_strmap_init(&m) || sqlite3_exec(xs.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
-		php_mm_export_strmap_release(&m);
-		goto out;
-	}
+	d.last_ns = hdr->updated_ns > run.started_ns ? hdr->updated_ns - run.started_ns : 0;
+	run.usage_end = (size_t) usage;
+	run.site_count = v->site_count;
 	/* A request that ended but could not be written keeps the status it
 	 * was to get; anything else died while recording. */
 	const char *status = "crashed";
-	if (v.hdr->writer_state == ZEND_MM_OBSERVE_RING_ENDED && v.hdr->final_status[0]) {
+	if (hdr->writer_state == ZEND_MM_OBSERVE_RING_ENDED && hdr->final_status[0]) {
 		static const char *const finals[] = { "ok", "error", "oom" };
 		for (size_t i = 0; i < sizeof(finals) / sizeof(finals[0]); i++) {
-			if (strncmp(v.hdr->final_status, finals[i], sizeof(v.hdr->final_status)) == 0) {
+			if (strcmp(hdr->final_status, finals[i]) == 0) {
 				status = finals[i];
 			}
 		}
 		xs.script_ended = true;
-		xs.exit_status = v.hdr->exit_status;
+		xs.exit_status = hdr->exit_status;
 	}
 	uint64_t end = 0;
-	bool ok = php_mm_export_write_events(&m, &v, 0, &end, &d) && php_mm_export_write_sites(&m, &v);
+	bool ok = xs.run_id != 0 && php_mm_export_write_events(&m, v, 0, &end, &d) && php_mm_export_write_sites(&m, v);
 	if (ok) {
-		run.ended_ns = run.started_ns + d.last_ns;
+		run.ended_ns = d.last_ns <= UINT64_MAX - run.started_ns ? run.started_ns + d.last_ns : run.started_ns;
 		run.peak_usage = MAX(d.peak, run.usage_end);
 		ok = php_mm_export_write_oom(&run)
-			&& php_mm_export_write_run(&v, &run, status, &d, true)
-			&& sqlite3_exec(xs.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+			&& php_mm_export_write_run(v, &run, status, &d, true)
+			&& php_mm_export_txn("COMMIT");
 	}
 	if (!ok) {
-		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, sqlite3_errmsg(xs.db));
+		*ignorable = php_mm_export_note_error(0);
+		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, xs.error);
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		php_mm_export_strmap_release(&m);
 		goto out;
 	}
 	php_mm_export_strmap_release(&m);
-	unlink(ring);
 	result = xs.run_id;
-	php_mm_export_msg(msg, msg_len, "imported the ring of process %d into run %lld of '%s' (%llu records%s, %u sites)",
-		(int) v.hdr->pid, (long long) result, xs.path, (unsigned long long) d.events,
-		d.torn ? ", the last one torn and skipped" : "", v.site_count);
+	if (unlink(ring) != 0) {
+		php_mm_export_msg(msg, msg_len, "imported the ring of process %d into run %lld of '%s', but it cannot be removed (%s)",
+			(int) hdr->pid, (long long) result, xs.path, strerror(errno));
+	} else {
+		php_mm_export_msg(msg, msg_len, "imported the ring of process %d into run %lld of '%s' (%llu records%s, %u sites)",
+			(int) hdr->pid, (long long) result, xs.path, (unsigned long long) d.events,
+			d.torn ? ", the last one torn and skipped" : "", v->site_count);
+	}
 out:
-	munmap(base, (size_t) st.st_size);
-	close(fd);
+	free(db);
+	zend_mm_observe_ring_read_close(&r);
 	return result;
 }
 
 int64_t php_mm_export_import(const char *ring, const char *db, char *msg, size_t msg_len)
 {
-	sqlite3_int64 r = php_mm_export_import_open_db(ring, db, msg, msg_len);
+	bool ignorable;
+	sqlite3_int64 r = php_mm_export_import_open_db(ring, db, msg, msg_len, &ignorable);
 	php_mm_export_close();
 	return r;
 }
 
 /* Rings of dead processes next to the database (<path>.<pid>.mmring whose
- * lock nobody holds): import each. */
+ * lock nobody holds, owned by us): import each.  Runs at request start
+ * with the request's wait (none): a ring it cannot import now stays for
+ * the next scan.  Quiet about what another scanner or user causes. */
 static void php_mm_export_import_orphans(void)
 {
 	char *copy = strdup(xs.path);
@@ -1543,21 +1777,20 @@ static void php_mm_export_import_orphans(void)
 			continue;
 		}
 		char ring[MAXPATHLEN], msg[1024];
-		snprintf(ring, sizeof(ring), "%s/%s", dir, n);
-		/* Quick check: a live writer holds the lock. */
-		int fd = open(ring, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
+		struct stat st;
+		if (snprintf(ring, sizeof(ring), "%s/%s", dir, n) >= (int) sizeof(ring)) {
 			continue;
 		}
-		bool busy = flock(fd, LOCK_EX | LOCK_NB) != 0;
-		close(fd);
-		if (busy) {
+		/* Another user's file is theirs to import (invariant 6); one
+		 * gone meanwhile was imported by a concurrent scanner. */
+		if (lstat(ring, &st) != 0 || (S_ISREG(st.st_mode) && st.st_uid != geteuid())) {
 			continue;
 		}
 		/* Quiet when it works: this request's stderr belongs to its script
 		 * (the run shows imported_at); a ring that cannot be imported is
 		 * worth a line. */
-		if (php_mm_export_import_open_db(ring, NULL, msg, sizeof(msg)) < 0) {
+		bool ignorable;
+		if (php_mm_export_import_open_db(ring, NULL, msg, sizeof(msg), &ignorable) < 0 && !ignorable) {
 			fprintf(stderr, "Warning: mm_observe: %s\n", msg);
 			fflush(stderr);
 		}
@@ -1566,11 +1799,13 @@ static void php_mm_export_import_orphans(void)
 		closedir(d);
 	}
 	xs.run_id = own;
+	xs.script_ended = false;
+	xs.exit_status = 0;
 	free(copy);
 	free(copy2);
 }
 
-int64_t php_mm_export_run_id(void)
+bool php_mm_export_recording(void)
 {
-	return xs.db ? xs.run_id : 0;
+	return xs.db != NULL && xs.pid == getpid();
 }

@@ -11,7 +11,10 @@
    -------------
    php_mm_export_open()    module RINIT of an observed request.  Opens or
                            creates the database, refuses anything that is
-                           not ours, inserts the run with status 'running'.
+                           not ours, makes the ring file, then inserts the
+                           run with status 'running' (or, when another
+                           process holds the write lock, at the first write
+                           that gets it: the request never waits).
    php_mm_export_finish()  called by the engine (zend_mm_observe_exporter_t)
                            at the top of zend_mm_shutdown(), observation
                            stopped.  Writes the sites, completes the run,
@@ -32,9 +35,19 @@
 /* The database format.  application_id 'mmob'; user_version is the schema
  * version: readers refuse newer ones. */
 #define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
-#define PHP_MM_EXPORT_SCHEMA_VERSION 3
-/* How long a writer waits for another process's lock, in milliseconds. */
+#define PHP_MM_EXPORT_SCHEMA_VERSION 4
+/* How long a writer waits for another process's lock, in milliseconds:
+ * php --mm-import, and creating or upgrading the schema (once per
+ * database). */
 #define PHP_MM_EXPORT_BUSY_TIMEOUT_MS 10000
+/* ... an observed request at its start and at the drains the engine asks
+ * for (the ring's high-water mark): never (the records stay in the ring
+ * for the next drain) ... */
+#define PHP_MM_EXPORT_REQUEST_WAIT_MS 0
+/* ... at the drains the script asks for (mm_observe_flush(),
+ * mm_observe_snapshot(), whose per-site counters exist only now) and at its
+ * end, before the ring is kept for a later import: briefly. */
+#define PHP_MM_EXPORT_SHORT_WAIT_MS 1000
 
 typedef struct _php_mm_export_run_meta {
 	const char *sapi;          /* sapi_module.name */
@@ -53,8 +66,9 @@ zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *m
 /* Module RSHUTDOWN: how the script ended, read before the engine clears it. */
 void php_mm_export_script_ended(bool fatal_error, int exit_status);
 void php_mm_export_finish(const zend_mm_observe_run *run);
-/* The open run's id, or 0. */
-int64_t php_mm_export_run_id(void);
+/* Whether this request is being recorded into a database (its run row
+ * may not be written yet, invariant 2 of php_mm_export.c). */
+bool php_mm_export_recording(void);
 void php_mm_export_abort(void);
 /* "PATH run N" while a run is open, else NULL (zend_mm_observe_describer_t). */
 const char *php_mm_export_describe(void);
@@ -64,9 +78,11 @@ const char *php_mm_export_describe(void);
  * per-site counters are to be written (0: none).  reason: ZEND_MM_OBSERVE_FLUSH_*. */
 bool php_mm_export_flush(int reason, uint64_t snapshot_now);
 /* php --mm-import / mm_observe_import(): imports the ring file of a dead
- * process into `db` (NULL: the database named in the ring).  Returns the
- * run id, 0 if there was nothing to import, -1 on error; `msg` says what
- * happened in one line. */
+ * process into `db` (NULL: the database the ring's file name belongs to,
+ * <db>.<pid>.mmring; never a path read from the ring).  Only a ring owned
+ * by the effective uid, mode 0600, is imported.  Returns the run id, 0 if
+ * there was nothing to import, -1 on error; `msg` says what happened in
+ * one line. */
 int64_t php_mm_export_import(const char *ring, const char *db, char *msg, size_t msg_len);
 
 #endif /* PHP_MM_EXPORT_H */

@@ -6,8 +6,10 @@
    Built and run by mk/ring-test.sh against the configured fork tree: the
    ring's code is compiled in directly, with the few engine symbols it
    touches stubbed out.  Cases: wrap-around, full (counted loss), torn
-   records (bad commit mark, record past head), and the reader's refusal of
-   foreign, truncated and newer files.  Prints one line per check and ends
+   records (bad commit mark, record past head), the header check's refusal
+   of foreign, truncated, newer and crafted files (regions that wrap or
+   pass the end), and the file reader against a few thousand mutated
+   files, a FIFO and a file others may write.  Prints one line per check and ends
    with "N passed, N failed".
 */
 
@@ -156,29 +158,199 @@ static void test_torn(void)
 static void test_refusals(void)
 {
 	char err[256];
-	zend_mm_observe_ring_view v;
 	zend_mm_observe_ring_configure(ZEND_MM_OBSERVE_RING_MIN, 0);
 	zend_mm_observe_ring_header *live = zend_mm_observe_ring_anon(64);
-	size_t len = live->file_size;
-	unsigned char *copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memcpy(copy, live, sizeof(*live));
-	zend_mm_observe_ring_header *h = (zend_mm_observe_ring_header *) copy;
+	uint64_t len = live->file_size;
+	zend_mm_observe_ring_header copy;
+	zend_mm_observe_ring_header *h = &copy;
+	memcpy(h, live, sizeof(*h));
 
-	check(zend_mm_observe_ring_view_map(&v, copy, len, err, sizeof(err)) == SUCCESS, "refusal: a good file is accepted");
-	check(zend_mm_observe_ring_view_map(&v, copy, 4096, err, sizeof(err)) == FAILURE && strstr(err, "truncated"), "refusal: truncated header");
-	check(zend_mm_observe_ring_view_map(&v, copy, len - 1, err, sizeof(err)) == FAILURE && strstr(err, "truncated"), "refusal: truncated body");
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == SUCCESS, "refusal: a good file is accepted");
+	check(zend_mm_observe_ring_check(h, 4096, err, sizeof(err)) == FAILURE && strstr(err, "truncated"), "refusal: truncated header");
+	check(zend_mm_observe_ring_check(h, len - 1, err, sizeof(err)) == FAILURE && strstr(err, "truncated"), "refusal: truncated body");
 	h->compat_version = 99;
-	check(zend_mm_observe_ring_view_map(&v, copy, len, err, sizeof(err)) == FAILURE && strstr(err, "newer"), "refusal: a newer ring version");
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "newer"), "refusal: a newer ring version");
 	h->compat_version = 1;
 	h->site_size++;
-	check(zend_mm_observe_ring_view_map(&v, copy, len, err, sizeof(err)) == FAILURE && strstr(err, "another build"), "refusal: another build's record sizes");
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "another build"), "refusal: another build's record sizes");
 	h->site_size--;
 	h->head = h->tail + h->events_size + 16;
-	check(zend_mm_observe_ring_view_map(&v, copy, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: head too far past tail");
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: head too far past tail");
+	h->head = h->tail + 8;
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: head off a record boundary");
 	h->head = h->tail;
+	/* Issue 12, bug 1: strings_offset = 2^63 and a capacity that makes the
+	 * sum wrap to the file size. */
+	h->strings_offset = (uint64_t) 1 << 63;
+	h->strings_capacity = len - h->strings_offset;
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: a region that wraps around 2^64");
+	memcpy(h, live, sizeof(*h));
+	h->site_capacity = UINT32_MAX;
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: an absurd site capacity");
+	memcpy(h, live, sizeof(*h));
+	h->events_size = (uint64_t) 1 << 30;
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE, "refusal: an event area past the end of the file");
+	memcpy(h, live, sizeof(*h));
+	h->site_count = h->site_capacity + 1;
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "inconsistent"), "refusal: more sites than the table holds");
+	memcpy(h, live, sizeof(*h));
 	memcpy(h->magic, "SQLite f", 8);
-	check(zend_mm_observe_ring_view_map(&v, copy, len, err, sizeof(err)) == FAILURE && strstr(err, "not an mm_observe ring"), "refusal: another program's file");
-	munmap(copy, len);
+	check(zend_mm_observe_ring_check(h, len, err, sizeof(err)) == FAILURE && strstr(err, "not an mm_observe ring"), "refusal: another program's file");
+}
+
+/* Writes the live ring's used parts into a sparse file at `path`. */
+static bool write_ring(const char *path, const zend_mm_observe_ring_header *live, uint64_t truncate_at)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0) {
+		return false;
+	}
+	bool ok = ftruncate(fd, (off_t) live->file_size) == 0
+		&& pwrite(fd, live, live->header_size, 0) == (ssize_t) live->header_size
+		&& pwrite(fd, (const char *) live + live->events_offset, live->events_size, (off_t) live->events_offset) == (ssize_t) live->events_size
+		&& pwrite(fd, (const char *) live + live->sites_offset, live->site_count * live->site_size, (off_t) live->sites_offset) >= 0
+		&& pwrite(fd, (const char *) live + live->strings_offset, live->strings_len, (off_t) live->strings_offset) >= 0;
+	if (truncate_at) {
+		ok = ok && ftruncate(fd, (off_t) truncate_at) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* Reads a ring the way the importer does: every record, every string. */
+static void consume(const zend_mm_observe_ring_view *v)
+{
+	uint64_t pos = v->hdr->tail;
+	bool torn = false;
+	volatile size_t sum = 0;
+	while (zend_mm_observe_ring_next(v, &pos, v->hdr->head, &torn)) {
+		sum++;
+	}
+	for (uint32_t i = 1; i < v->site_count; i++) {
+		sum += strlen(zend_mm_observe_ring_str(v, v->sites[i].file_str));
+		sum += strlen(zend_mm_observe_ring_str(v, v->sites[i].function_str));
+		sum += strlen(zend_mm_observe_ring_str(v, v->sites[i].callee_str));
+	}
+}
+
+/* The reader (zend_mm_observe_ring_read_open) against mutated files: bit
+ * flips anywhere in the used parts, every header field set to extreme
+ * values, truncation at every header field.  It must refuse or read, never
+ * crash (the process would die) or read out of bounds (run it under
+ * valgrind or ASan to see that too). */
+static void test_reader_fuzz(void)
+{
+	char path[] = "/tmp/mm_observe_ring_test.XXXXXX";
+	int tfd = mkstemp(path);
+	char err[256];
+	zend_mm_observe_ring_reader r;
+	close(tfd);
+
+	zend_mm_observe_ring_configure(ZEND_MM_OBSERVE_RING_MIN, 0);
+	zend_mm_observe_ring_header *live = zend_mm_observe_ring_anon(256);
+	/* Some records, sites and strings to read. */
+	for (uint64_t i = 0; i < 40; i++) {
+		push(i, (uint32_t) (i * 7 % 200));
+	}
+	live->tail = 16 * 32;
+	zend_mm_observe_site *sites = (zend_mm_observe_site *) ((char *) live + live->sites_offset);
+	char *strings = (char *) live + live->strings_offset;
+	strcpy(strings + 1, "/a/file.php");
+	strcpy(strings + 13, "f");
+	live->strings_len = 15;
+	for (uint32_t i = 1; i < 10; i++) {
+		sites[i].file_str = 1;
+		sites[i].function_str = 13;
+		sites[i].callee_str = i;
+	}
+	live->site_count = 10;
+
+	check(write_ring(path, live, 0) && zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS,
+		"reader: a good file is read");
+	zend_mm_observe_ring_read_close(&r);
+
+	unsigned seed = 20261201;
+	int read_ok = 0, refused = 0, cases = 0;
+	/* Header fields at every 4-byte offset of the first 256 bytes, set to
+	 * extreme values. */
+	static const uint64_t extremes[] = { 0, 1, 15, 16, 4096, UINT32_MAX, (uint64_t) 1 << 31, (uint64_t) 1 << 32,
+		(uint64_t) 1 << 63, UINT64_MAX, UINT64_MAX - 15 };
+	zend_mm_observe_ring_header saved;
+	memcpy(&saved, live, sizeof(saved));
+	for (size_t off = 8; off < 256; off += 4) {
+		for (size_t k = 0; k < sizeof(extremes) / sizeof(extremes[0]); k++) {
+			memcpy(live, &saved, sizeof(saved));
+			memcpy((char *) live + off, &extremes[k], off % 8 == 0 ? 8 : 4);
+			if (!write_ring(path, &saved, 0)) {
+				continue;
+			}
+			int fd = open(path, O_WRONLY);
+			(void) !pwrite(fd, live, 256, 0);
+			close(fd);
+			cases++;
+			if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
+				consume(&r.view);
+				zend_mm_observe_ring_read_close(&r);
+				read_ok++;
+			} else {
+				refused++;
+			}
+		}
+	}
+	memcpy(live, &saved, sizeof(saved));
+	/* Truncation at every header field and in every region. */
+	uint64_t cuts[] = { 1, 7, 8, 100, 255, 4096, 8191, 8192, live->sites_offset, live->sites_offset + 100,
+		live->strings_offset, live->strings_offset + 5, live->file_size - 1 };
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		write_ring(path, live, cuts[k]);
+		cases++;
+		if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
+			zend_mm_observe_ring_read_close(&r);
+			read_ok++;
+		} else {
+			refused++;
+		}
+	}
+	/* Random bit flips in the records, the sites and the strings. */
+	for (int n = 0; n < 2000; n++) {
+		write_ring(path, live, 0);
+		int fd = open(path, O_RDWR);
+		for (int f = 0; f < 4; f++) {
+			uint64_t region = (uint64_t) rand_r(&seed) % 4;
+			uint64_t at = region == 0 ? (uint64_t) rand_r(&seed) % 256
+				: region == 1 ? live->events_offset + (uint64_t) rand_r(&seed) % (live->head + 64)
+				: region == 2 ? live->sites_offset + (uint64_t) rand_r(&seed) % (live->site_count * live->site_size)
+				: live->strings_offset + (uint64_t) rand_r(&seed) % 16;
+			unsigned char b;
+			if (pread(fd, &b, 1, (off_t) at) == 1) {
+				b ^= (unsigned char) (1u << (rand_r(&seed) % 8));
+				(void) !pwrite(fd, &b, 1, (off_t) at);
+			}
+		}
+		close(fd);
+		cases++;
+		if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
+			consume(&r.view);
+			zend_mm_observe_ring_read_close(&r);
+			read_ok++;
+		} else {
+			refused++;
+		}
+	}
+	printf("reader fuzz: %d cases, %d read, %d refused\n", cases, read_ok, refused);
+	check(cases > 2000 && read_ok > 0 && refused > 0, "reader: mutated files are read or refused, never crash");
+
+	/* Refusals by file type and owner. */
+	write_ring(path, live, 0);
+	chmod(path, 0644);
+	check(zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN, err, sizeof(err)) == FAILURE && strstr(err, "mode 0644"),
+		"reader: a ring readable by others is refused for import");
+	check(zend_mm_observe_ring_read_open(&r, path, 0, err, sizeof(err)) == SUCCESS, "reader: ... and read for --mm-top");
+	zend_mm_observe_ring_read_close(&r);
+	unlink(path);
+	check(mkfifo(path, 0600) == 0 && zend_mm_observe_ring_read_open(&r, path, 0, err, sizeof(err)) == FAILURE && strstr(err, "FIFO"),
+		"reader: a FIFO is refused without blocking");
+	unlink(path);
 }
 
 int main(void)
@@ -187,6 +359,7 @@ int main(void)
 	test_full();
 	test_torn();
 	test_refusals();
+	test_reader_fuzz();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -44,7 +44,7 @@ mmo_cleanup(__FILE__);
 --EXPECTF--
 aaa
 3000
-Warning: mm_observe: report database 'PATH': ring file 'PATH.%d.mmring' cannot be sized (File too large); recording in memory (not crash-safe)
+Warning: mm_observe: report database 'PATH': ring file 'PATH.%d.mmring' would be %d bytes (sparse), over the file size limit of %d bytes (ulimit -f); recording in memory (not crash-safe)
 Warning: mm_observe: report database 'PATH': cannot write run 2 (%s); the run stays marked 'running'
 exit status: 7
 integrity: ok

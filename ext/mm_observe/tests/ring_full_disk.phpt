@@ -67,7 +67,7 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECTF--
 600
-Warning: mm_observe: report database 'x.sqlite': cannot write run 1 (database or disk is full); it is kept in 'RING': import it with php --mm-import 'RING'
+Warning: mm_observe: report database '%s/x.sqlite': cannot write run 1 (database or disk is full); it is kept in '%s/RING': import it with php --mm-import '%s/RING'
 x.sqlite.PID.mmring
 mm-import: 'RING' imported as run 1 of '%s/x.sqlite' (status 'ok')
 rings left: 0

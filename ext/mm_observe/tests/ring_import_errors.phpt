@@ -24,6 +24,8 @@ copy($live, 'newer.mmring');
 $f = fopen('newer.mmring', 'r+'); fwrite($f, $newer); fclose($f);
 symlink('copy.mmring', 'link.mmring');
 mkdir('dir.mmring');
+/* Our own files, as a ring is (mode 0600): refused for what they hold. */
+foreach (['copy', 'empty', 'text', 'sqlite', 'short', 'newer'] as $f) { chmod("$f.mmring", 0600); }
 $sums = [];
 foreach (glob('*.mmring') as $f) { $sums[$f] = is_file($f) ? md5_file($f) : 'dir'; }
 $cases = [
@@ -69,8 +71,8 @@ sqlite => 1: mm-import: 'sqlite.mmring' is not an mm_observe ring file (no MMOBR
 short => 1: mm-import: 'short.mmring' is truncated (8192 bytes of %d)
 newer => 1: mm-import: 'newer.mmring' was written by a newer mm_observe (ring version 1, readable from version 99; this build reads version 1)
 symlink => 1: mm-import: 'link.mmring' is a symbolic link; refusing to follow it
-directory => 1: mm-import: 'dir.mmring' is not a regular file
-live => 1: mm-import: 'LIVE' belongs to a running process (pid PID); watch it with php --mm-top PID
+directory => 1: mm-import: 'dir.mmring' is a directory, not a ring file
+live => 1: mm-import: 'LIVE' is locked: it belongs to a running process (pid PID; watch it with php --mm-top PID) or is being imported
 no args => 1: usage: php --mm-import RING [DATABASE]
 top: not observed => 1: mm-top: process MYPID has no mm_observe ring mapped (not running, not observed, or not yours)
 top: text => 1: mm-top: 'text.mmring' is not an mm_observe ring file (no MMOBRING magic)

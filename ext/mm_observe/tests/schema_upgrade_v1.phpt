@@ -8,9 +8,10 @@ $db = mmo_path(__FILE__, '.sqlite');
 $code = '<?php $a = str_repeat("x", 5000); echo strlen($a), "\n";';
 $r = mmo_observe(__FILE__, $code, $db);
 echo $r['out'], $r['err'];
-/* Take it back to what version 1 wrote: no version 2 or 3 columns, tables, views or indexes. */
+/* Take it back to what version 1 wrote: no version 2, 3 or 4 columns, tables, views or indexes. */
 $h = new SQLite3($db);
-$h->exec('DROP VIEW mm_growth; DROP VIEW mm_snapshot_sites; DROP VIEW mm_timeline;
+$h->exec('DROP INDEX mm_runs_ring_token; ALTER TABLE mm_runs DROP COLUMN ring_token;
+    DROP VIEW mm_growth; DROP VIEW mm_snapshot_sites; DROP VIEW mm_timeline;
     DROP TABLE mm_samples; DROP TABLE mm_snapshot_counters; DROP TABLE mm_snapshots; DROP TABLE mm_flushes;
     ALTER TABLE mm_runs DROP COLUMN ring_path; ALTER TABLE mm_runs DROP COLUMN events_lost;
     ALTER TABLE mm_runs DROP COLUMN events_torn; ALTER TABLE mm_runs DROP COLUMN flushes;
@@ -54,7 +55,7 @@ mmo_cleanup(__FILE__);
 5000
 5000
 5000
-user_version: 3
+user_version: 4
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
 totals of the concurrent runs agree: true

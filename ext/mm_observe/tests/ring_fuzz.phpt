@@ -1,0 +1,161 @@
+--TEST--
+mm_observe ring fuzz (issue 12): 1 000 mutated rings through --mm-import and --mm-top, and 300 more through the orphan scan of an observed request: no crash, no hang, the database intact after each import
+--DESCRIPTION--
+Mutations of a real ring left by kill -9: bit flips in the header and in
+every region, header fields set to extreme values, regions that overlap,
+wrap around 2^64 or pass the end of the file, truncation at every header
+field.  Each mutant is a sparse file of the real size, mode 0600.  A run
+takes about a minute on two cores (MM_FUZZ_CASES=N changes the count).
+--SKIPIF--
+<?php if (!function_exists('posix_kill')) die('skip posix'); ?>
+--FILE--
+<?php
+require __DIR__ . '/mm_observe.inc';
+$db = mmo_path(__FILE__, '.sqlite');
+mmo_cleanup(__FILE__);
+$dir = mmo_path(__FILE__, '.d');
+mmo_rmtree($dir);
+mkdir($dir);
+
+/* A real ring with records pending, sites and strings. */
+[$p, $pipes] = mmo_start(__FILE__, <<<'PHP'
+<?php
+function f($n) { return str_repeat("f", $n); }
+$k = [];
+for ($i = 0; $i < 300; $i++) { $k[] = f($i); $o = new stdClass; $o->s = $o; }
+gc_collect_cycles();
+mm_observe_snapshot("half");
+for ($i = 0; $i < 300; $i++) { $k[] = [$i]; $o = new stdClass; $o->s = $o; }
+gc_collect_cycles();
+echo "ready\n";
+sleep(60);
+PHP, $db, ['-d', 'zend.mm_observe_ring_size=64K', '-d', 'zend.mm_observe_sample_bytes=4K']);
+mmo_wait_for($pipes, 'ready');
+$pid = proc_get_status($p)['pid'];
+posix_kill($pid, 9);
+proc_close($p);
+$base = "$db.$pid.mmring";
+$f = fopen($base, 'rb');
+$hdr = fread($f, 8192);
+$u32 = fn(int $o) => unpack('V', $hdr, $o)[1];
+$u64 = fn(int $o) => unpack('P', $hdr, $o)[1];
+$size = $u64(72);
+$regions = [[0, 8192], [$u64(32), $u64(40)], [$u64(48), $u32(120) * $u32(24)], [$u64(56), $u32(124)]];
+$chunks = [];
+foreach ($regions as [$off, $len]) {
+    fseek($f, $off);
+    $chunks[$off] = $len ? fread($f, $len) : '';
+}
+fclose($f);
+unlink($base);
+
+/* Offsets of the numeric header fields (zend_mm_observe_ring.h). */
+$fields32 = [8, 12, 16, 20, 24, 28, 80, 84, 120, 124, 160, 164, 200];
+$fields64 = [32, 40, 48, 56, 64, 72, 88, 96, 104, 112, 128, 136, 144, 152, 168, 176, 208];
+$extremes = [0, 1, 15, 16, 4095, 4096, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 32, 1 << 62, PHP_INT_MAX, PHP_INT_MIN, -1, -16, $size, $size - 16, $size + 4096];
+mt_srand(1201);
+function mutant(string $path, array $chunks, int $size, array $fields32, array $fields64, array $extremes): string
+{
+    $kind = mt_rand(0, 99);
+    $h = fopen($path, 'w+b');
+    ftruncate($h, $size);
+    foreach ($chunks as $off => $bytes) {
+        fseek($h, $off);
+        fwrite($h, $bytes);
+    }
+    $poke = function (int $off, string $bytes) use ($h) { fseek($h, $off); fwrite($h, $bytes); };
+    $flip = function (int $off) use ($h) { fseek($h, $off); $b = fread($h, 1); fseek($h, $off); fwrite($h, chr(ord($b === '' ? "\0" : $b) ^ (1 << mt_rand(0, 7)))); };
+    $offs = array_keys($chunks);
+    if ($kind < 25) {
+        $what = 'header bits';
+        for ($n = mt_rand(1, 8); $n > 0; $n--) { $flip(mt_rand(0, 255)); }
+    } elseif ($kind < 50) {
+        $what = 'header field';
+        for ($n = mt_rand(1, 3); $n > 0; $n--) {
+            $v = $extremes[array_rand($extremes)];
+            if (mt_rand(0, 1)) { $poke($fields32[array_rand($fields32)], pack('V', $v & 0xFFFFFFFF)); }
+            else { $poke($fields64[array_rand($fields64)], pack('P', $v)); }
+        }
+    } elseif ($kind < 62) {
+        $what = 'truncation';
+        $cuts = array_merge($fields32, $fields64, [0, 1, 7, 4096, 8191, 8192, $offs[2], $offs[2] + 100, $offs[3], $size - 1]);
+        ftruncate($h, mt_rand(0, 1) ? $cuts[array_rand($cuts)] : mt_rand(0, $size));
+    } elseif ($kind < 87) {
+        $what = 'region bits';
+        for ($n = mt_rand(1, 16); $n > 0; $n--) {
+            $o = $offs[mt_rand(1, 3)];
+            $len = max(1, strlen($chunks[$o]));
+            $flip($o + mt_rand(0, $len - 1));
+        }
+    } else {
+        $what = 'regions overlap or wrap';
+        /* events_offset, sites_offset, strings_offset, strings_capacity, file_size */
+        $targets = [32, 48, 56, 64, 72];
+        $poke($targets[array_rand($targets)], pack('P', [0, 8192, $offs[2], $offs[3], PHP_INT_MIN, -4096, $size - 8192][mt_rand(0, 6)]));
+        if (mt_rand(0, 1)) { $poke(64, pack('P', ($size - $offs[3]) | PHP_INT_MIN)); }
+    }
+    fclose($h);
+    chmod($path, 0600);
+    return $what;
+}
+
+$cases = (int) (getenv('MM_FUZZ_CASES') ?: 1000);
+$fdb = "$dir/f.sqlite";
+$crashes = $hangs = $bad_db = $imported = $refused = 0;
+$kinds = [];
+for ($i = 1; $i <= $cases; $i++) {
+    $ring = "$dir/f.sqlite." . (100000 + $i) . ".mmring";
+    $what = mutant($ring, $chunks, $size, $fields32, $fields64, $extremes);
+    $kinds[$what] = ($kinds[$what] ?? 0) + 1;
+    foreach ([['--mm-top', $ring, '--once'], ['--mm-import', $ring, $fdb]] as $args) {
+        $r = mmo_cli_timed($args, 20);
+        if ($r['status'] === -1) {
+            $hangs++;
+            echo "hang: $what: ", implode(' ', $args), "\n";
+        } elseif ($r['status'] !== 0 && $r['status'] !== 1) {
+            $crashes++;
+            echo "crash (status {$r['status']}): $what: ", implode(' ', $args), ": ", $r['err'], "\n";
+            copy($ring, "$dir/crash-$i.mmring");
+        } elseif ($args[0] === '--mm-import') {
+            $r['status'] === 0 ? $imported++ : $refused++;
+        }
+    }
+    if (file_exists($fdb)) {
+        $h = new SQLite3($fdb, SQLITE3_OPEN_READONLY);
+        $h->busyTimeout(10000);
+        if ($h->querySingle('PRAGMA integrity_check') !== 'ok') {
+            $bad_db++;
+        }
+        $h->close();
+    }
+    @unlink($ring);
+}
+printf("import and top: %d crashes, %d hangs, %d integrity failures (%d imported, %d refused; kinds %s)\n",
+    $crashes, $hangs, $bad_db, $imported, $refused, count($kinds));
+echo "some imported, some refused: ", var_export($imported > 0 && $refused > 0, true), "\n";
+
+/* The orphan scan: 300 mutants next to a database, one observed request. */
+$sdb = "$dir/s.sqlite";
+for ($i = 1; $i <= 300; $i++) {
+    mutant("$dir/s.sqlite." . (200000 + $i) . ".mmring", $chunks, $size, $fields32, $fields64, $extremes);
+}
+$r = mmo_cli_timed(['-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$sdb", '-r', 'echo "scanned\n";'], 120);
+echo "scan: ", $r['out'], "scan exit ", $r['status'], "\n";
+$h = new SQLite3($sdb, SQLITE3_OPEN_READONLY);
+echo "scan database integrity: ", $h->querySingle('PRAGMA integrity_check'), "\n";
+echo "the request's own run: ", $h->querySingle("SELECT status FROM mm_runs WHERE script = 'Standard input code' OR script = 'Command line code' ORDER BY run_id DESC LIMIT 1"), "\n";
+$h->close();
+?>
+--CLEAN--
+<?php
+require __DIR__ . '/mm_observe.inc';
+mmo_rmtree(mmo_path(__FILE__, '.d'));
+mmo_cleanup(__FILE__);
+?>
+--EXPECTF--
+import and top: 0 crashes, 0 hangs, 0 integrity failures (%d imported, %d refused; kinds 5)
+some imported, some refused: true
+scan: scanned
+scan exit 0
+scan database integrity: ok
+the request's own run: ok
