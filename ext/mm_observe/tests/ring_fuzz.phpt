@@ -1,11 +1,14 @@
 --TEST--
-mm_observe ring fuzz (issue 12): 1 000 mutated rings through --mm-import and --mm-top, and 300 more through the orphan scan of an observed request: no crash, no hang, the database intact after each import
+mm_observe ring fuzz (issue 12): 1 000 mutated rings through the readers of --mm-import and --mm-top (every tenth through the CLI itself), and 300 more through the orphan scan of an observed request: no crash, no hang, the database intact after each import
 --DESCRIPTION--
 Mutations of a real ring left by kill -9: bit flips in the header and in
 every region, header fields set to extreme values, regions that overlap,
 wrap around 2^64 or pass the end of the file, truncation at every header
-field.  Each mutant is a sparse file of the real size, mode 0600.  A run
-takes about a minute on two cores (MM_FUZZ_CASES=N changes the count).
+field.  Each mutant is a sparse file of the real size, mode 0600.  Nine in
+ten go through mm_observe_ring_read() and mm_observe_import() (what the two
+commands run) in batches of 100 per process, each followed by PRAGMA
+integrity_check; a crash names its ring and the batch resumes after it.
+MM_FUZZ_CASES=N changes the count.
 --SKIPIF--
 <?php if (!function_exists('posix_kill')) die('skip posix'); ?>
 --FILE--
@@ -103,32 +106,75 @@ $cases = (int) (getenv('MM_FUZZ_CASES') ?: 1000);
 $fdb = "$dir/f.sqlite";
 $crashes = $hangs = $bad_db = $imported = $refused = 0;
 $kinds = [];
+/* The batch reader: what php --mm-top and php --mm-import run
+ * (mm_observe_ring_read(), mm_observe_import()) over many rings in one
+ * process, the number of the ring it is on in a progress file, so that a
+ * crash names its ring and the batch goes on after it. */
+$batch = "$dir/batch.php";
+file_put_contents($batch, <<<'PHP'
+<?php
+[, $list, $db, $progress] = $argv;
+$done = ['imported' => 0, 'refused' => 0, 'bad_db' => 0];
+foreach (file($list, FILE_IGNORE_NEW_LINES) as $n => $ring) {
+    file_put_contents($progress, "$n\n");
+    try { mm_observe_ring_read($ring, 20); } catch (Throwable) { }
+    try { mm_observe_import($ring, $db) > 0 ? $done['imported']++ : $done['refused']++; } catch (Throwable) { $done['refused']++; }
+    if (file_exists($db)) {
+        $h = new SQLite3($db, SQLITE3_OPEN_READONLY);
+        $h->busyTimeout(10000);
+        if ($h->querySingle('PRAGMA integrity_check') !== 'ok') { $done['bad_db']++; }
+        $h->close();
+    }
+}
+echo json_encode($done), "\n";
+PHP);
+$run_batch = function (array $rings) use ($dir, $fdb, $batch, &$crashes, &$hangs, &$bad_db, &$imported, &$refused) {
+    while ($rings) {
+        file_put_contents("$dir/list", implode("\n", $rings) . "\n");
+        @unlink("$dir/progress");
+        $r = mmo_cli_timed(['-d', 'error_reporting=0', $batch, "$dir/list", $fdb, "$dir/progress"], 120);
+        if ($r['status'] === 0 && ($done = json_decode($r['out'], true))) {
+            $imported += $done['imported'];
+            $refused += $done['refused'];
+            $bad_db += $done['bad_db'];
+            return;
+        }
+        $at = (int) @file_get_contents("$dir/progress");
+        $r['status'] === -1 ? $hangs++ : $crashes++;
+        echo ($r['status'] === -1 ? 'hang' : "crash (status {$r['status']})"), " on ", basename($rings[$at]), "\n";
+        @copy($rings[$at], "$dir/crash-" . basename($rings[$at]));
+        $rings = array_slice($rings, $at + 1);
+    }
+};
+$pending = [];
 for ($i = 1; $i <= $cases; $i++) {
     $ring = "$dir/f.sqlite." . (100000 + $i) . ".mmring";
     $what = mutant($ring, $chunks, $size, $fields32, $fields64, $extremes);
     $kinds[$what] = ($kinds[$what] ?? 0) + 1;
-    foreach ([['--mm-top', $ring, '--once'], ['--mm-import', $ring, $fdb]] as $args) {
-        $r = mmo_cli_timed($args, 20);
-        if ($r['status'] === -1) {
-            $hangs++;
-            echo "hang: $what: ", implode(' ', $args), "\n";
-        } elseif ($r['status'] !== 0 && $r['status'] !== 1) {
-            $crashes++;
-            echo "crash (status {$r['status']}): $what: ", implode(' ', $args), ": ", $r['err'], "\n";
-            copy($ring, "$dir/crash-$i.mmring");
-        } elseif ($args[0] === '--mm-import') {
-            $r['status'] === 0 ? $imported++ : $refused++;
+    if ($i % 10 === 0) {
+        /* Every tenth through the real CLI, one process each. */
+        foreach ([['--mm-top', $ring, '--once'], ['--mm-import', $ring, $fdb]] as $args) {
+            $r = mmo_cli_timed($args, 20);
+            if ($r['status'] === -1) {
+                $hangs++;
+                echo "hang: $what: ", implode(' ', $args), "\n";
+            } elseif ($r['status'] !== 0 && $r['status'] !== 1) {
+                $crashes++;
+                echo "crash (status {$r['status']}): $what: ", implode(' ', $args), ": ", $r['err'], "\n";
+                copy($ring, "$dir/crash-$i.mmring");
+            } elseif ($args[0] === '--mm-import') {
+                $r['status'] === 0 ? $imported++ : $refused++;
+            }
         }
+        @unlink($ring);
+    } else {
+        $pending[] = $ring;
     }
-    if (file_exists($fdb)) {
-        $h = new SQLite3($fdb, SQLITE3_OPEN_READONLY);
-        $h->busyTimeout(10000);
-        if ($h->querySingle('PRAGMA integrity_check') !== 'ok') {
-            $bad_db++;
-        }
-        $h->close();
+    if (count($pending) >= 100 || $i === $cases) {
+        $run_batch($pending);
+        foreach ($pending as $f) { @unlink($f); }
+        $pending = [];
     }
-    @unlink($ring);
 }
 printf("import and top: %d crashes, %d hangs, %d integrity failures (%d imported, %d refused; kinds %s)\n",
     $crashes, $hangs, $bad_db, $imported, $refused, count($kinds));
