@@ -4,9 +4,10 @@
    +----------------------------------------------------------------------+
 
    Included by sapi/cli/php_cli.c.  The option is handled in the first
-   option pass, next to -d, and is exactly equivalent to
+   option pass, next to -d, and sets what
        -d zend.mm_observe=1 [-d zend.mm_observe_output=FILE]
-   so it is fixed before startup, as system-level settings must be.
+   would, FILE taken literally (below), so it is fixed before startup, as
+   system-level settings must be.
 
    php_getopt() hands optional values over only in the --opt=value form and
    leaves the previous optarg untouched otherwise, so we parse the raw
