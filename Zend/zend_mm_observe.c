@@ -56,6 +56,25 @@
       = usage at the end, and the peak_live_bytes sum to the heap's peak.
    5. Per site, alloc_count - free_count = live_count and
       alloc_bytes - free_bytes = live_bytes.
+   6. Every site in the retired map is RETIRED, unlinked from the buckets
+      and from every op_array's list, and has a complete identity
+      (zend_mm_observe_identity_complete); every RETIRED site with a
+      complete identity is in the map.  The map holds indexes of this
+      request's table only: it is emptied at request start.
+
+   Retired sites are reused.  Without opcache every include and eval makes a
+   new op_array, so a worker that evals or includes in a loop would make new
+   sites for the same source lines until the table is full.  A site's
+   *identity* is what the exporter shows of it: its interned strings (file,
+   function, callee: equal strings have equal arena offsets), line, opcode,
+   kind and flags.  When a site is retired (its op_array's opcodes freed) it
+   goes into a small malloc'd map keyed by identity; a lookup that misses the
+   table computes the identity of the site it would create and, if a retired
+   site has it, revives that one (new key, relinked, not RETIRED) instead of
+   taking a slot.  Its counters keep accumulating, so conservation (5) holds
+   per site, and the table grows with the number of distinct source lines,
+   not with the number of times they were compiled.  Only site creation pays
+   for this; a hit in the table never looks at the map.
 */
 
 #include "zend.h"
@@ -125,6 +144,8 @@ static struct {
 	int64_t peak;                     /* the highest `usage` so far */
 	uint64_t peak_epoch;              /* bumped each time `usage` sets a new peak */
 	zend_mm_observe_ptrmap op_sites;  /* op_array opcodes -> first site of that op_array */
+	uint32_t *retired;                /* open addressing by identity: site indexes, 0 = empty slot */
+	uint32_t retired_used, retired_cap;
 	uint64_t allocated;               /* bytes allocated this request (drives the samples) */
 	uint64_t next_sample;             /* take a sample when `allocated` reaches this */
 	uint64_t samples;
@@ -283,6 +304,10 @@ static void zend_mm_observe_table_reset(void)
 	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
 	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_UNOBSERVED, "{unobserved}", 0);
 	zend_mm_observe_ptrmap_clear(&zmo.op_sites);
+	if (zmo.retired) {
+		memset(zmo.retired, 0, sizeof(uint32_t) * zmo.retired_cap);
+	}
+	zmo.retired_used = 0;
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	zmo.last = 0;
 	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
@@ -295,59 +320,197 @@ static zend_always_inline bool zend_mm_observe_site_is(const zend_mm_observe_sit
 		&& site->line == line && site->opcode == opcode;
 }
 
-/* Slow part of the lookup: walk the chain, create the site if absent. */
-static zend_never_inline uint32_t zend_mm_observe_site_find(
-	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
-	uint8_t kind, uint16_t flags, const zend_function *func, const zend_function *callee_func)
+/* ---- retired sites, by identity ---------------------------------------- */
+
+/* Flags that are part of a site's identity (RETIRED is its state). */
+#define ZEND_MM_OBSERVE_IDENTITY_FLAGS ((uint16_t) ~ZEND_MM_OBSERVE_SITE_RETIRED)
+
+/* True when every string of the site was interned: a string the full arena
+ * refused reads as offset 0, and such a site must never be merged with one
+ * whose string really is empty.  `has_callee`: the site was made for an
+ * internal callee (whose name is never empty). */
+static bool zend_mm_observe_identity_complete(const zend_mm_observe_site *site, bool has_callee)
 {
-	uint32_t b = zend_mm_observe_bucket(opline, callee, file);
+	return site->file_str && site->function_str && (!has_callee || site->callee_str);
+}
+
+static bool zend_mm_observe_identity_is(const zend_mm_observe_site *a, const zend_mm_observe_site *b)
+{
+	return a->file_str == b->file_str && a->function_str == b->function_str && a->callee_str == b->callee_str
+		&& a->line == b->line && a->opcode == b->opcode && a->kind == b->kind
+		&& (a->flags & ZEND_MM_OBSERVE_IDENTITY_FLAGS) == (b->flags & ZEND_MM_OBSERVE_IDENTITY_FLAGS);
+}
+
+static uint32_t zend_mm_observe_identity_slot(const zend_mm_observe_site *site)
+{
+	uint64_t h = site->file_str;
+	h = h * 0x9E3779B97F4A7C15ull + site->function_str;
+	h = h * 0x9E3779B97F4A7C15ull + site->callee_str;
+	h = h * 0x9E3779B97F4A7C15ull + site->line;
+	h = h * 0x9E3779B97F4A7C15ull + ((uint32_t) site->opcode | (uint32_t) site->kind << 8
+		| (uint32_t) (site->flags & ZEND_MM_OBSERVE_IDENTITY_FLAGS) << 16);
+	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull) >> 32) & (zmo.retired_cap - 1);
+}
+
+/* Puts a just-retired site in the map (linear probing).  When malloc fails
+ * the site is simply not reused later: nothing is lost but a slot. */
+static void zend_mm_observe_retired_put(uint32_t idx)
+{
+	if ((zmo.retired_used + 1) * 2 > zmo.retired_cap) {
+		uint32_t *old = zmo.retired, old_cap = zmo.retired_cap;
+		uint32_t cap = old_cap ? old_cap * 2 : 256;
+		uint32_t *n = calloc(cap, sizeof(uint32_t));
+		if (!n) {
+			return;
+		}
+		zmo.retired = n;
+		zmo.retired_cap = cap;
+		for (uint32_t i = 0; i < old_cap; i++) {
+			if (old[i]) {
+				uint32_t j = zend_mm_observe_identity_slot(&zmo.sites[old[i]]);
+				while (n[j]) {
+					j = (j + 1) & (cap - 1);
+				}
+				n[j] = old[i];
+			}
+		}
+		free(old);
+	}
+	uint32_t j = zend_mm_observe_identity_slot(&zmo.sites[idx]);
+	while (zmo.retired[j]) {
+		j = (j + 1) & (zmo.retired_cap - 1);
+	}
+	zmo.retired[j] = idx;
+	zmo.retired_used++;
+}
+
+/* Removes and returns a retired site with the identity of `probe`, or 0.
+ * Deletion shifts the rest of the probe run back (no tombstones), so the
+ * map never degrades however many sites come and go. */
+static uint32_t zend_mm_observe_retired_take(const zend_mm_observe_site *probe)
+{
+	uint32_t mask = zmo.retired_cap - 1;
+	uint32_t i = zend_mm_observe_identity_slot(probe);
 	uint32_t idx;
 
-	for (idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
-		if (zend_mm_observe_site_is(&zmo.sites[idx], opline, callee, file, line, opcode)) {
-			return idx;
+	for (; (idx = zmo.retired[i]); i = (i + 1) & mask) {
+		if (zend_mm_observe_identity_is(&zmo.sites[idx], probe)) {
+			break;
 		}
 	}
-	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)
-			|| UNEXPECTED(!zend_mm_observe_ring_reserve(zmo.hdr->sites_offset, (uint64_t) (zmo.count + 1) * sizeof(zend_mm_observe_site)))) {
-		zmo.hdr->run.sites_dropped++;
-		return ZEND_MM_OBSERVE_IDX_OVERFLOW;
+	if (!idx) {
+		return 0;
 	}
+	for (uint32_t j = i; ; ) {
+		j = (j + 1) & mask;
+		if (!zmo.retired[j]) {
+			break;
+		}
+		/* The entry at j may fill the hole at i unless its home slot lies
+		 * cyclically in (i, j]. */
+		uint32_t home = zend_mm_observe_identity_slot(&zmo.sites[zmo.retired[j]]);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			zmo.retired[i] = zmo.retired[j];
+			i = j;
+		}
+	}
+	zmo.retired[i] = 0;
+	zmo.retired_used--;
+	return idx;
+}
 
-	idx = zmo.count++;
+/* ---- site creation ------------------------------------------------------ */
+
+/* Links site `idx` into bucket `b` and, when it belongs to a function,
+ * into the list of its op_array's sites (to retire it when the op_array's
+ * opcodes are freed: include/eval code freed mid-request). */
+static void zend_mm_observe_site_link(uint32_t idx, uint32_t b, const zend_function *func)
+{
 	zend_mm_observe_site *site = &zmo.sites[idx];
-	memset(site, 0, sizeof(*site));
-	site->key_opline = opline;
-	site->key_callee = callee;
-	site->key_file = file;
-	site->line = line;
-	site->opcode = opcode;
-	site->kind = kind;
-	site->flags = flags;
-	site->file_str = zend_mm_observe_str_zstr(file);
-	if (func) {
-		site->function_str = zend_mm_observe_str_function(func,
-			func->op_array.type == ZEND_EVAL_CODE ? "{eval}" : "{main}");
-	} else {
-		site->function_str = zend_mm_observe_str_add("{main}", sizeof("{main}") - 1);
-	}
-	if (callee_func) {
-		site->callee_str = zend_mm_observe_str_function(callee_func, "");
-	}
+
 	site->next = zmo.buckets[b];
 	zmo.buckets[b] = idx;
 	if (func) {
-		/* Remember the site under its op_array, to retire it when the
-		 * op_array is destroyed (include/eval code freed mid-request). */
 		const zend_op_array *op_array = &func->op_array;
 		zend_mm_observe_ptrmap_entry *head = zend_mm_observe_ptrmap_find(&zmo.op_sites, (uintptr_t) op_array->opcodes);
 		site->op_key = op_array->opcodes;
 		site->next_in_op = head ? head->site : 0;
 		zend_mm_observe_ptrmap_put(&zmo.op_sites, (uintptr_t) op_array->opcodes, idx, 0);
+	} else {
+		site->op_key = NULL;
+		site->next_in_op = 0;
 	}
+}
+
+/* A miss in the table: revive a retired site with the same identity, or
+ * take a new slot, or bill {overflow} when the table is full.  Interns the
+ * site's strings (the arena does not grow for strings it already has). */
+static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_site_create(uint32_t b,
+	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
+	uint8_t kind, uint16_t flags, const zend_function *func, const zend_function *callee_func)
+{
+	zend_mm_observe_site probe;
+	uint32_t idx;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.key_opline = opline;
+	probe.key_callee = callee;
+	probe.key_file = file;
+	probe.line = line;
+	probe.opcode = opcode;
+	probe.kind = kind;
+	probe.flags = flags;
+	probe.file_str = zend_mm_observe_str_zstr(file);
+	if (func) {
+		probe.function_str = zend_mm_observe_str_function(func,
+			func->op_array.type == ZEND_EVAL_CODE ? "{eval}" : "{main}");
+	} else {
+		probe.function_str = zend_mm_observe_str_add("{main}", sizeof("{main}") - 1);
+	}
+	if (callee_func) {
+		probe.callee_str = zend_mm_observe_str_function(callee_func, "");
+	}
+
+	if (zmo.retired_used && zend_mm_observe_identity_complete(&probe, callee_func != NULL)
+			&& (idx = zend_mm_observe_retired_take(&probe)) != 0) {
+		zend_mm_observe_site *site = &zmo.sites[idx];
+		ZEND_ASSERT(site->flags & ZEND_MM_OBSERVE_SITE_RETIRED);
+		/* Counters, strings, line, opcode and kind stay: only the key and
+		 * the links are new. */
+		site->key_opline = opline;
+		site->key_callee = callee;
+		site->key_file = file;
+		site->flags &= ~ZEND_MM_OBSERVE_SITE_RETIRED;
+		zend_mm_observe_site_link(idx, b, func);
+		return idx;
+	}
+
+	if (UNEXPECTED(zmo.count >= ZEND_MM_OBSERVE_SITE_CAPACITY)
+			|| UNEXPECTED(!zend_mm_observe_ring_reserve(zmo.hdr->sites_offset, (uint64_t) (zmo.count + 1) * sizeof(zend_mm_observe_site)))) {
+		zmo.hdr->run.sites_dropped++;
+		return ZEND_MM_OBSERVE_IDX_OVERFLOW;
+	}
+	idx = zmo.count++;
+	memcpy(&zmo.sites[idx], &probe, sizeof(probe));
+	zend_mm_observe_site_link(idx, b, func);
 	/* Published once complete (zend_mm_observe_ring.h, ordering). */
 	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
 	return idx;
+}
+
+/* Slow part of the lookup: walk the chain; on a miss, create the site. */
+static zend_never_inline uint32_t zend_mm_observe_site_find(
+	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
+	uint8_t kind, uint16_t flags, const zend_function *func, const zend_function *callee_func)
+{
+	uint32_t b = zend_mm_observe_bucket(opline, callee, file);
+
+	for (uint32_t idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
+		if (zend_mm_observe_site_is(&zmo.sites[idx], opline, callee, file, line, opcode)) {
+			return idx;
+		}
+	}
+	return zend_mm_observe_site_create(b, opline, callee, file, line, opcode, kind, flags, func, callee_func);
 }
 
 /* Which site is allocating right now?  Called on every observed allocation,
@@ -737,11 +900,17 @@ ZEND_API void zend_mm_observe_script_end(void)
 }
 
 /* Unlinks a site from its bucket chain and makes its key unmatchable; its
- * counters stay and are exported.  Blocks it owns still credit it. */
+ * counters stay and are exported.  Blocks it owns still credit it.  It goes
+ * into the retired map, to be revived by the next site of the same identity
+ * (invariant 6).  Called only from zend_mm_observe_op_array_dtor_slow(),
+ * which has already taken the op_array's list. */
 static void zend_mm_observe_site_retire(uint32_t idx)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
 	uint32_t *link = &zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)];
+	/* A callee key that is neither NULL nor the compile sentinel is an
+	 * internal function: the site has a callee name. */
+	bool has_callee = site->key_callee && site->key_callee != ZEND_MM_OBSERVE_COMPILE_KEY;
 
 	while (*link && *link != idx) {
 		link = &zmo.sites[*link].next;
@@ -754,8 +923,13 @@ static void zend_mm_observe_site_retire(uint32_t idx)
 	site->key_callee = NULL;
 	site->key_file = NULL;
 	site->flags |= ZEND_MM_OBSERVE_SITE_RETIRED;
+	site->op_key = NULL;
+	site->next_in_op = 0;
 	if (zmo.last == idx) {
 		zmo.last = 0;
+	}
+	if (zend_mm_observe_identity_complete(site, has_callee)) {
+		zend_mm_observe_retired_put(idx);
 	}
 }
 
@@ -807,7 +981,8 @@ ZEND_API void zend_mm_observe_request_end(void)
 	}
 	zmo.hdr->run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
 		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
-		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites);
+		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites)
+		+ sizeof(uint32_t) * zmo.retired_cap;
 	zmo.hdr->allocated = zmo.allocated;
 	__atomic_store_n(&zmo.hdr->writer_state, ZEND_MM_OBSERVE_RING_ENDED, __ATOMIC_RELEASE);
 	if (zmo.exporter) {

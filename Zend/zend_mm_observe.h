@@ -57,7 +57,9 @@ typedef enum _zend_mm_observe_site_kind {
 /* Site flags. */
 #define ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK (1u << 0) /* EX(opline) was outside its op_array: billed to the function's first opline */
 #define ZEND_MM_OBSERVE_SITE_OVERFLOW        (1u << 1) /* the table was full: everything past capacity is billed here */
-#define ZEND_MM_OBSERVE_SITE_RETIRED         (1u << 2) /* its op_array was destroyed; the key no longer matches anything */
+#define ZEND_MM_OBSERVE_SITE_RETIRED         (1u << 2) /* its op_array was destroyed; the key no longer matches anything
+                                                          until code with the same file, function, callee, line, opcode
+                                                          and kind revives it (its counters keep accumulating) */
 
 /* One site.  Fixed size, no pointers the exporter may follow: the key and
  * check fields are only compared, strings are offsets into the string arena

@@ -3,8 +3,11 @@ mm_observe: code freed mid-request is never confused with code loaded later
 --DESCRIPTION--
 Included files and eval'd code are destroyed right after they run (no
 opcache), so later code may be compiled at the same addresses.  Their sites
-are retired when the op_array is destroyed (flag 4): each include and each
-eval below gets its own sites with its own file and callee.
+are retired when the op_array is destroyed (flag 4): code loaded later at
+the same addresses gets sites with its own file and callee.  Code with the
+same file, line, opcode and callee (a.php included twice, the same eval'd
+line twice) revives the retired site and adds to its counters
+(retired_sites_reused.phpt).
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -43,7 +46,7 @@ mmo_cleanup(__FILE__);
 --EXPECT--
 7
 SCRIPT(6) : eval()'d code:1 str_pad x1 in 1 site(s), retired
-SCRIPT(6) : eval()'d code:1 str_repeat x2 in 2 site(s), retired
-DIR/a.php:2 str_repeat x2 in 2 site(s), retired
+SCRIPT(6) : eval()'d code:1 str_repeat x2 in 1 site(s), retired
+DIR/a.php:2 str_repeat x2 in 1 site(s), retired
 DIR/b.php:2 strtoupper x1 in 1 site(s), retired
 DIR/c.php:2 str_pad x1 in 1 site(s), retired
