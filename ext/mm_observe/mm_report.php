@@ -416,9 +416,9 @@ TXT;
         }
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
         foreach ($rows as $r) {
-            $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], $r['started_at'], $r['status'],
-                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), ($r['test_path'] ?? $r['script'])
-                . ($r['request_method'] !== null ? " ({$r['request_method']} {$r['request_uri']})" : ''));
+            $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], self::text($r['started_at']), self::text($r['status']),
+                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), self::text($r['test_path'] ?? $r['script'])
+                . ($r['request_method'] !== null ? ' (' . self::text($r['request_method']) . ' ' . self::text($r['request_uri']) . ')' : ''));
         }
         return $out;
     }
@@ -438,13 +438,14 @@ TXT;
                 self::ms((int) $run['flush_ns']), self::ms((int) $run['flush_max_ns'])) : null,
         ]);
         $lost = (int) ($run['events_lost'] ?? 0);
-        return sprintf("Run %d of %s\n", $run['run_id'], $this->path)
-            . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $run['script'], $run['sapi'], $run['php_version'], $run['pid'],
-                $run['test_path'] !== null ? "\n  test      {$run['test_path']}: {$run['test_title']} [{$run['test_result']}]" : '')
-            . (($run['request_method'] ?? null) !== null ? "  request   {$run['request_method']} {$run['request_uri']}\n" : '')
-            . sprintf("  status    %s, exit status %s%s\n", $run['status'], $run['exit_status'] ?? '-',
-                ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$run['imported_at']}" : '')
-            . sprintf("  started   %s, duration %s\n", $run['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
+        $t = array_map(self::text(...), $run);
+        return sprintf("Run %d of %s\n", $run['run_id'], self::text($this->path))
+            . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $t['script'], $t['sapi'], $t['php_version'], $run['pid'],
+                $run['test_path'] !== null ? "\n  test      {$t['test_path']}: {$t['test_title']} [{$t['test_result']}]" : '')
+            . (($run['request_method'] ?? null) !== null ? "  request   {$t['request_method']} {$t['request_uri']}\n" : '')
+            . sprintf("  status    %s, exit status %s%s\n", $t['status'], $run['exit_status'] === null ? '-' : $t['exit_status'],
+                ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$t['imported_at']}" : '')
+            . sprintf("  started   %s, duration %s\n", $t['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
             . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", self::bytes($run['peak_usage']),
                 self::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), self::bytes($run['live_bytes']))
             . sprintf("  GC        %s\n", $gc)
@@ -476,7 +477,7 @@ TXT;
             return '';
         }
         $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
-        return $text === null ? '' : sprintf("  %42s  | %s\n", '', $text);
+        return $text === null ? '' : sprintf("  %42s  | %s\n", '', self::text($text));
     }
 
     private function renderSnapshots(int $run): string
@@ -488,13 +489,13 @@ TXT;
         if ($this->format === 'csv') {
             return self::csv($snaps);
         }
-        $out = sprintf("Snapshots of run %d of %s\n", $run, $this->path);
+        $out = sprintf("Snapshots of run %d of %s\n", $run, self::text($this->path));
         if (!$snaps) {
             return $out . "  (none: call mm_observe_snapshot() in the script)\n";
         }
         $out .= sprintf("  %6s %12s %10s  %s\n", 'id', 'time', 'usage', 'label');
         foreach ($snaps as $s) {
-            $out .= sprintf("  %6d %12s %10s  %s\n", $s['snapshot_id'], self::ms((int) $s['t_ns']), self::bytes($s['usage']), $s['label']);
+            $out .= sprintf("  %6d %12s %10s  %s\n", $s['snapshot_id'], self::ms((int) $s['t_ns']), self::bytes($s['usage']), self::text($s['label']));
         }
         return $out;
     }
@@ -525,9 +526,9 @@ TXT;
             return self::csv($rows);
         }
         [$sa, $sb] = [$snaps[$a], $snaps[$b]];
-        $out = sprintf("Growth in run %d of %s (%s)\n", $id, $this->path, $run['test_path'] ?? $run['script'])
-            . sprintf("  A  snapshot %d \"%s\" at %s, usage %s\n", $a, $sa['label'], self::ms((int) $sa['t_ns']), self::bytes($sa['usage']))
-            . sprintf("  B  snapshot %d \"%s\" at %s, usage %s (%s)\n", $b, $sb['label'], self::ms((int) $sb['t_ns']), self::bytes($sb['usage']),
+        $out = sprintf("Growth in run %d of %s (%s)\n", $id, self::text($this->path), self::text($run['test_path'] ?? $run['script']))
+            . sprintf("  A  snapshot %d \"%s\" at %s, usage %s\n", $a, self::text($sa['label']), self::ms((int) $sa['t_ns']), self::bytes($sa['usage']))
+            . sprintf("  B  snapshot %d \"%s\" at %s, usage %s (%s)\n", $b, self::text($sb['label']), self::ms((int) $sb['t_ns']), self::bytes($sb['usage']),
                 self::signed((int) $sb['usage'] - (int) $sa['usage']))
             . "\nTop " . count($rows) . " {$this->by}s by growth of live bytes (B - A)\n";
         if (!$rows) {
@@ -546,6 +547,7 @@ TXT;
 
     private static function where(array $r, string $by): string
     {
+        $r = array_map(self::text(...), $r);
         $loc = $r['kind'] === 'pseudo' ? $r['function'] ?: '(pseudo)' : ($r['file'] === '' ? '?' : $r['file']) . ($by === 'file' ? '' : ':' . $r['line'])
             . ($r['kind'] === 'compile' && $by !== 'file' ? ' (compiling)' : '');
         if ($r['kind'] === 'pseudo' && $by !== 'function') {
@@ -580,9 +582,17 @@ TXT;
         return self::json(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort, 'rows' => self::typed($rows)]);
     }
 
+    /**
+     * Pretty JSON, UTF-8 kept as is; text that is not UTF-8 becomes U+FFFD.
+     * json_encode() escapes C0 controls; DEL and C1 controls (U+0080 to
+     * U+009F, which some terminals obey) are escaped here: in valid UTF-8
+     * output the byte 7F and the pairs C2 80 to C2 9F can only be those,
+     * inside strings.
+     */
     private static function json(array $doc): string
     {
-        return json_encode($doc, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+        $json = json_encode($doc, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+        return preg_replace_callback('/\x7f|\xc2[\x80-\x9f]/', fn($m) => sprintf('\u%04x', ord($m[0][-1])), $json) . "\n";
     }
 
     private static function typed(array $rows): array
@@ -604,7 +614,8 @@ TXT;
             fputcsv($f, array_keys($rows[0]), ',', '"', '');
         }
         foreach ($rows as $r) {
-            fputcsv($f, $r, ',', '"', '');
+            /* Quoting keeps the lines apart; escaping keeps a terminal safe. */
+            fputcsv($f, array_map(fn($v) => is_string($v) ? self::text($v) : $v, $r), ',', '"', '');
         }
         rewind($f);
         return stream_get_contents($f);
@@ -620,7 +631,8 @@ TXT;
             if ($v <= 0) {
                 continue;
             }
-            $stack = implode(';', array_map(fn($f) => str_replace([';', "\n"], [':', ' '], $f), self::frames($s)));
+            /* One line per stack, frames split by ';': neither may occur in a frame. */
+            $stack = implode(';', array_map(fn($f) => str_replace(';', ':', self::text($f)), self::frames($s)));
             $stacks[$stack] = ($stacks[$stack] ?? 0) + $v;
         }
         $out = '';
@@ -648,12 +660,13 @@ TXT;
     {
         $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
         $ids = ['fl' => [], 'fn' => []];
+        /* Names are compressed to ids; a name must not end its line early. */
         $name = function (string $kind, string $v) use (&$ids): string {
             if (isset($ids[$kind][$v])) {
                 return "({$ids[$kind][$v]})";
             }
             $ids[$kind][$v] = count($ids[$kind]) + 1;
-            return "({$ids[$kind][$v]}) $v";
+            return "({$ids[$kind][$v]}) " . self::text($v);
         };
         $byFn = [];
         foreach ($sites as $s) {
@@ -662,7 +675,7 @@ TXT;
         }
         $totals = array_fill_keys(array_keys($events), 0);
         $out = "# callgrind format\nversion: 1\ncreator: mm_observe (php --mm-report)\n"
-            . "cmd: {$run['script']}\npid: {$run['pid']}\npart: 1\npositions: line\n"
+            . 'cmd: ' . self::text($run['script']) . "\npid: {$run['pid']}\npart: 1\npositions: line\n"
             . 'events: ' . implode(' ', $events) . "\n\n";
         $body = '';
         foreach ($byFn as $file => $fns) {
@@ -739,9 +752,9 @@ TXT;
         if ($this->format === 'csv') {
             return self::csv($rows);
         }
-        $out = sprintf("Diff of runs %d and %d of %s\n", $a, $b, $this->path)
-            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $a, $ra['script'], $ra['status'], self::bytes($ra['peak_usage']), self::bytes($ra['alloc_bytes']))
-            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $b, $rb['script'], $rb['status'], self::bytes($rb['peak_usage']), self::bytes($rb['alloc_bytes']))
+        $out = sprintf("Diff of runs %d and %d of %s\n", $a, $b, self::text($this->path))
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $a, self::text($ra['script']), self::text($ra['status']), self::bytes($ra['peak_usage']), self::bytes($ra['alloc_bytes']))
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $b, self::text($rb['script']), self::text($rb['status']), self::bytes($rb['peak_usage']), self::bytes($rb['alloc_bytes']))
             . sprintf("\nTop %d sites by change in %s (B - A)\n", count($rows), $metric);
         if (!$rows) {
             return $out . "  (no site changed)\n";
@@ -755,6 +768,40 @@ TXT;
     }
 
     /* ---- units ----------------------------------------------------------- */
+
+    /**
+     * $s made safe for a terminal and for line-based formats.  Names in a
+     * database or a ring (files, functions, URIs, labels, tags) are written
+     * by whoever ran the observed code, maybe another local user: C0
+     * controls, DEL, C1 controls (U+0080 to U+009F) and bytes that are not
+     * UTF-8 become visible escapes (\n, \r, \t, \x1b, \u{9b}, \xff).  Any
+     * other text, backslashes included (namespaces), is kept byte for byte.
+     * Every text output goes through here; JSON and pprof have their own
+     * encodings.
+     */
+    public static function text(int|float|string|null $s): string
+    {
+        $s = (string) $s;
+        if (!preg_match('/[\x00-\x1f\x7f-\xff]/', $s)) {
+            return $s;
+        }
+        /* One alternative per unit: a control byte, a C1 control, a
+         * well-formed UTF-8 sequence, or any other byte (not UTF-8). */
+        return preg_replace_callback('/[\x00-\x1f\x7f]|\xc2[\x80-\x9f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]'
+            . '|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}'
+            . '|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}|[\x80-\xff]/', static function (array $m): string {
+                $u = $m[0];
+                if (strlen($u) === 1) {
+                    return match ($u) {
+                        "\n" => '\n',
+                        "\r" => '\r',
+                        "\t" => '\t',
+                        default => sprintf('\x%02x', ord($u)),
+                    };
+                }
+                return $u[0] === "\xc2" && ord($u[1]) < 0xa0 ? sprintf('\u{%x}', ord($u[1])) : $u;
+            }, $s);
+    }
 
     public static function bytes(int|string|null $v): string
     {
@@ -904,7 +951,7 @@ final class MmReportHtml
 {
     public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort): string
     {
-        $h = fn($s) => htmlspecialchars((string) $s, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+        $h = fn($s) => htmlspecialchars(MmReport::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
         $o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" . $h($title) . "</title>\n<style>"
             . 'body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}'
@@ -1122,7 +1169,7 @@ final class MmTools
         $db = $args[1] ?? null;
         try {
             set_error_handler(static function (int $no, string $msg): bool {
-                fwrite(STDOUT, 'mm-import: ' . preg_replace('/^mm_observe_import\(\): /', '', $msg) . "\n");
+                fwrite(STDOUT, 'mm-import: ' . MmReport::text(preg_replace('/^mm_observe_import\(\): /', '', $msg)) . "\n");
                 return true;
             }, E_NOTICE);
             if ($db === null) {
@@ -1135,7 +1182,7 @@ final class MmTools
             $id = mm_observe_import($args[0], $args[1] ?? null);
             restore_error_handler();
         } catch (Throwable $e) {
-            fwrite(STDERR, 'mm-import: ' . $e->getMessage() . "\n");
+            fwrite(STDERR, 'mm-import: ' . MmReport::text($e->getMessage()) . "\n");
             return 1;
         }
         if ($id > 0) {
@@ -1145,7 +1192,7 @@ final class MmTools
                 $status = (string) $h->querySingle('SELECT status FROM mm_runs WHERE run_id = ' . (int) $id);
             } catch (Throwable) {
             }
-            fwrite(STDOUT, "mm-import: '{$args[0]}' imported as run $id of '$db' (status '$status')\n");
+            fwrite(STDOUT, 'mm-import: ' . MmReport::text("'{$args[0]}' imported as run $id of '$db' (status '$status')") . "\n");
         }
         return 0;
     }
@@ -1173,7 +1220,7 @@ final class MmTools
             } elseif ($target === null && $a !== '' && $a[0] !== '-') {
                 $target = $a;
             } else {
-                fwrite(STDERR, "mm-top: unknown or incomplete option '$a' (see php --mm-top --help)\n");
+                fwrite(STDERR, 'mm-top: ' . MmReport::text("unknown or incomplete option '$a'") . " (see php --mm-top --help)\n");
                 return 1;
             }
         }
@@ -1187,10 +1234,10 @@ final class MmTools
                 $r = mm_observe_ring_read($target, $top);
             } catch (Throwable $e) {
                 if ($frames > 0) {
-                    fwrite(STDOUT, "mm-top: the process has finished (" . $e->getMessage() . ")\n");
+                    fwrite(STDOUT, 'mm-top: the process has finished (' . MmReport::text($e->getMessage()) . ")\n");
                     return 0;
                 }
-                fwrite(STDERR, 'mm-top: ' . $e->getMessage() . "\n");
+                fwrite(STDERR, 'mm-top: ' . MmReport::text($e->getMessage()) . "\n");
                 return 1;
             }
             if (!$once) {
@@ -1208,15 +1255,16 @@ final class MmTools
     private static function frame(array $r): string
     {
         $secs = max(0, (int) (microtime(true) * 1e9) - $r['started_ns']) / 1e9;
-        $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $r['state'], $r['script'],
-            $r['method'] !== '' ? " ({$r['method']} {$r['uri']})" : '', $secs, $r['run_id'], $r['database']);
+        $t = MmReport::text(...);
+        $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $t($r['state']), $t($r['script']),
+            $r['method'] !== '' ? ' (' . $t($r['method']) . ' ' . $t($r['uri']) . ')' : '', $secs, $r['run_id'], $t($r['database']));
         $out .= sprintf("live %s  allocated %s  sites %d  GC passes %d  ring %s pending of %s, %d lost, %d flushes\n\n",
             MmReport::bytes($r['live_bytes']), MmReport::bytes($r['alloc_bytes']), $r['site_count'] - 1, $r['gc_passes'],
             MmReport::bytes($r['events_pending']), MmReport::bytes($r['events_size']), $r['events_lost'], $r['flushes']);
         $out .= sprintf("%12s %10s %14s  %s\n", 'LIVE', 'BLOCKS', 'ALLOCATED', 'SITE');
         foreach ($r['sites'] as $s) {
-            $where = $s['kind'] === 'pseudo' ? $s['function']
-                : sprintf('%s:%d %s %s%s', $s['file'], $s['line'], $s['function'], $s['opcode'], $s['callee'] !== '' ? " {$s['callee']}()" : '');
+            $where = $s['kind'] === 'pseudo' ? $t($s['function'])
+                : sprintf('%s:%d %s %s%s', $t($s['file']), $s['line'], $t($s['function']), $t($s['opcode']), $s['callee'] !== '' ? ' ' . $t($s['callee']) . '()' : '');
             $out .= sprintf("%12s %10d %14s  %s\n", MmReport::bytes($s['live_bytes']), $s['live_count'], MmReport::bytes($s['alloc_bytes']), $where);
         }
         return $out;
