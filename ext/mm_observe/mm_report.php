@@ -41,6 +41,7 @@ Usage: php --mm-report FILE.sqlite [options]
   --runs                  list the runs of the database
 
 TXT;
+    private const SEE_HELP = ' (see php --mm-report --help)';
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
     private const BYS = ['line', 'site', 'function', 'file'];
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
@@ -62,6 +63,15 @@ TXT;
 
     public static function main(array $argv): int
     {
+        /* A warning or a deprecation is a bug here or a file this program
+         * does not understand: either way one line and exit status 1, like
+         * any other error (an @-silenced call keeps its own handling). */
+        set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
+            if (!(error_reporting() & $no)) {
+                return false;
+            }
+            throw new ErrorException($msg, 0, $no, $file, $line);
+        });
         try {
             $r = new self();
             $r->parse(array_slice($argv, 1));
@@ -76,7 +86,11 @@ TXT;
             }
             return 0;
         } catch (MmReportError $e) {
-            fwrite(STDERR, 'mm-report: ' . $e->getMessage() . "\n");
+            fwrite(STDERR, 'mm-report: ' . self::text($e->getMessage()) . "\n");
+            return 1;
+        } catch (Throwable $e) {
+            /* Never a stack trace and exit status 255. */
+            fwrite(STDERR, 'mm-report: internal error: ' . self::text($e->getMessage()) . "\n");
             return 1;
         }
     }
@@ -93,11 +107,14 @@ TXT;
                     return substr($a, strpos($a, '=') + 1);
                 }
                 if (!isset($args[$i + 1])) {
-                    throw new MmReportError("$name needs a value\n" . self::USAGE);
+                    throw new MmReportError("$name needs a value" . self::SEE_HELP);
                 }
                 return $args[++$i];
             };
             $name = str_contains($a, '=') ? substr($a, 0, strpos($a, '=')) : $a;
+            if ($name !== $a && in_array($name, ['--last', '--runs', '--snapshots', '--diff', '--growth', '-h', '--help'], true)) {
+                throw new MmReportError("$name takes no '=' value" . self::SEE_HELP);
+            }
             switch ($name) {
                 case '--run':
                     $this->run = self::positive($value('--run'), '--run');
@@ -126,6 +143,9 @@ TXT;
                 case '--output':
                 case '-o':
                     $this->output = $value('--output');
+                    if ($this->output === '' || str_contains($this->output, "\0")) {
+                        throw new MmReportError('--output: give a file name');
+                    }
                     break;
                 case '--runs':
                     $this->listRuns = true;
@@ -148,7 +168,7 @@ TXT;
                     exit(0);
                 default:
                     if ($a !== '' && $a[0] === '-') {
-                        throw new MmReportError("unknown option '$a'\n" . self::USAGE);
+                        throw new MmReportError("unknown option '$a'" . self::SEE_HELP);
                     }
                     if ($path !== null) {
                         throw new MmReportError("one database at a time: '$path' and '$a'");
@@ -157,7 +177,7 @@ TXT;
             }
         }
         if ($path === null) {
-            throw new MmReportError("no database given\n" . self::USAGE);
+            throw new MmReportError('no database given' . self::SEE_HELP);
         }
         $modes = array_keys(array_filter(['--runs' => $this->listRuns, '--diff' => $this->diff !== null,
             '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null]));
@@ -172,7 +192,8 @@ TXT;
 
     private static function positive(string $v, string $opt): int
     {
-        if (!ctype_digit($v) || (int) $v < 1) {
+        /* 18 digits: never past PHP_INT_MAX, where (int) would saturate. */
+        if (!ctype_digit($v) || strlen($v) > 18 || (int) $v < 1) {
             throw new MmReportError("$opt: '$v' is not a positive integer");
         }
         return (int) $v;
@@ -1156,6 +1177,17 @@ final class MmReportHtml
  * mm_observe_import() and mm_observe_ring_read(); this is their CLI. */
 final class MmTools
 {
+    /** Runs a tool: whatever it throws is one line on stderr and exit status 1, never a stack trace. */
+    public static function guarded(string $prog, callable $tool, array $argv): int
+    {
+        try {
+            return $tool($argv);
+        } catch (Throwable $e) {
+            fwrite(STDERR, "$prog: internal error: " . MmReport::text($e->getMessage()) . "\n");
+            return 1;
+        }
+    }
+
     public static function import(array $argv): int
     {
         $args = array_slice($argv, 1);
@@ -1208,9 +1240,10 @@ final class MmTools
             $a = $args[$i];
             if ($a === '--once') {
                 $once = true;
-            } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && (int) $args[$i + 1] > 0) {
+            } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && strlen($args[$i + 1]) <= 9 && (int) $args[$i + 1] > 0) {
                 $top = (int) $args[++$i];
-            } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1) {
+            } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1
+                    && (float) $args[$i + 1] <= 3600) {
                 $interval = (float) $args[++$i];
             } elseif ($a === '-h' || $a === '--help') {
                 fwrite(STDOUT, "usage: php --mm-top PID|RING [--once] [--top N] [--interval SECONDS]\n"
@@ -1272,7 +1305,7 @@ final class MmTools
 }
 
 exit(match ($mm_tool ?? 'report') {
-    'import' => MmTools::import($argv),
-    'top' => MmTools::top($argv),
+    'import' => MmTools::guarded('mm-import', MmTools::import(...), $argv),
+    'top' => MmTools::guarded('mm-top', MmTools::top(...), $argv),
     default => MmReport::main($argv),
 });
