@@ -42,6 +42,8 @@ Usage: php --mm-report FILE.sqlite [options]
 
 TXT;
     private const SEE_HELP = ' (see php --mm-report --help)';
+    /** Source files larger than this are not read for the table's source lines. */
+    private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
     private const BYS = ['line', 'site', 'function', 'file'];
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
@@ -584,7 +586,7 @@ TXT;
     private static function sourceLine(string $file, int $line, array &$cache): ?string
     {
         if (!array_key_exists($file, $cache)) {
-            $cache[$file] = (is_file($file) && is_readable($file) && filesize($file) < 16 << 20) ? @file($file, FILE_IGNORE_NEW_LINES) : false;
+            $cache[$file] = self::sourceLines($file);
         }
         $lines = $cache[$file];
         if ($lines === false || !isset($lines[$line - 1])) {
@@ -592,6 +594,38 @@ TXT;
         }
         $t = trim($lines[$line - 1]);
         return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+    }
+
+    /**
+     * The lines of the source file named $file, or false.  The name comes
+     * from the database, so it is opened only if it is an absolute local
+     * path (a leading '/' never selects a stream wrapper: no ftp://,
+     * php://, data:, phar://), said explicitly with file://, and read only
+     * if it is a regular file (a FIFO would block, a device never end) of
+     * at most SOURCE_MAX_BYTES.  The open is non-blocking ('n'), so a FIFO
+     * swapped in after the is_file() check is seen by fstat(), not waited on.
+     */
+    private static function sourceLines(string $file): array|false
+    {
+        if (!str_starts_with($file, '/') || str_contains($file, "\0") || !is_file($file)) {
+            return false;
+        }
+        $fh = @fopen('file://' . $file, 'rn');
+        if ($fh === false) {
+            return false;
+        }
+        $st = fstat($fh);
+        $data = $st !== false && ($st['mode'] & 0170000) === 0100000 && $st['size'] <= self::SOURCE_MAX_BYTES
+            ? stream_get_contents($fh, self::SOURCE_MAX_BYTES + 1) : false;
+        fclose($fh);
+        if ($data === false || strlen($data) > self::SOURCE_MAX_BYTES) {
+            return false;
+        }
+        $lines = explode("\n", $data);
+        if (end($lines) === '') {
+            array_pop($lines);
+        }
+        return $lines;
     }
 
     private function renderJson(array $run, array $rows): string
