@@ -42,6 +42,51 @@ Usage: php --mm-report FILE.sqlite [options]
 
 TXT;
     private const SEE_HELP = ' (see php --mm-report --help)';
+    /** The tables read (directly or through VIEWS), and those of schema version 3. */
+    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes'];
+    private const RING_TABLES = ['mm_snapshots', 'mm_snapshot_counters', 'mm_samples'];
+    /** The views read, with their SQL as sqlite_master keeps it (kSchema in php_mm_export.c). */
+    private const VIEWS = [
+        'mm_sites' => 'CREATE VIEW mm_sites AS SELECT'
+            . ' c.run_id, c.site_id, c.kind, f.str AS file, c.line, fn.str AS function,'
+            . ' op.str AS opcode, ca.str AS callee, c.flags,'
+            . ' c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count,'
+            . ' c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes,'
+            . ' c.gc_alloc_count, c.gc_alloc_bytes, c.gc_free_count, c.gc_free_bytes'
+            . ' FROM mm_site_counters c'
+            . ' JOIN mm_strings f ON f.str_id = c.file_id'
+            . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
+            . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
+            . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
+        'mm_run_totals' => 'CREATE VIEW mm_run_totals AS SELECT'
+            . ' r.run_id,'
+            . ' COALESCE(SUM(c.alloc_count), 0) AS alloc_count, COALESCE(SUM(c.alloc_bytes), 0) AS alloc_bytes,'
+            . ' COALESCE(SUM(c.free_count), 0) AS free_count, COALESCE(SUM(c.free_bytes), 0) AS free_bytes,'
+            . ' COALESCE(SUM(c.realloc_count), 0) AS realloc_count,'
+            . ' COALESCE(SUM(c.live_count), 0) AS live_count, COALESCE(SUM(c.live_bytes), 0) AS live_bytes,'
+            . ' COALESCE(SUM(c.leak_count), 0) AS leak_count, COALESCE(SUM(c.leak_bytes), 0) AS leak_bytes,'
+            . ' (SELECT COUNT(*) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_runs,'
+            . ' (SELECT COALESCE(SUM(collected), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_collected,'
+            . ' (SELECT COALESCE(SUM(total_ns), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_ns'
+            . ' FROM mm_runs r LEFT JOIN mm_site_counters c ON c.run_id = r.run_id'
+            . " AND NOT (c.kind = 'pseudo' AND c.function_id IN (SELECT str_id FROM mm_strings WHERE str = '{unobserved}'))"
+            . ' GROUP BY r.run_id',
+        'mm_gc_runs' => 'CREATE VIEW mm_gc_runs AS SELECT'
+            . ' g.run_id, g.seq, g.call, g.rerun, g.aborted, g.trigger, f.str AS file, g.line, fn.str AS function,'
+            . ' g.roots, g.collected, g.buffer_size, g.threshold_before, g.threshold_after,'
+            . ' g.mem_before, g.mem_after, g.started_ns, g.mark_ns, g.scan_ns, g.collect_ns,'
+            . ' g.destructor_ns, g.free_ns, g.compact_ns, g.total_ns'
+            . ' FROM mm_gc_passes g'
+            . ' JOIN mm_strings f ON f.str_id = g.file_id'
+            . ' JOIN mm_strings fn ON fn.str_id = g.function_id',
+        'mm_snapshot_sites' => 'CREATE VIEW mm_snapshot_sites AS SELECT'
+            . ' c.run_id, c.snapshot_id, n.label, s.file, s.line, s.function,'
+            . ' c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, s.callee, s.opcode, s.site_id'
+            . ' FROM mm_snapshot_counters c'
+            . ' JOIN mm_snapshots n ON n.run_id = c.run_id AND n.snapshot_id = c.snapshot_id'
+            . ' JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id',
+    ];
+    private const RING_VIEWS = ['mm_snapshot_sites'];
     /** Source files larger than this are not read for the table's source lines. */
     private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
@@ -211,42 +256,89 @@ TXT;
 
     private function open(): void
     {
-        $p = $this->path;
+        /* A relative name gets './': 'ftp://x' names a local file here, as it does for SQLite. */
+        $p = str_starts_with($this->path, '/') ? $this->path : './' . $this->path;
+        $shown = $this->path;
         if (!class_exists('SQLite3')) {
             throw new MmReportError('this PHP has no sqlite3 extension, which reading the report needs');
         }
         if (!file_exists($p)) {
-            throw new MmReportError("'$p': no such file");
+            throw new MmReportError("'$shown': no such file");
         }
         if (!is_file($p)) {
-            throw new MmReportError("'$p' is not a regular file");
+            throw new MmReportError("'$shown' is not a regular file");
         }
         if (!is_readable($p)) {
-            throw new MmReportError("'$p' is not readable");
+            throw new MmReportError("'$shown' is not readable");
         }
         if (filesize($p) === 0) {
-            throw new MmReportError("'$p' is empty: no runs recorded");
+            throw new MmReportError("'$shown' is empty: no runs recorded");
         }
         if (file_get_contents($p, false, null, 0, 16) !== "SQLite format 3\0") {
-            throw new MmReportError("'$p' is not a SQLite database");
+            throw new MmReportError("'$shown' is not a SQLite database");
         }
         try {
             $this->db = new SQLite3($p, SQLITE3_OPEN_READONLY);
             $this->db->enableExceptions(true);
             $this->db->busyTimeout(10000);
+            /* Defence in depth under the schema check below: functions with
+             * side effects are not run from the schema, and no statement
+             * may do more than read (a recursive CTE never ends). */
+            $this->db->exec('PRAGMA trusted_schema = OFF; PRAGMA query_only = ON');
+            $this->db->setAuthorizer(static fn(int $action): int => in_array($action,
+                [SQLite3::SELECT, SQLite3::READ, SQLite3::FUNCTION, SQLite3::PRAGMA, SQLite3::TRANSACTION], true) ? SQLite3::OK : SQLite3::DENY);
+            /* The identity and the objects, from one state of the file. */
+            $this->db->exec('BEGIN');
             $app = (int) $this->db->querySingle('PRAGMA application_id');
             $this->version = (int) $this->db->querySingle('PRAGMA user_version');
+            $objects = [];
+            $res = $this->db->query("SELECT type, lower(name) AS name, sql FROM sqlite_master WHERE type IN ('table', 'view')");
+            while ($o = $res->fetchArray(SQLITE3_ASSOC)) {
+                $objects[$o['name']] = $o;
+            }
+            $this->db->exec('COMMIT');
         } catch (Exception $e) {
-            throw new MmReportError("'$p' cannot be read: " . $e->getMessage());
+            throw new MmReportError("'$shown' cannot be read: " . $e->getMessage());
         }
         if ($app !== 0x6D6D6F62) {
-            throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
+            throw new MmReportError("'$shown' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
         if ($this->version > 4) {
-            throw new MmReportError("'$p' has schema version {$this->version}; this PHP reads up to version 4");
+            throw new MmReportError("'$shown' has schema version {$this->version}; this PHP reads up to version 4");
         }
         if ($this->version < 2) {
-            throw new MmReportError("'$p' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
+            throw new MmReportError("'$shown' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
+        }
+        $this->checkObjects($objects);
+    }
+
+    /**
+     * The tables and views this program reads must be the ones mm_observe
+     * creates: a file with our application_id is still a file anyone may
+     * have written, and an mm_runs turned into a recursive view would keep
+     * the report busy forever.  A table must be an ordinary table; a view
+     * must have exactly the SQL of kSchema (php_mm_export.c), which
+     * sqlite_master keeps as "CREATE VIEW name AS ..." followed by the text
+     * as written.  Schema versions 2 to 4 create the same views.
+     */
+    private function checkObjects(array $objects): void
+    {
+        $ring = $this->version >= 3;
+        $tables = array_merge(self::TABLES, $ring ? self::RING_TABLES : []);
+        $views = $ring ? self::VIEWS : array_diff_key(self::VIEWS, array_flip(self::RING_VIEWS));
+        foreach ($tables as $name) {
+            $o = $objects[$name] ?? null;
+            if ($o === null || $o['type'] !== 'table' || !str_starts_with((string) $o['sql'], 'CREATE TABLE ')) {
+                throw new MmReportError("'{$this->path}': $name is " . ($o === null ? 'missing' : "not mm_observe's table (a {$o['type']})")
+                    . '; refusing to read a database that was changed by hand');
+            }
+        }
+        foreach ($views as $name => $sql) {
+            $o = $objects[$name] ?? null;
+            if ($o === null || $o['type'] !== 'view' || $o['sql'] !== $sql) {
+                throw new MmReportError("'{$this->path}': $name is " . ($o === null ? 'missing' : "not mm_observe's view"
+                    . ($o['type'] === 'view' ? ' (its SQL differs)' : " (a {$o['type']})")) . '; refusing to read a database that was changed by hand');
+            }
         }
     }
 
