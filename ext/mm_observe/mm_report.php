@@ -8,9 +8,18 @@
    compiled into the binary (ext/mm_observe/Makefile.frag turns this file
    into php_mm_report_code.h, minus this first line's open tag) and run by
    the CLI like -r code, with $argv = ['--mm-report', FILE, options...].
-   It reads the documented views only (mm_runs, mm_sites, mm_lines,
-   mm_run_totals, mm_gc_runs; from schema version 3 mm_snapshots,
-   mm_snapshot_sites, mm_samples), with ext/sqlite3, read-only.
+   It reads the documented views only (mm_runs, mm_sites, mm_gc_runs; from
+   schema version 3 mm_snapshots, mm_snapshot_sites, mm_samples), with
+   ext/sqlite3, read-only.
+
+   A database is another user's file as much as ours: names in it are
+   escaped before any output (text()), its tables and views must be the
+   ones mm_observe creates (checkObjects()), and a row whose figures are
+   not integers within +-MAX_FIGURE, or that lacks a name, is left out of
+   every sum and said once on stderr: "mm-report: skipped N row(s) of run
+   R that are not valid (...)".  Sums are taken with total(), cast back to
+   an integer, so no row can make SQLite's sum() overflow and fail the
+   whole report.
 
    Output goes to stdout or --output FILE; errors are one line on stderr,
    "mm-report: ...", with exit status 1.  Every format writes the same rows:
@@ -58,19 +67,6 @@ TXT;
             . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
             . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
             . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
-        'mm_run_totals' => 'CREATE VIEW mm_run_totals AS SELECT'
-            . ' r.run_id,'
-            . ' COALESCE(SUM(c.alloc_count), 0) AS alloc_count, COALESCE(SUM(c.alloc_bytes), 0) AS alloc_bytes,'
-            . ' COALESCE(SUM(c.free_count), 0) AS free_count, COALESCE(SUM(c.free_bytes), 0) AS free_bytes,'
-            . ' COALESCE(SUM(c.realloc_count), 0) AS realloc_count,'
-            . ' COALESCE(SUM(c.live_count), 0) AS live_count, COALESCE(SUM(c.live_bytes), 0) AS live_bytes,'
-            . ' COALESCE(SUM(c.leak_count), 0) AS leak_count, COALESCE(SUM(c.leak_bytes), 0) AS leak_bytes,'
-            . ' (SELECT COUNT(*) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_runs,'
-            . ' (SELECT COALESCE(SUM(collected), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_collected,'
-            . ' (SELECT COALESCE(SUM(total_ns), 0) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_ns'
-            . ' FROM mm_runs r LEFT JOIN mm_site_counters c ON c.run_id = r.run_id'
-            . " AND NOT (c.kind = 'pseudo' AND c.function_id IN (SELECT str_id FROM mm_strings WHERE str = '{unobserved}'))"
-            . ' GROUP BY r.run_id',
         'mm_gc_runs' => 'CREATE VIEW mm_gc_runs AS SELECT'
             . ' g.run_id, g.seq, g.call, g.rerun, g.aborted, g.trigger, f.str AS file, g.line, fn.str AS function,'
             . ' g.roots, g.collected, g.buffer_size, g.threshold_before, g.threshold_after,'
@@ -87,6 +83,17 @@ TXT;
             . ' JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id',
     ];
     private const RING_VIEWS = ['mm_snapshot_sites'];
+    /**
+     * A figure past 2^53 bytes (8 PiB) or events is no real one: an
+     * unsigned counter of 2^63 or more stored as a negative integer, or a
+     * row made by hand.  Below it a figure is exact in a double, and a sum
+     * of a thousand of them is still an integer; longer sums saturate
+     * (sum() in SQL, int() in PHP) rather than fail.
+     */
+    private const MAX_FIGURE = 9007199254740992;
+    /** mm_runs figures and their lowest valid value; others become NULL, as when a run did not record them. */
+    private const RUN_FIGURES = ['pid' => 0, 'peak_usage' => 0, 'usage_start' => 0, 'usage_end' => 0, 'exit_status' => -self::MAX_FIGURE,
+        'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0];
     /** Source files larger than this are not read for the table's source lines. */
     private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
@@ -107,6 +114,9 @@ TXT;
     /** --growth: [] for the run's first and last snapshot, or [A, B]. */
     private ?array $growth = null;
     private int $version;
+    /** Rows left out because they are not valid: [run => [view => count]]; figures of mm_runs: [run => [column, ...]]. */
+    private array $skipped = [];
+    private array $badFigures = [];
 
     public static function main(array $argv): int
     {
@@ -124,6 +134,7 @@ TXT;
             $r->parse(array_slice($argv, 1));
             $r->open();
             $out = $r->render();
+            $r->notices();
             if ($r->output !== null) {
                 if (@file_put_contents($r->output, $out) === false) {
                     throw new MmReportError("cannot write '{$r->output}': " . (error_get_last()['message'] ?? 'unknown error'));
@@ -360,6 +371,85 @@ TXT;
         }
     }
 
+    /** SQL: each of $cols holds an integer from $lo to MAX_FIGURE. */
+    private static function ints(array $cols, int $lo = 0): string
+    {
+        return implode(' AND ', array_map(fn($c) => "typeof($c) = 'integer' AND $c BETWEEN $lo AND " . self::MAX_FIGURE, $cols));
+    }
+
+    /**
+     * SQL: a row of $view (columns prefixed with $p) this program can use.
+     * Never NULL, so NOT (...) counts the others.  Live figures may be
+     * negative (a block freed here but billed to another site); counts of
+     * allocations and frees may not.
+     */
+    private static function valid(string $view, string $p = ''): string
+    {
+        $p = $p === '' ? '' : "$p.";
+        $names = fn(array $cols, array $optional = []) => implode(' AND ', array_merge(
+            array_map(fn($c) => "typeof($p$c) = 'text'", $cols),
+            array_map(fn($c) => "($p$c IS NULL OR typeof($p$c) = 'text')", $optional)));
+        return '(' . match ($view) {
+            'mm_sites' => self::ints(["{$p}alloc_count", "{$p}alloc_bytes", "{$p}free_count", "{$p}free_bytes"]) . ' AND '
+                . self::ints(["{$p}live_count", "{$p}live_bytes", "{$p}peak_live_bytes", "{$p}leak_bytes"], -self::MAX_FIGURE)
+                . " AND typeof({$p}line) = 'integer' AND " . $names(['kind', 'file', 'function'], ['opcode', 'callee'])
+                . " AND {$p}kind IN ('vm', 'compile', 'pseudo')",
+            'mm_snapshot_sites' => self::ints(["{$p}snapshot_id", "{$p}alloc_bytes"]) . ' AND '
+                . self::ints(["{$p}live_count", "{$p}live_bytes"], -self::MAX_FIGURE),
+            'mm_gc_runs' => self::ints(array_map(fn($c) => "$p$c", ['seq', 'started_ns', 'total_ns', 'mark_ns', 'scan_ns', 'collect_ns',
+                'destructor_ns', 'free_ns', 'compact_ns', 'mem_before', 'mem_after', 'collected']))
+                . " AND typeof({$p}line) = 'integer' AND " . $names(['trigger', 'file', 'function']),
+            'mm_snapshots' => self::ints(["{$p}snapshot_id", "{$p}t_ns", "{$p}usage"]) . ' AND ' . $names(['label']),
+            'mm_samples' => self::ints(["{$p}t_ns", "{$p}usage", "{$p}peak"]),
+        } . ')';
+    }
+
+    /** Counts, once per run and view, the rows of $view that valid() leaves out ($run null: of every run). */
+    private function countInvalid(string $view, ?int $run = null): void
+    {
+        $where = $run === null ? '' : 'run_id = :run AND ';
+        foreach ($this->rows("SELECT run_id, count(*) AS n FROM $view WHERE $where NOT " . self::valid($view) . ' GROUP BY run_id',
+                $run === null ? [] : [':run' => $run]) as $r) {
+            $this->skipped[self::text($r['run_id'])][$view] = $r['n'];
+        }
+    }
+
+    /** mm_runs figures that are not integers in range become NULL (as when the run did not record them), named once. */
+    private function cleanRun(array $r): array
+    {
+        foreach (self::RUN_FIGURES as $col => $lo) {
+            $v = $r[$col] ?? null;
+            if ($v !== null && !(is_int($v) && $v >= $lo && $v <= self::MAX_FIGURE)) {
+                $this->badFigures[self::text($r['run_id'])][$col] = $col;
+                $r[$col] = null;
+            }
+        }
+        return $r;
+    }
+
+    /** One line on stderr per run with rows or figures left out. */
+    private function notices(): void
+    {
+        ksort($this->skipped);
+        foreach ($this->skipped as $run => $views) {
+            $parts = [];
+            foreach ($views as $view => $n) {
+                $parts[] = "$view: $n";
+            }
+            fprintf(STDERR, "mm-report: skipped %d row(s) of run %s that are not valid (%s; figures must be integers within +-2^53, names text)\n",
+                array_sum($views), $run, implode(', ', $parts));
+        }
+        foreach ($this->badFigures as $run => $cols) {
+            fprintf(STDERR, "mm-report: left out figures of run %s that are not valid (mm_runs: %s)\n", $run, implode(', ', $cols));
+        }
+    }
+
+    /** SQL: the sum of a figure over valid rows, as an integer (total() never overflows; the cast saturates). */
+    private static function sum(string $expr): string
+    {
+        return "CAST(total($expr) AS INTEGER)";
+    }
+
     private function runInfo(?int $id): array
     {
         $ids = $this->rows('SELECT min(run_id) AS lo, max(run_id) AS hi, count(*) AS n FROM mm_runs')[0];
@@ -368,16 +458,25 @@ TXT;
         }
         $id ??= (int) $ids['hi'];
         /* Schema version 2 has neither snapshots nor samples (nor the ring's mm_runs columns). */
-        $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id) AS snapshots,'
-            . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id) AS samples' : '';
+        $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id AND ' . self::valid('mm_snapshots', 'n') . ') AS snapshots,'
+            . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id AND ' . self::valid('mm_samples', 'm') . ') AS samples' : '';
+        /* mm_run_totals' figures, over valid rows. */
         $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
-            . ' t.gc_runs, t.gc_collected, t.gc_ns,'
-            . " (SELECT max(total_ns) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_max_ns$ring"
-            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) WHERE r.run_id = :id', [':id' => $id]);
+            . " g.gc_runs, g.gc_collected, g.gc_ns, g.gc_max_ns$ring FROM mm_runs r,"
+            . ' (SELECT ' . self::sum('alloc_count') . ' AS alloc_count, ' . self::sum('alloc_bytes') . ' AS alloc_bytes, '
+            . self::sum('free_bytes') . ' AS free_bytes, ' . self::sum('live_count') . ' AS live_count, '
+            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('leak_bytes') . ' AS leak_bytes'
+            . "  FROM mm_sites WHERE run_id = :id AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites') . ') t,'
+            . ' (SELECT count(*) AS gc_runs, ' . self::sum('collected') . ' AS gc_collected, ' . self::sum('total_ns') . ' AS gc_ns,'
+            . '  max(total_ns) AS gc_max_ns FROM mm_gc_runs WHERE run_id = :id AND ' . self::valid('mm_gc_runs') . ') g'
+            . ' WHERE r.run_id = :id', [':id' => $id]);
         if (!$r) {
             throw new MmReportError("'{$this->path}' has no run $id (it has {$ids['n']} run(s), ids {$ids['lo']} to {$ids['hi']})");
         }
-        return $r[0];
+        foreach ($this->version >= 3 ? ['mm_sites', 'mm_gc_runs', 'mm_snapshots', 'mm_samples'] : ['mm_sites', 'mm_gc_runs'] as $view) {
+            $this->countInvalid($view, $id);
+        }
+        return $this->cleanRun($r[0]);
     }
 
     /** GROUP BY terms and the columns naming a group, for --by, over rows of mm_sites' shape. */
@@ -398,11 +497,11 @@ TXT;
     {
         [$key, $cols] = $this->groupSql();
         $order = self::SORTS[$this->sort];
-        return $this->rows("SELECT $cols, kind, sum(alloc_count) AS alloc_count, sum(alloc_bytes) AS alloc_bytes,"
-            . ' sum(free_count) AS free_count, sum(free_bytes) AS free_bytes, sum(live_count) AS live_count,'
-            . ' sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes, sum(leak_bytes) AS leak_bytes'
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
-            . " GROUP BY $key HAVING sum(alloc_count) > 0 OR sum(live_bytes) <> 0"
+        $sums = implode(', ', array_map(fn($m) => self::sum($m) . " AS $m",
+            ['alloc_count', 'alloc_bytes', 'free_count', 'free_bytes', 'live_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes']));
+        return $this->rows("SELECT $cols, kind, $sums"
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
+            . " GROUP BY $key HAVING total(alloc_count) > 0 OR total(live_bytes) <> 0"
             . " ORDER BY $order DESC, alloc_count DESC, file, line", [':run' => $run]);
     }
 
@@ -410,7 +509,7 @@ TXT;
     private function snapshots(int $run): array
     {
         return $this->version < 3 ? [] : $this->rows('SELECT snapshot_id, label, t_ns, usage FROM mm_snapshots'
-            . ' WHERE run_id = :run ORDER BY snapshot_id', [':run' => $run]);
+            . ' WHERE run_id = :run AND ' . self::valid('mm_snapshots') . ' ORDER BY snapshot_id', [':run' => $run]);
     }
 
     /**
@@ -421,14 +520,15 @@ TXT;
     private function growthRows(int $run, int $a, int $b): array
     {
         [$key, $cols] = $this->groupSql();
-        $at = fn(string $m, string $snap) => "sum(CASE snapshot_id WHEN $snap THEN $m ELSE 0 END)";
-        $delta = fn(string $m) => "sum(CASE snapshot_id WHEN :b THEN $m ELSE -$m END)";
+        $this->countInvalid('mm_snapshot_sites', $run);
+        $at = fn(string $m, string $snap) => self::sum("CASE snapshot_id WHEN $snap THEN $m ELSE 0 END");
+        $delta = fn(string $m) => self::sum("CASE snapshot_id WHEN :b THEN $m ELSE -$m END");
         return $this->rows("SELECT $cols, kind, {$at('live_bytes', ':a')} AS live_bytes_a, {$at('live_bytes', ':b')} AS live_bytes_b,"
             . " {$delta('live_bytes')} AS live_bytes_growth, {$at('live_count', ':a')} AS live_count_a, {$at('live_count', ':b')} AS live_count_b,"
             . " {$delta('live_count')} AS live_count_growth, {$delta('alloc_bytes')} AS alloc_bytes_growth"
             . ' FROM (SELECT c.snapshot_id, c.site_id, s.kind, c.file, c.line, c.function, c.opcode, c.callee, c.live_bytes, c.live_count, c.alloc_bytes'
             . '  FROM mm_snapshot_sites c JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id'
-            . '  WHERE c.run_id = :run AND c.snapshot_id IN (:a, :b))'
+            . '  WHERE c.run_id = :run AND c.snapshot_id IN (:a, :b) AND ' . self::valid('mm_snapshot_sites', 'c') . ' AND ' . self::valid('mm_sites', 's') . ')'
             . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}')"
             . " GROUP BY $key HAVING live_bytes_growth <> 0 OR live_count_growth <> 0"
             . ' ORDER BY live_bytes_growth DESC, live_count_growth DESC, file, line', [':run' => $run, ':a' => $a, ':b' => $b]);
@@ -440,7 +540,7 @@ TXT;
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
             . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes"
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
 
@@ -507,7 +607,7 @@ TXT;
                 }
             }
             foreach (['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes'] as $m) {
-                $groups[$key][$m] += (int) $s[$m];
+                $groups[$key][$m] = self::int($groups[$key][$m] + $s[$m]);
             }
             if ($this->by === 'function') {
                 $groups[$key]['line'] = min((int) $groups[$key]['line'], (int) $s['line']);
@@ -516,19 +616,25 @@ TXT;
         $metric = self::SORTS[$this->sort];
         usort($groups, fn($a, $b) => [$b[$metric], $b['alloc_count']] <=> [$a[$metric], $a['alloc_count']]);
         $gc = $this->rows('SELECT seq, trigger, file, line, started_ns, total_ns, mark_ns, scan_ns, collect_ns, destructor_ns,'
-            . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id ORDER BY seq', [':id' => $id]);
-        $samples = $this->version < 3 ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id ORDER BY seq', [':id' => $id]);
+            . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id AND ' . self::valid('mm_gc_runs')
+            . ' ORDER BY seq', [':id' => $id]);
+        $samples = $this->version < 3 ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id AND ' . self::valid('mm_samples')
+            . ' ORDER BY seq', [':id' => $id]);
         return [$this->limit($groups, 30), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort];
     }
 
     private function renderRuns(): string
     {
         $request = $this->version >= 3 ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
-        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, t.alloc_bytes, r.test_path, $request"
-            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) ORDER BY r.run_id');
+        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, 0) AS alloc_bytes,"
+            . " r.test_path, $request FROM mm_runs r LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . ' AS alloc_bytes FROM mm_sites'
+            . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
+            . ' ON t.run_id = r.run_id ORDER BY r.run_id');
         if (!$rows) {
             throw new MmReportError("'{$this->path}' has no runs");
         }
+        $this->countInvalid('mm_sites');
+        $rows = array_map($this->cleanRun(...), $rows);
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
         foreach ($rows as $r) {
             $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], self::text($r['started_at']), self::text($r['status']),
@@ -866,8 +972,9 @@ TXT;
         $rb = $this->runInfo($b);
         /* Sites match by file, line, function, opcode and callee. */
         $q = "SELECT file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee, kind,"
-            . ' sum(alloc_bytes) AS alloc_bytes, sum(alloc_count) AS alloc_count, sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes'
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . ' ' . self::sum('alloc_bytes') . ' AS alloc_bytes, ' . self::sum('alloc_count') . ' AS alloc_count, '
+            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('peak_live_bytes') . ' AS peak_live_bytes'
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
             . ' GROUP BY file, line, function, opcode, callee';
         $key = fn($r) => "{$r['file']}\0{$r['line']}\0{$r['function']}\0{$r['opcode']}\0{$r['callee']}";
         $rows = [];
@@ -886,7 +993,7 @@ TXT;
             foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
                 $r["{$m}_a"] ??= 0;
                 $r["{$m}_b"] ??= 0;
-                $r["{$m}_delta"] = $r["{$m}_b"] - $r["{$m}_a"];
+                $r["{$m}_delta"] = self::int($r["{$m}_b"] - $r["{$m}_a"]);
             }
         }
         unset($r);
@@ -950,15 +1057,21 @@ TXT;
             }, $s);
     }
 
-    public static function bytes(int|string|null $v): string
+    public static function bytes(int|float|string|null $v): string
     {
-        $v = (int) $v;
+        $v = is_float($v) ? self::int($v) : (int) $v;
         foreach (['GiB' => 1 << 30, 'MiB' => 1 << 20, 'KiB' => 1 << 10] as $unit => $size) {
             if (abs($v) >= $size) {
                 return sprintf('%.1f %s', $v / $size, $unit);
             }
         }
         return "$v B";
+    }
+
+    /** $v as an integer, saturating: a sum or a difference of integers may have become a float. */
+    private static function int(int|float $v): int
+    {
+        return is_int($v) ? $v : ($v >= PHP_INT_MAX ? PHP_INT_MAX : ($v <= PHP_INT_MIN ? PHP_INT_MIN : (int) $v));
     }
 
     private static function signed(int $v): string
