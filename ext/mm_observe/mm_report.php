@@ -8,9 +8,18 @@
    compiled into the binary (ext/mm_observe/Makefile.frag turns this file
    into php_mm_report_code.h, minus this first line's open tag) and run by
    the CLI like -r code, with $argv = ['--mm-report', FILE, options...].
-   It reads the documented views only (mm_runs, mm_sites, mm_lines,
-   mm_run_totals, mm_gc_runs; from schema version 3 mm_snapshots,
-   mm_snapshot_sites, mm_samples), with ext/sqlite3, read-only.
+   It reads the documented views only (mm_runs, mm_sites, mm_gc_runs; from
+   schema version 3 mm_snapshots, mm_snapshot_sites, mm_samples), with
+   ext/sqlite3, read-only.
+
+   A database is another user's file as much as ours: names in it are
+   escaped before any output (text()), its tables and views must be the
+   ones mm_observe creates (checkObjects()), and a row whose figures are
+   not integers within +-MAX_FIGURE, or that lacks a name, is left out of
+   every sum and said once on stderr: "mm-report: skipped N row(s) of run
+   R that are not valid (...)".  Sums are taken with total(), cast back to
+   an integer, so no row can make SQLite's sum() overflow and fail the
+   whole report.
 
    Output goes to stdout or --output FILE; errors are one line on stderr,
    "mm-report: ...", with exit status 1.  Every format writes the same rows:
@@ -41,6 +50,52 @@ Usage: php --mm-report FILE.sqlite [options]
   --runs                  list the runs of the database
 
 TXT;
+    private const SEE_HELP = ' (see php --mm-report --help)';
+    /** The tables read (directly or through VIEWS), and those of schema version 3. */
+    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes'];
+    private const RING_TABLES = ['mm_snapshots', 'mm_snapshot_counters', 'mm_samples'];
+    /** The views read, with their SQL as sqlite_master keeps it (kSchema in php_mm_export.c). */
+    private const VIEWS = [
+        'mm_sites' => 'CREATE VIEW mm_sites AS SELECT'
+            . ' c.run_id, c.site_id, c.kind, f.str AS file, c.line, fn.str AS function,'
+            . ' op.str AS opcode, ca.str AS callee, c.flags,'
+            . ' c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count,'
+            . ' c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes,'
+            . ' c.gc_alloc_count, c.gc_alloc_bytes, c.gc_free_count, c.gc_free_bytes'
+            . ' FROM mm_site_counters c'
+            . ' JOIN mm_strings f ON f.str_id = c.file_id'
+            . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
+            . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
+            . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
+        'mm_gc_runs' => 'CREATE VIEW mm_gc_runs AS SELECT'
+            . ' g.run_id, g.seq, g.call, g.rerun, g.aborted, g.trigger, f.str AS file, g.line, fn.str AS function,'
+            . ' g.roots, g.collected, g.buffer_size, g.threshold_before, g.threshold_after,'
+            . ' g.mem_before, g.mem_after, g.started_ns, g.mark_ns, g.scan_ns, g.collect_ns,'
+            . ' g.destructor_ns, g.free_ns, g.compact_ns, g.total_ns'
+            . ' FROM mm_gc_passes g'
+            . ' JOIN mm_strings f ON f.str_id = g.file_id'
+            . ' JOIN mm_strings fn ON fn.str_id = g.function_id',
+        'mm_snapshot_sites' => 'CREATE VIEW mm_snapshot_sites AS SELECT'
+            . ' c.run_id, c.snapshot_id, n.label, s.file, s.line, s.function,'
+            . ' c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, s.callee, s.opcode, s.site_id'
+            . ' FROM mm_snapshot_counters c'
+            . ' JOIN mm_snapshots n ON n.run_id = c.run_id AND n.snapshot_id = c.snapshot_id'
+            . ' JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id',
+    ];
+    private const RING_VIEWS = ['mm_snapshot_sites'];
+    /**
+     * A figure past 2^53 bytes (8 PiB) or events is no real one: an
+     * unsigned counter of 2^63 or more stored as a negative integer, or a
+     * row made by hand.  Below it a figure is exact in a double, and a sum
+     * of a thousand of them is still an integer; longer sums saturate
+     * (sum() in SQL, int() in PHP) rather than fail.
+     */
+    private const MAX_FIGURE = 9007199254740992;
+    /** mm_runs figures and their lowest valid value; others become NULL, as when a run did not record them. */
+    private const RUN_FIGURES = ['pid' => 0, 'peak_usage' => 0, 'usage_start' => 0, 'usage_end' => 0, 'exit_status' => -self::MAX_FIGURE,
+        'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0];
+    /** Source files larger than this are not read for the table's source lines. */
+    private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
     private const BYS = ['line', 'site', 'function', 'file'];
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
@@ -59,14 +114,27 @@ TXT;
     /** --growth: [] for the run's first and last snapshot, or [A, B]. */
     private ?array $growth = null;
     private int $version;
+    /** Rows left out because they are not valid: [run => [view => count]]; figures of mm_runs: [run => [column, ...]]. */
+    private array $skipped = [];
+    private array $badFigures = [];
 
     public static function main(array $argv): int
     {
+        /* A warning or a deprecation is a bug here or a file this program
+         * does not understand: either way one line and exit status 1, like
+         * any other error (an @-silenced call keeps its own handling). */
+        set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
+            if (!(error_reporting() & $no)) {
+                return false;
+            }
+            throw new ErrorException($msg, 0, $no, $file, $line);
+        });
         try {
             $r = new self();
             $r->parse(array_slice($argv, 1));
             $r->open();
             $out = $r->render();
+            $r->notices();
             if ($r->output !== null) {
                 if (@file_put_contents($r->output, $out) === false) {
                     throw new MmReportError("cannot write '{$r->output}': " . (error_get_last()['message'] ?? 'unknown error'));
@@ -76,7 +144,11 @@ TXT;
             }
             return 0;
         } catch (MmReportError $e) {
-            fwrite(STDERR, 'mm-report: ' . $e->getMessage() . "\n");
+            fwrite(STDERR, 'mm-report: ' . self::text($e->getMessage()) . "\n");
+            return 1;
+        } catch (Throwable $e) {
+            /* Never a stack trace and exit status 255. */
+            fwrite(STDERR, 'mm-report: internal error: ' . self::text($e->getMessage()) . "\n");
             return 1;
         }
     }
@@ -93,11 +165,14 @@ TXT;
                     return substr($a, strpos($a, '=') + 1);
                 }
                 if (!isset($args[$i + 1])) {
-                    throw new MmReportError("$name needs a value\n" . self::USAGE);
+                    throw new MmReportError("$name needs a value" . self::SEE_HELP);
                 }
                 return $args[++$i];
             };
             $name = str_contains($a, '=') ? substr($a, 0, strpos($a, '=')) : $a;
+            if ($name !== $a && in_array($name, ['--last', '--runs', '--snapshots', '--diff', '--growth', '-h', '--help'], true)) {
+                throw new MmReportError("$name takes no '=' value" . self::SEE_HELP);
+            }
             switch ($name) {
                 case '--run':
                     $this->run = self::positive($value('--run'), '--run');
@@ -126,6 +201,9 @@ TXT;
                 case '--output':
                 case '-o':
                     $this->output = $value('--output');
+                    if ($this->output === '' || str_contains($this->output, "\0")) {
+                        throw new MmReportError('--output: give a file name');
+                    }
                     break;
                 case '--runs':
                     $this->listRuns = true;
@@ -148,7 +226,7 @@ TXT;
                     exit(0);
                 default:
                     if ($a !== '' && $a[0] === '-') {
-                        throw new MmReportError("unknown option '$a'\n" . self::USAGE);
+                        throw new MmReportError("unknown option '$a'" . self::SEE_HELP);
                     }
                     if ($path !== null) {
                         throw new MmReportError("one database at a time: '$path' and '$a'");
@@ -157,7 +235,7 @@ TXT;
             }
         }
         if ($path === null) {
-            throw new MmReportError("no database given\n" . self::USAGE);
+            throw new MmReportError('no database given' . self::SEE_HELP);
         }
         $modes = array_keys(array_filter(['--runs' => $this->listRuns, '--diff' => $this->diff !== null,
             '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null]));
@@ -172,7 +250,8 @@ TXT;
 
     private static function positive(string $v, string $opt): int
     {
-        if (!ctype_digit($v) || (int) $v < 1) {
+        /* 18 digits: never past PHP_INT_MAX, where (int) would saturate. */
+        if (!ctype_digit($v) || strlen($v) > 18 || (int) $v < 1) {
             throw new MmReportError("$opt: '$v' is not a positive integer");
         }
         return (int) $v;
@@ -188,42 +267,89 @@ TXT;
 
     private function open(): void
     {
-        $p = $this->path;
+        /* A relative name gets './': 'ftp://x' names a local file here, as it does for SQLite. */
+        $p = str_starts_with($this->path, '/') ? $this->path : './' . $this->path;
+        $shown = $this->path;
         if (!class_exists('SQLite3')) {
             throw new MmReportError('this PHP has no sqlite3 extension, which reading the report needs');
         }
         if (!file_exists($p)) {
-            throw new MmReportError("'$p': no such file");
+            throw new MmReportError("'$shown': no such file");
         }
         if (!is_file($p)) {
-            throw new MmReportError("'$p' is not a regular file");
+            throw new MmReportError("'$shown' is not a regular file");
         }
         if (!is_readable($p)) {
-            throw new MmReportError("'$p' is not readable");
+            throw new MmReportError("'$shown' is not readable");
         }
         if (filesize($p) === 0) {
-            throw new MmReportError("'$p' is empty: no runs recorded");
+            throw new MmReportError("'$shown' is empty: no runs recorded");
         }
         if (file_get_contents($p, false, null, 0, 16) !== "SQLite format 3\0") {
-            throw new MmReportError("'$p' is not a SQLite database");
+            throw new MmReportError("'$shown' is not a SQLite database");
         }
         try {
             $this->db = new SQLite3($p, SQLITE3_OPEN_READONLY);
             $this->db->enableExceptions(true);
             $this->db->busyTimeout(10000);
+            /* Defence in depth under the schema check below: functions with
+             * side effects are not run from the schema, and no statement
+             * may do more than read (a recursive CTE never ends). */
+            $this->db->exec('PRAGMA trusted_schema = OFF; PRAGMA query_only = ON');
+            $this->db->setAuthorizer(static fn(int $action): int => in_array($action,
+                [SQLite3::SELECT, SQLite3::READ, SQLite3::FUNCTION, SQLite3::PRAGMA, SQLite3::TRANSACTION], true) ? SQLite3::OK : SQLite3::DENY);
+            /* The identity and the objects, from one state of the file. */
+            $this->db->exec('BEGIN');
             $app = (int) $this->db->querySingle('PRAGMA application_id');
             $this->version = (int) $this->db->querySingle('PRAGMA user_version');
+            $objects = [];
+            $res = $this->db->query("SELECT type, lower(name) AS name, sql FROM sqlite_master WHERE type IN ('table', 'view')");
+            while ($o = $res->fetchArray(SQLITE3_ASSOC)) {
+                $objects[$o['name']] = $o;
+            }
+            $this->db->exec('COMMIT');
         } catch (Exception $e) {
-            throw new MmReportError("'$p' cannot be read: " . $e->getMessage());
+            throw new MmReportError("'$shown' cannot be read: " . $e->getMessage());
         }
         if ($app !== 0x6D6D6F62) {
-            throw new MmReportError("'$p' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
+            throw new MmReportError("'$shown' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
         if ($this->version > 4) {
-            throw new MmReportError("'$p' has schema version {$this->version}; this PHP reads up to version 4");
+            throw new MmReportError("'$shown' has schema version {$this->version}; this PHP reads up to version 4");
         }
         if ($this->version < 2) {
-            throw new MmReportError("'$p' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
+            throw new MmReportError("'$shown' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
+        }
+        $this->checkObjects($objects);
+    }
+
+    /**
+     * The tables and views this program reads must be the ones mm_observe
+     * creates: a file with our application_id is still a file anyone may
+     * have written, and an mm_runs turned into a recursive view would keep
+     * the report busy forever.  A table must be an ordinary table; a view
+     * must have exactly the SQL of kSchema (php_mm_export.c), which
+     * sqlite_master keeps as "CREATE VIEW name AS ..." followed by the text
+     * as written.  Schema versions 2 to 4 create the same views.
+     */
+    private function checkObjects(array $objects): void
+    {
+        $ring = $this->version >= 3;
+        $tables = array_merge(self::TABLES, $ring ? self::RING_TABLES : []);
+        $views = $ring ? self::VIEWS : array_diff_key(self::VIEWS, array_flip(self::RING_VIEWS));
+        foreach ($tables as $name) {
+            $o = $objects[$name] ?? null;
+            if ($o === null || $o['type'] !== 'table' || !str_starts_with((string) $o['sql'], 'CREATE TABLE ')) {
+                throw new MmReportError("'{$this->path}': $name is " . ($o === null ? 'missing' : "not mm_observe's table (a {$o['type']})")
+                    . '; refusing to read a database that was changed by hand');
+            }
+        }
+        foreach ($views as $name => $sql) {
+            $o = $objects[$name] ?? null;
+            if ($o === null || $o['type'] !== 'view' || $o['sql'] !== $sql) {
+                throw new MmReportError("'{$this->path}': $name is " . ($o === null ? 'missing' : "not mm_observe's view"
+                    . ($o['type'] === 'view' ? ' (its SQL differs)' : " (a {$o['type']})")) . '; refusing to read a database that was changed by hand');
+            }
         }
     }
 
@@ -245,6 +371,85 @@ TXT;
         }
     }
 
+    /** SQL: each of $cols holds an integer from $lo to MAX_FIGURE. */
+    private static function ints(array $cols, int $lo = 0): string
+    {
+        return implode(' AND ', array_map(fn($c) => "typeof($c) = 'integer' AND $c BETWEEN $lo AND " . self::MAX_FIGURE, $cols));
+    }
+
+    /**
+     * SQL: a row of $view (columns prefixed with $p) this program can use.
+     * Never NULL, so NOT (...) counts the others.  Live figures may be
+     * negative (a block freed here but billed to another site); counts of
+     * allocations and frees may not.
+     */
+    private static function valid(string $view, string $p = ''): string
+    {
+        $p = $p === '' ? '' : "$p.";
+        $names = fn(array $cols, array $optional = []) => implode(' AND ', array_merge(
+            array_map(fn($c) => "typeof($p$c) = 'text'", $cols),
+            array_map(fn($c) => "($p$c IS NULL OR typeof($p$c) = 'text')", $optional)));
+        return '(' . match ($view) {
+            'mm_sites' => self::ints(["{$p}alloc_count", "{$p}alloc_bytes", "{$p}free_count", "{$p}free_bytes"]) . ' AND '
+                . self::ints(["{$p}live_count", "{$p}live_bytes", "{$p}peak_live_bytes", "{$p}leak_bytes"], -self::MAX_FIGURE)
+                . " AND typeof({$p}line) = 'integer' AND " . $names(['kind', 'file', 'function'], ['opcode', 'callee'])
+                . " AND {$p}kind IN ('vm', 'compile', 'pseudo')",
+            'mm_snapshot_sites' => self::ints(["{$p}snapshot_id", "{$p}alloc_bytes"]) . ' AND '
+                . self::ints(["{$p}live_count", "{$p}live_bytes"], -self::MAX_FIGURE),
+            'mm_gc_runs' => self::ints(array_map(fn($c) => "$p$c", ['seq', 'started_ns', 'total_ns', 'mark_ns', 'scan_ns', 'collect_ns',
+                'destructor_ns', 'free_ns', 'compact_ns', 'mem_before', 'mem_after', 'collected']))
+                . " AND typeof({$p}line) = 'integer' AND " . $names(['trigger', 'file', 'function']),
+            'mm_snapshots' => self::ints(["{$p}snapshot_id", "{$p}t_ns", "{$p}usage"]) . ' AND ' . $names(['label']),
+            'mm_samples' => self::ints(["{$p}t_ns", "{$p}usage", "{$p}peak"]),
+        } . ')';
+    }
+
+    /** Counts, once per run and view, the rows of $view that valid() leaves out ($run null: of every run). */
+    private function countInvalid(string $view, ?int $run = null): void
+    {
+        $where = $run === null ? '' : 'run_id = :run AND ';
+        foreach ($this->rows("SELECT run_id, count(*) AS n FROM $view WHERE $where NOT " . self::valid($view) . ' GROUP BY run_id',
+                $run === null ? [] : [':run' => $run]) as $r) {
+            $this->skipped[self::text($r['run_id'])][$view] = $r['n'];
+        }
+    }
+
+    /** mm_runs figures that are not integers in range become NULL (as when the run did not record them), named once. */
+    private function cleanRun(array $r): array
+    {
+        foreach (self::RUN_FIGURES as $col => $lo) {
+            $v = $r[$col] ?? null;
+            if ($v !== null && !(is_int($v) && $v >= $lo && $v <= self::MAX_FIGURE)) {
+                $this->badFigures[self::text($r['run_id'])][$col] = $col;
+                $r[$col] = null;
+            }
+        }
+        return $r;
+    }
+
+    /** One line on stderr per run with rows or figures left out. */
+    private function notices(): void
+    {
+        ksort($this->skipped);
+        foreach ($this->skipped as $run => $views) {
+            $parts = [];
+            foreach ($views as $view => $n) {
+                $parts[] = "$view: $n";
+            }
+            fprintf(STDERR, "mm-report: skipped %d row(s) of run %s that are not valid (%s; figures must be integers within +-2^53, names text)\n",
+                array_sum($views), $run, implode(', ', $parts));
+        }
+        foreach ($this->badFigures as $run => $cols) {
+            fprintf(STDERR, "mm-report: left out figures of run %s that are not valid (mm_runs: %s)\n", $run, implode(', ', $cols));
+        }
+    }
+
+    /** SQL: the sum of a figure over valid rows, as an integer (total() never overflows; the cast saturates). */
+    private static function sum(string $expr): string
+    {
+        return "CAST(total($expr) AS INTEGER)";
+    }
+
     private function runInfo(?int $id): array
     {
         $ids = $this->rows('SELECT min(run_id) AS lo, max(run_id) AS hi, count(*) AS n FROM mm_runs')[0];
@@ -253,16 +458,25 @@ TXT;
         }
         $id ??= (int) $ids['hi'];
         /* Schema version 2 has neither snapshots nor samples (nor the ring's mm_runs columns). */
-        $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id) AS snapshots,'
-            . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id) AS samples' : '';
+        $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id AND ' . self::valid('mm_snapshots', 'n') . ') AS snapshots,'
+            . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id AND ' . self::valid('mm_samples', 'm') . ') AS samples' : '';
+        /* mm_run_totals' figures, over valid rows. */
         $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
-            . ' t.gc_runs, t.gc_collected, t.gc_ns,'
-            . " (SELECT max(total_ns) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc_max_ns$ring"
-            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) WHERE r.run_id = :id', [':id' => $id]);
+            . " g.gc_runs, g.gc_collected, g.gc_ns, g.gc_max_ns$ring FROM mm_runs r,"
+            . ' (SELECT ' . self::sum('alloc_count') . ' AS alloc_count, ' . self::sum('alloc_bytes') . ' AS alloc_bytes, '
+            . self::sum('free_bytes') . ' AS free_bytes, ' . self::sum('live_count') . ' AS live_count, '
+            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('leak_bytes') . ' AS leak_bytes'
+            . "  FROM mm_sites WHERE run_id = :id AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites') . ') t,'
+            . ' (SELECT count(*) AS gc_runs, ' . self::sum('collected') . ' AS gc_collected, ' . self::sum('total_ns') . ' AS gc_ns,'
+            . '  max(total_ns) AS gc_max_ns FROM mm_gc_runs WHERE run_id = :id AND ' . self::valid('mm_gc_runs') . ') g'
+            . ' WHERE r.run_id = :id', [':id' => $id]);
         if (!$r) {
             throw new MmReportError("'{$this->path}' has no run $id (it has {$ids['n']} run(s), ids {$ids['lo']} to {$ids['hi']})");
         }
-        return $r[0];
+        foreach ($this->version >= 3 ? ['mm_sites', 'mm_gc_runs', 'mm_snapshots', 'mm_samples'] : ['mm_sites', 'mm_gc_runs'] as $view) {
+            $this->countInvalid($view, $id);
+        }
+        return $this->cleanRun($r[0]);
     }
 
     /** GROUP BY terms and the columns naming a group, for --by, over rows of mm_sites' shape. */
@@ -283,11 +497,11 @@ TXT;
     {
         [$key, $cols] = $this->groupSql();
         $order = self::SORTS[$this->sort];
-        return $this->rows("SELECT $cols, kind, sum(alloc_count) AS alloc_count, sum(alloc_bytes) AS alloc_bytes,"
-            . ' sum(free_count) AS free_count, sum(free_bytes) AS free_bytes, sum(live_count) AS live_count,'
-            . ' sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes, sum(leak_bytes) AS leak_bytes'
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
-            . " GROUP BY $key HAVING sum(alloc_count) > 0 OR sum(live_bytes) <> 0"
+        $sums = implode(', ', array_map(fn($m) => self::sum($m) . " AS $m",
+            ['alloc_count', 'alloc_bytes', 'free_count', 'free_bytes', 'live_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes']));
+        return $this->rows("SELECT $cols, kind, $sums"
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
+            . " GROUP BY $key HAVING total(alloc_count) > 0 OR total(live_bytes) <> 0"
             . " ORDER BY $order DESC, alloc_count DESC, file, line", [':run' => $run]);
     }
 
@@ -295,7 +509,7 @@ TXT;
     private function snapshots(int $run): array
     {
         return $this->version < 3 ? [] : $this->rows('SELECT snapshot_id, label, t_ns, usage FROM mm_snapshots'
-            . ' WHERE run_id = :run ORDER BY snapshot_id', [':run' => $run]);
+            . ' WHERE run_id = :run AND ' . self::valid('mm_snapshots') . ' ORDER BY snapshot_id', [':run' => $run]);
     }
 
     /**
@@ -306,14 +520,15 @@ TXT;
     private function growthRows(int $run, int $a, int $b): array
     {
         [$key, $cols] = $this->groupSql();
-        $at = fn(string $m, string $snap) => "sum(CASE snapshot_id WHEN $snap THEN $m ELSE 0 END)";
-        $delta = fn(string $m) => "sum(CASE snapshot_id WHEN :b THEN $m ELSE -$m END)";
+        $this->countInvalid('mm_snapshot_sites', $run);
+        $at = fn(string $m, string $snap) => self::sum("CASE snapshot_id WHEN $snap THEN $m ELSE 0 END");
+        $delta = fn(string $m) => self::sum("CASE snapshot_id WHEN :b THEN $m ELSE -$m END");
         return $this->rows("SELECT $cols, kind, {$at('live_bytes', ':a')} AS live_bytes_a, {$at('live_bytes', ':b')} AS live_bytes_b,"
             . " {$delta('live_bytes')} AS live_bytes_growth, {$at('live_count', ':a')} AS live_count_a, {$at('live_count', ':b')} AS live_count_b,"
             . " {$delta('live_count')} AS live_count_growth, {$delta('alloc_bytes')} AS alloc_bytes_growth"
             . ' FROM (SELECT c.snapshot_id, c.site_id, s.kind, c.file, c.line, c.function, c.opcode, c.callee, c.live_bytes, c.live_count, c.alloc_bytes'
             . '  FROM mm_snapshot_sites c JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id'
-            . '  WHERE c.run_id = :run AND c.snapshot_id IN (:a, :b))'
+            . '  WHERE c.run_id = :run AND c.snapshot_id IN (:a, :b) AND ' . self::valid('mm_snapshot_sites', 'c') . ' AND ' . self::valid('mm_sites', 's') . ')'
             . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}')"
             . " GROUP BY $key HAVING live_bytes_growth <> 0 OR live_count_growth <> 0"
             . ' ORDER BY live_bytes_growth DESC, live_count_growth DESC, file, line', [':run' => $run, ':a' => $a, ':b' => $b]);
@@ -325,7 +540,7 @@ TXT;
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
             . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes"
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
 
@@ -392,7 +607,7 @@ TXT;
                 }
             }
             foreach (['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes'] as $m) {
-                $groups[$key][$m] += (int) $s[$m];
+                $groups[$key][$m] = self::int($groups[$key][$m] + $s[$m]);
             }
             if ($this->by === 'function') {
                 $groups[$key]['line'] = min((int) $groups[$key]['line'], (int) $s['line']);
@@ -401,24 +616,30 @@ TXT;
         $metric = self::SORTS[$this->sort];
         usort($groups, fn($a, $b) => [$b[$metric], $b['alloc_count']] <=> [$a[$metric], $a['alloc_count']]);
         $gc = $this->rows('SELECT seq, trigger, file, line, started_ns, total_ns, mark_ns, scan_ns, collect_ns, destructor_ns,'
-            . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id ORDER BY seq', [':id' => $id]);
-        $samples = $this->version < 3 ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id ORDER BY seq', [':id' => $id]);
+            . ' free_ns, compact_ns, mem_before, mem_after, collected FROM mm_gc_runs WHERE run_id = :id AND ' . self::valid('mm_gc_runs')
+            . ' ORDER BY seq', [':id' => $id]);
+        $samples = $this->version < 3 ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id AND ' . self::valid('mm_samples')
+            . ' ORDER BY seq', [':id' => $id]);
         return [$this->limit($groups, 30), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort];
     }
 
     private function renderRuns(): string
     {
         $request = $this->version >= 3 ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
-        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, t.alloc_bytes, r.test_path, $request"
-            . ' FROM mm_runs r JOIN mm_run_totals t USING (run_id) ORDER BY r.run_id');
+        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, 0) AS alloc_bytes,"
+            . " r.test_path, $request FROM mm_runs r LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . ' AS alloc_bytes FROM mm_sites'
+            . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
+            . ' ON t.run_id = r.run_id ORDER BY r.run_id');
         if (!$rows) {
             throw new MmReportError("'{$this->path}' has no runs");
         }
+        $this->countInvalid('mm_sites');
+        $rows = array_map($this->cleanRun(...), $rows);
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
         foreach ($rows as $r) {
-            $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], $r['started_at'], $r['status'],
-                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), ($r['test_path'] ?? $r['script'])
-                . ($r['request_method'] !== null ? " ({$r['request_method']} {$r['request_uri']})" : ''));
+            $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], self::text($r['started_at']), self::text($r['status']),
+                self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), self::text($r['test_path'] ?? $r['script'])
+                . ($r['request_method'] !== null ? ' (' . self::text($r['request_method']) . ' ' . self::text($r['request_uri']) . ')' : ''));
         }
         return $out;
     }
@@ -438,13 +659,14 @@ TXT;
                 self::ms((int) $run['flush_ns']), self::ms((int) $run['flush_max_ns'])) : null,
         ]);
         $lost = (int) ($run['events_lost'] ?? 0);
-        return sprintf("Run %d of %s\n", $run['run_id'], $this->path)
-            . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $run['script'], $run['sapi'], $run['php_version'], $run['pid'],
-                $run['test_path'] !== null ? "\n  test      {$run['test_path']}: {$run['test_title']} [{$run['test_result']}]" : '')
-            . (($run['request_method'] ?? null) !== null ? "  request   {$run['request_method']} {$run['request_uri']}\n" : '')
-            . sprintf("  status    %s, exit status %s%s\n", $run['status'], $run['exit_status'] ?? '-',
-                ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$run['imported_at']}" : '')
-            . sprintf("  started   %s, duration %s\n", $run['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
+        $t = array_map(self::text(...), $run);
+        return sprintf("Run %d of %s\n", $run['run_id'], self::text($this->path))
+            . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $t['script'], $t['sapi'], $t['php_version'], $run['pid'],
+                $run['test_path'] !== null ? "\n  test      {$t['test_path']}: {$t['test_title']} [{$t['test_result']}]" : '')
+            . (($run['request_method'] ?? null) !== null ? "  request   {$t['request_method']} {$t['request_uri']}\n" : '')
+            . sprintf("  status    %s, exit status %s%s\n", $t['status'], $run['exit_status'] === null ? '-' : $t['exit_status'],
+                ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$t['imported_at']}" : '')
+            . sprintf("  started   %s, duration %s\n", $t['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
             . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", self::bytes($run['peak_usage']),
                 self::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), self::bytes($run['live_bytes']))
             . sprintf("  GC        %s\n", $gc)
@@ -476,7 +698,7 @@ TXT;
             return '';
         }
         $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
-        return $text === null ? '' : sprintf("  %42s  | %s\n", '', $text);
+        return $text === null ? '' : sprintf("  %42s  | %s\n", '', self::text($text));
     }
 
     private function renderSnapshots(int $run): string
@@ -488,13 +710,13 @@ TXT;
         if ($this->format === 'csv') {
             return self::csv($snaps);
         }
-        $out = sprintf("Snapshots of run %d of %s\n", $run, $this->path);
+        $out = sprintf("Snapshots of run %d of %s\n", $run, self::text($this->path));
         if (!$snaps) {
             return $out . "  (none: call mm_observe_snapshot() in the script)\n";
         }
         $out .= sprintf("  %6s %12s %10s  %s\n", 'id', 'time', 'usage', 'label');
         foreach ($snaps as $s) {
-            $out .= sprintf("  %6d %12s %10s  %s\n", $s['snapshot_id'], self::ms((int) $s['t_ns']), self::bytes($s['usage']), $s['label']);
+            $out .= sprintf("  %6d %12s %10s  %s\n", $s['snapshot_id'], self::ms((int) $s['t_ns']), self::bytes($s['usage']), self::text($s['label']));
         }
         return $out;
     }
@@ -525,9 +747,9 @@ TXT;
             return self::csv($rows);
         }
         [$sa, $sb] = [$snaps[$a], $snaps[$b]];
-        $out = sprintf("Growth in run %d of %s (%s)\n", $id, $this->path, $run['test_path'] ?? $run['script'])
-            . sprintf("  A  snapshot %d \"%s\" at %s, usage %s\n", $a, $sa['label'], self::ms((int) $sa['t_ns']), self::bytes($sa['usage']))
-            . sprintf("  B  snapshot %d \"%s\" at %s, usage %s (%s)\n", $b, $sb['label'], self::ms((int) $sb['t_ns']), self::bytes($sb['usage']),
+        $out = sprintf("Growth in run %d of %s (%s)\n", $id, self::text($this->path), self::text($run['test_path'] ?? $run['script']))
+            . sprintf("  A  snapshot %d \"%s\" at %s, usage %s\n", $a, self::text($sa['label']), self::ms((int) $sa['t_ns']), self::bytes($sa['usage']))
+            . sprintf("  B  snapshot %d \"%s\" at %s, usage %s (%s)\n", $b, self::text($sb['label']), self::ms((int) $sb['t_ns']), self::bytes($sb['usage']),
                 self::signed((int) $sb['usage'] - (int) $sa['usage']))
             . "\nTop " . count($rows) . " {$this->by}s by growth of live bytes (B - A)\n";
         if (!$rows) {
@@ -546,6 +768,7 @@ TXT;
 
     private static function where(array $r, string $by): string
     {
+        $r = array_map(self::text(...), $r);
         $loc = $r['kind'] === 'pseudo' ? $r['function'] ?: '(pseudo)' : ($r['file'] === '' ? '?' : $r['file']) . ($by === 'file' ? '' : ':' . $r['line'])
             . ($r['kind'] === 'compile' && $by !== 'file' ? ' (compiling)' : '');
         if ($r['kind'] === 'pseudo' && $by !== 'function') {
@@ -561,7 +784,7 @@ TXT;
     private static function sourceLine(string $file, int $line, array &$cache): ?string
     {
         if (!array_key_exists($file, $cache)) {
-            $cache[$file] = (is_file($file) && is_readable($file) && filesize($file) < 16 << 20) ? @file($file, FILE_IGNORE_NEW_LINES) : false;
+            $cache[$file] = self::sourceLines($file);
         }
         $lines = $cache[$file];
         if ($lines === false || !isset($lines[$line - 1])) {
@@ -569,6 +792,38 @@ TXT;
         }
         $t = trim($lines[$line - 1]);
         return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+    }
+
+    /**
+     * The lines of the source file named $file, or false.  The name comes
+     * from the database, so it is opened only if it is an absolute local
+     * path (a leading '/' never selects a stream wrapper: no ftp://,
+     * php://, data:, phar://), said explicitly with file://, and read only
+     * if it is a regular file (a FIFO would block, a device never end) of
+     * at most SOURCE_MAX_BYTES.  The open is non-blocking ('n'), so a FIFO
+     * swapped in after the is_file() check is seen by fstat(), not waited on.
+     */
+    private static function sourceLines(string $file): array|false
+    {
+        if (!str_starts_with($file, '/') || str_contains($file, "\0") || !is_file($file)) {
+            return false;
+        }
+        $fh = @fopen('file://' . $file, 'rn');
+        if ($fh === false) {
+            return false;
+        }
+        $st = fstat($fh);
+        $data = $st !== false && ($st['mode'] & 0170000) === 0100000 && $st['size'] <= self::SOURCE_MAX_BYTES
+            ? stream_get_contents($fh, self::SOURCE_MAX_BYTES + 1) : false;
+        fclose($fh);
+        if ($data === false || strlen($data) > self::SOURCE_MAX_BYTES) {
+            return false;
+        }
+        $lines = explode("\n", $data);
+        if (end($lines) === '') {
+            array_pop($lines);
+        }
+        return $lines;
     }
 
     private function renderJson(array $run, array $rows): string
@@ -580,9 +835,17 @@ TXT;
         return self::json(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort, 'rows' => self::typed($rows)]);
     }
 
+    /**
+     * Pretty JSON, UTF-8 kept as is; text that is not UTF-8 becomes U+FFFD.
+     * json_encode() escapes C0 controls; DEL and C1 controls (U+0080 to
+     * U+009F, which some terminals obey) are escaped here: in valid UTF-8
+     * output the byte 7F and the pairs C2 80 to C2 9F can only be those,
+     * inside strings.
+     */
     private static function json(array $doc): string
     {
-        return json_encode($doc, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE) . "\n";
+        $json = json_encode($doc, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+        return preg_replace_callback('/\x7f|\xc2[\x80-\x9f]/', fn($m) => sprintf('\u%04x', ord($m[0][-1])), $json) . "\n";
     }
 
     private static function typed(array $rows): array
@@ -604,7 +867,8 @@ TXT;
             fputcsv($f, array_keys($rows[0]), ',', '"', '');
         }
         foreach ($rows as $r) {
-            fputcsv($f, $r, ',', '"', '');
+            /* Quoting keeps the lines apart; escaping keeps a terminal safe. */
+            fputcsv($f, array_map(fn($v) => is_string($v) ? self::text($v) : $v, $r), ',', '"', '');
         }
         rewind($f);
         return stream_get_contents($f);
@@ -620,7 +884,8 @@ TXT;
             if ($v <= 0) {
                 continue;
             }
-            $stack = implode(';', array_map(fn($f) => str_replace([';', "\n"], [':', ' '], $f), self::frames($s)));
+            /* One line per stack, frames split by ';': neither may occur in a frame. */
+            $stack = implode(';', array_map(fn($f) => str_replace(';', ':', self::text($f)), self::frames($s)));
             $stacks[$stack] = ($stacks[$stack] ?? 0) + $v;
         }
         $out = '';
@@ -648,12 +913,13 @@ TXT;
     {
         $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
         $ids = ['fl' => [], 'fn' => []];
+        /* Names are compressed to ids; a name must not end its line early. */
         $name = function (string $kind, string $v) use (&$ids): string {
             if (isset($ids[$kind][$v])) {
                 return "({$ids[$kind][$v]})";
             }
             $ids[$kind][$v] = count($ids[$kind]) + 1;
-            return "({$ids[$kind][$v]}) $v";
+            return "({$ids[$kind][$v]}) " . self::text($v);
         };
         $byFn = [];
         foreach ($sites as $s) {
@@ -662,7 +928,7 @@ TXT;
         }
         $totals = array_fill_keys(array_keys($events), 0);
         $out = "# callgrind format\nversion: 1\ncreator: mm_observe (php --mm-report)\n"
-            . "cmd: {$run['script']}\npid: {$run['pid']}\npart: 1\npositions: line\n"
+            . 'cmd: ' . self::text($run['script']) . "\npid: {$run['pid']}\npart: 1\npositions: line\n"
             . 'events: ' . implode(' ', $events) . "\n\n";
         $body = '';
         foreach ($byFn as $file => $fns) {
@@ -706,8 +972,9 @@ TXT;
         $rb = $this->runInfo($b);
         /* Sites match by file, line, function, opcode and callee. */
         $q = "SELECT file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee, kind,"
-            . ' sum(alloc_bytes) AS alloc_bytes, sum(alloc_count) AS alloc_count, sum(live_bytes) AS live_bytes, sum(peak_live_bytes) AS peak_live_bytes'
-            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}')"
+            . ' ' . self::sum('alloc_bytes') . ' AS alloc_bytes, ' . self::sum('alloc_count') . ' AS alloc_count, '
+            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('peak_live_bytes') . ' AS peak_live_bytes'
+            . " FROM mm_sites WHERE run_id = :run AND NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites')
             . ' GROUP BY file, line, function, opcode, callee';
         $key = fn($r) => "{$r['file']}\0{$r['line']}\0{$r['function']}\0{$r['opcode']}\0{$r['callee']}";
         $rows = [];
@@ -726,7 +993,7 @@ TXT;
             foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
                 $r["{$m}_a"] ??= 0;
                 $r["{$m}_b"] ??= 0;
-                $r["{$m}_delta"] = $r["{$m}_b"] - $r["{$m}_a"];
+                $r["{$m}_delta"] = self::int($r["{$m}_b"] - $r["{$m}_a"]);
             }
         }
         unset($r);
@@ -739,9 +1006,9 @@ TXT;
         if ($this->format === 'csv') {
             return self::csv($rows);
         }
-        $out = sprintf("Diff of runs %d and %d of %s\n", $a, $b, $this->path)
-            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $a, $ra['script'], $ra['status'], self::bytes($ra['peak_usage']), self::bytes($ra['alloc_bytes']))
-            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $b, $rb['script'], $rb['status'], self::bytes($rb['peak_usage']), self::bytes($rb['alloc_bytes']))
+        $out = sprintf("Diff of runs %d and %d of %s\n", $a, $b, self::text($this->path))
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $a, self::text($ra['script']), self::text($ra['status']), self::bytes($ra['peak_usage']), self::bytes($ra['alloc_bytes']))
+            . sprintf("  run %d: %s, %s, peak %s, allocated %s\n", $b, self::text($rb['script']), self::text($rb['status']), self::bytes($rb['peak_usage']), self::bytes($rb['alloc_bytes']))
             . sprintf("\nTop %d sites by change in %s (B - A)\n", count($rows), $metric);
         if (!$rows) {
             return $out . "  (no site changed)\n";
@@ -756,15 +1023,55 @@ TXT;
 
     /* ---- units ----------------------------------------------------------- */
 
-    public static function bytes(int|string|null $v): string
+    /**
+     * $s made safe for a terminal and for line-based formats.  Names in a
+     * database or a ring (files, functions, URIs, labels, tags) are written
+     * by whoever ran the observed code, maybe another local user: C0
+     * controls, DEL, C1 controls (U+0080 to U+009F) and bytes that are not
+     * UTF-8 become visible escapes (\n, \r, \t, \x1b, \u{9b}, \xff).  Any
+     * other text, backslashes included (namespaces), is kept byte for byte.
+     * Every text output goes through here; JSON and pprof have their own
+     * encodings.
+     */
+    public static function text(int|float|string|null $s): string
     {
-        $v = (int) $v;
+        $s = (string) $s;
+        if (!preg_match('/[\x00-\x1f\x7f-\xff]/', $s)) {
+            return $s;
+        }
+        /* One alternative per unit: a control byte, a C1 control, a
+         * well-formed UTF-8 sequence, or any other byte (not UTF-8). */
+        return preg_replace_callback('/[\x00-\x1f\x7f]|\xc2[\x80-\x9f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]'
+            . '|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}'
+            . '|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}|[\x80-\xff]/', static function (array $m): string {
+                $u = $m[0];
+                if (strlen($u) === 1) {
+                    return match ($u) {
+                        "\n" => '\n',
+                        "\r" => '\r',
+                        "\t" => '\t',
+                        default => sprintf('\x%02x', ord($u)),
+                    };
+                }
+                return $u[0] === "\xc2" && ord($u[1]) < 0xa0 ? sprintf('\u{%x}', ord($u[1])) : $u;
+            }, $s);
+    }
+
+    public static function bytes(int|float|string|null $v): string
+    {
+        $v = is_float($v) ? self::int($v) : (int) $v;
         foreach (['GiB' => 1 << 30, 'MiB' => 1 << 20, 'KiB' => 1 << 10] as $unit => $size) {
             if (abs($v) >= $size) {
                 return sprintf('%.1f %s', $v / $size, $unit);
             }
         }
         return "$v B";
+    }
+
+    /** $v as an integer, saturating: a sum or a difference of integers may have become a float. */
+    private static function int(int|float $v): int
+    {
+        return is_int($v) ? $v : ($v >= PHP_INT_MAX ? PHP_INT_MAX : ($v <= PHP_INT_MIN ? PHP_INT_MIN : (int) $v));
     }
 
     private static function signed(int $v): string
@@ -904,7 +1211,7 @@ final class MmReportHtml
 {
     public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort): string
     {
-        $h = fn($s) => htmlspecialchars((string) $s, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+        $h = fn($s) => htmlspecialchars(MmReport::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
         $o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" . $h($title) . "</title>\n<style>"
             . 'body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}'
@@ -1109,6 +1416,17 @@ final class MmReportHtml
  * mm_observe_import() and mm_observe_ring_read(); this is their CLI. */
 final class MmTools
 {
+    /** Runs a tool: whatever it throws is one line on stderr and exit status 1, never a stack trace. */
+    public static function guarded(string $prog, callable $tool, array $argv): int
+    {
+        try {
+            return $tool($argv);
+        } catch (Throwable $e) {
+            fwrite(STDERR, "$prog: internal error: " . MmReport::text($e->getMessage()) . "\n");
+            return 1;
+        }
+    }
+
     public static function import(array $argv): int
     {
         $args = array_slice($argv, 1);
@@ -1122,7 +1440,7 @@ final class MmTools
         $db = $args[1] ?? null;
         try {
             set_error_handler(static function (int $no, string $msg): bool {
-                fwrite(STDOUT, 'mm-import: ' . preg_replace('/^mm_observe_import\(\): /', '', $msg) . "\n");
+                fwrite(STDOUT, 'mm-import: ' . MmReport::text(preg_replace('/^mm_observe_import\(\): /', '', $msg)) . "\n");
                 return true;
             }, E_NOTICE);
             if ($db === null) {
@@ -1135,7 +1453,7 @@ final class MmTools
             $id = mm_observe_import($args[0], $args[1] ?? null);
             restore_error_handler();
         } catch (Throwable $e) {
-            fwrite(STDERR, 'mm-import: ' . $e->getMessage() . "\n");
+            fwrite(STDERR, 'mm-import: ' . MmReport::text($e->getMessage()) . "\n");
             return 1;
         }
         if ($id > 0) {
@@ -1145,7 +1463,7 @@ final class MmTools
                 $status = (string) $h->querySingle('SELECT status FROM mm_runs WHERE run_id = ' . (int) $id);
             } catch (Throwable) {
             }
-            fwrite(STDOUT, "mm-import: '{$args[0]}' imported as run $id of '$db' (status '$status')\n");
+            fwrite(STDOUT, 'mm-import: ' . MmReport::text("'{$args[0]}' imported as run $id of '$db' (status '$status')") . "\n");
         }
         return 0;
     }
@@ -1161,9 +1479,10 @@ final class MmTools
             $a = $args[$i];
             if ($a === '--once') {
                 $once = true;
-            } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && (int) $args[$i + 1] > 0) {
+            } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && strlen($args[$i + 1]) <= 9 && (int) $args[$i + 1] > 0) {
                 $top = (int) $args[++$i];
-            } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1) {
+            } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1
+                    && (float) $args[$i + 1] <= 3600) {
                 $interval = (float) $args[++$i];
             } elseif ($a === '-h' || $a === '--help') {
                 fwrite(STDOUT, "usage: php --mm-top PID|RING [--once] [--top N] [--interval SECONDS]\n"
@@ -1173,7 +1492,7 @@ final class MmTools
             } elseif ($target === null && $a !== '' && $a[0] !== '-') {
                 $target = $a;
             } else {
-                fwrite(STDERR, "mm-top: unknown or incomplete option '$a' (see php --mm-top --help)\n");
+                fwrite(STDERR, 'mm-top: ' . MmReport::text("unknown or incomplete option '$a'") . " (see php --mm-top --help)\n");
                 return 1;
             }
         }
@@ -1187,10 +1506,10 @@ final class MmTools
                 $r = mm_observe_ring_read($target, $top);
             } catch (Throwable $e) {
                 if ($frames > 0) {
-                    fwrite(STDOUT, "mm-top: the process has finished (" . $e->getMessage() . ")\n");
+                    fwrite(STDOUT, 'mm-top: the process has finished (' . MmReport::text($e->getMessage()) . ")\n");
                     return 0;
                 }
-                fwrite(STDERR, 'mm-top: ' . $e->getMessage() . "\n");
+                fwrite(STDERR, 'mm-top: ' . MmReport::text($e->getMessage()) . "\n");
                 return 1;
             }
             if (!$once) {
@@ -1208,15 +1527,16 @@ final class MmTools
     private static function frame(array $r): string
     {
         $secs = max(0, (int) (microtime(true) * 1e9) - $r['started_ns']) / 1e9;
-        $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $r['state'], $r['script'],
-            $r['method'] !== '' ? " ({$r['method']} {$r['uri']})" : '', $secs, $r['run_id'], $r['database']);
+        $t = MmReport::text(...);
+        $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $t($r['state']), $t($r['script']),
+            $r['method'] !== '' ? ' (' . $t($r['method']) . ' ' . $t($r['uri']) . ')' : '', $secs, $r['run_id'], $t($r['database']));
         $out .= sprintf("live %s  allocated %s  sites %d  GC passes %d  ring %s pending of %s, %d lost, %d flushes\n\n",
             MmReport::bytes($r['live_bytes']), MmReport::bytes($r['alloc_bytes']), $r['site_count'] - 1, $r['gc_passes'],
             MmReport::bytes($r['events_pending']), MmReport::bytes($r['events_size']), $r['events_lost'], $r['flushes']);
         $out .= sprintf("%12s %10s %14s  %s\n", 'LIVE', 'BLOCKS', 'ALLOCATED', 'SITE');
         foreach ($r['sites'] as $s) {
-            $where = $s['kind'] === 'pseudo' ? $s['function']
-                : sprintf('%s:%d %s %s%s', $s['file'], $s['line'], $s['function'], $s['opcode'], $s['callee'] !== '' ? " {$s['callee']}()" : '');
+            $where = $s['kind'] === 'pseudo' ? $t($s['function'])
+                : sprintf('%s:%d %s %s%s', $t($s['file']), $s['line'], $t($s['function']), $t($s['opcode']), $s['callee'] !== '' ? ' ' . $t($s['callee']) . '()' : '');
             $out .= sprintf("%12s %10d %14s  %s\n", MmReport::bytes($s['live_bytes']), $s['live_count'], MmReport::bytes($s['alloc_bytes']), $where);
         }
         return $out;
@@ -1224,7 +1544,7 @@ final class MmTools
 }
 
 exit(match ($mm_tool ?? 'report') {
-    'import' => MmTools::import($argv),
-    'top' => MmTools::top($argv),
+    'import' => MmTools::guarded('mm-import', MmTools::import(...), $argv),
+    'top' => MmTools::guarded('mm-top', MmTools::top(...), $argv),
     default => MmReport::main($argv),
 });

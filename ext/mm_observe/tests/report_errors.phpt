@@ -57,7 +57,7 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
 (no arguments)
-  => 1: mm-report: no database given
+  => 1: mm-report: no database given (see php --mm-report --help)
 missing.sqlite
   => 1: mm-report: 'missing.sqlite': no such file
 .
@@ -87,9 +87,9 @@ ok.sqlite --sort size
 ok.sqlite --format xml
   => 1: mm-report: --format: 'xml' is not one of table, json, csv, collapsed, pprof, callgrind, html
 ok.sqlite --frobnicate
-  => 1: mm-report: unknown option '--frobnicate'
+  => 1: mm-report: unknown option '--frobnicate' (see php --mm-report --help)
 ok.sqlite --run
-  => 1: mm-report: --run needs a value
+  => 1: mm-report: --run needs a value (see php --mm-report --help)
 ok.sqlite other.sqlite
   => 1: mm-report: one database at a time: 'ok.sqlite' and 'other.sqlite'
 ok.sqlite --diff 1
