@@ -1434,7 +1434,8 @@ final class MmTools
             fwrite($args && in_array($args[0], ['-h', '--help'], true) ? STDOUT : STDERR,
                 "usage: php --mm-import RING [DATABASE]\n"
                 . "  Imports the ring file a crashed observed process left (<database>.<pid>.mmring)\n"
-                . "  into DATABASE (default: the database named in the ring) as a run with status 'crashed'.\n");
+                . "  into DATABASE (default: <database>, from the ring's file name) as a run with status 'crashed'.\n"
+                . "  Only your own ring files (mode 0600) are imported.\n");
             return $args && in_array($args[0], ['-h', '--help'], true) ? 0 : 1;
         }
         $db = $args[1] ?? null;
@@ -1443,12 +1444,11 @@ final class MmTools
                 fwrite(STDOUT, 'mm-import: ' . MmReport::text(preg_replace('/^mm_observe_import\(\): /', '', $msg)) . "\n");
                 return true;
             }, E_NOTICE);
-            if ($db === null) {
-                try {
-                    $db = mm_observe_ring_read($args[0], 0)['database'];
-                } catch (Throwable) {
-                    /* mm_observe_import() says why, exactly. */
-                }
+            /* The database the ring's file name belongs to, as
+             * mm_observe_import() finds it: never the path written inside
+             * the ring, which may come from anyone. */
+            if ($db === null && preg_match('~^(.*[^/])\.[0-9]+\.mmring$~s', $args[0], $m)) {
+                $db = $m[1];
             }
             $id = mm_observe_import($args[0], $args[1] ?? null);
             restore_error_handler();

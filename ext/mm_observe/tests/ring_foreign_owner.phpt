@@ -52,6 +52,13 @@ fwrite($pipes[0], "\n");
 echo stream_get_contents($pipes[1]);
 proc_close($p);
 echo "nothing written where the ring said: ", var_export(!file_exists("$elsewhere/planted.sqlite"), true), "\n";
+/* 4. --mm-import without a database: the one the ring's file name belongs
+ *    to, never the path written inside the ring. */
+[$ring4] = mmo_orphan(__FILE__, $db);
+mmo_ring_poke($ring4, 2048, "$elsewhere/planted2.sqlite\0");
+$r = mmo_cli(['--mm-import', $ring4]);
+echo "import by name: exit ", $r['status'], ": ", preg_replace(["/'[^']*\.mmring'/", '/run \d+/'], ["'RING'", 'run N'], str_replace($db, 'DB', $r['out'] . $r['err']));
+echo "nothing written where the ring said: ", var_export(!file_exists("$elsewhere/planted2.sqlite"), true), "\n";
 $h = mmo_db($db);
 foreach (mmo_rows($h, "SELECT run_id = $live_id AS live, status, (SELECT count(*) FROM mm_gc_passes g WHERE g.run_id = r.run_id) AS gc FROM mm_runs r ORDER BY run_id") as $row) {
     echo $row['live'] ? 'live run' : 'other run', ": {$row['status']}, {$row['gc']} GC passes\n";
@@ -71,8 +78,11 @@ import 0644: exit 1: mm-import: 'RING' has mode 0644; a ring file is mode 0600 (
 import of the impostor: exit 0: mm-import: 'RING' imported as run N of 'DB' (status 'crashed')
 live done
 nothing written where the ring said: true
+import by name: exit 0: mm-import: 'RING' imported as run N of 'DB' (status 'crashed')
+nothing written where the ring said: true
 other run: running, 0 GC passes
 other run: ok, 0 GC passes
 other run: running, 0 GC passes
 live run: ok, 0 GC passes
+other run: crashed, 1 GC passes
 other run: crashed, 1 GC passes
