@@ -233,6 +233,22 @@ static void consume(const zend_mm_observe_ring_view *v)
 	}
 }
 
+/* Reads one mutated file as the importer does; counts the outcome. */
+static void fuzz_one(const char *path, int *cases, int *read_ok, int *refused)
+{
+	zend_mm_observe_ring_reader r;
+	char err[256];
+
+	(*cases)++;
+	if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
+		consume(&r.view);
+		zend_mm_observe_ring_read_close(&r);
+		(*read_ok)++;
+	} else {
+		(*refused)++;
+	}
+}
+
 /* The reader (zend_mm_observe_ring_read_open) against mutated files: bit
  * flips anywhere in the used parts, every header field set to extreme
  * values, truncation at every header field.  It must refuse or read, never
@@ -287,14 +303,7 @@ static void test_reader_fuzz(void)
 			int fd = open(path, O_WRONLY);
 			(void) !pwrite(fd, live, 256, 0);
 			close(fd);
-			cases++;
-			if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
-				consume(&r.view);
-				zend_mm_observe_ring_read_close(&r);
-				read_ok++;
-			} else {
-				refused++;
-			}
+			fuzz_one(path, &cases, &read_ok, &refused);
 		}
 	}
 	memcpy(live, &saved, sizeof(saved));
@@ -303,13 +312,7 @@ static void test_reader_fuzz(void)
 		live->strings_offset, live->strings_offset + 5, live->file_size - 1 };
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
 		write_ring(path, live, cuts[k]);
-		cases++;
-		if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
-			zend_mm_observe_ring_read_close(&r);
-			read_ok++;
-		} else {
-			refused++;
-		}
+		fuzz_one(path, &cases, &read_ok, &refused);
 	}
 	/* Random bit flips in the records, the sites and the strings. */
 	for (int n = 0; n < 2000; n++) {
@@ -328,14 +331,7 @@ static void test_reader_fuzz(void)
 			}
 		}
 		close(fd);
-		cases++;
-		if (zend_mm_observe_ring_read_open(&r, path, ZEND_MM_OBSERVE_RING_READ_OWN | ZEND_MM_OBSERVE_RING_READ_EVENTS, err, sizeof(err)) == SUCCESS) {
-			consume(&r.view);
-			zend_mm_observe_ring_read_close(&r);
-			read_ok++;
-		} else {
-			refused++;
-		}
+		fuzz_one(path, &cases, &read_ok, &refused);
 	}
 	printf("reader fuzz: %d cases, %d read, %d refused\n", cases, read_ok, refused);
 	check(cases > 2000 && read_ok > 0 && refused > 0, "reader: mutated files are read or refused, never crash");

@@ -69,7 +69,7 @@ mmo_cleanup(__FILE__);
 600
 Warning: mm_observe: report database '%s/x.sqlite': cannot write run 1 (database or disk is full); it is kept in '%s/RING': import it with php --mm-import '%s/RING'
 x.sqlite.PID.mmring
-mm-import: 'RING' imported as run 1 of '%s/x.sqlite' (status 'ok')
+mm-import: 'RING' imported as run 1 of 'x.sqlite' (status 'ok')
 rings left: 0
 integrity: ok
 runs: 1 ok exit 7 imported 1
