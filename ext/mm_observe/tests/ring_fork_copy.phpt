@@ -1,5 +1,10 @@
 --TEST--
-mm_observe ring (issue 12): a pcntl_fork() child copies only what it uses (header, sites, strings), never the event area: with a 256M ring the child stays small
+mm_observe ring (issue 12): a pcntl_fork() child copies only what it uses (header, sites, strings), never the event area: with a 256M ring the child touches a few pages, not 64 000
+--DESCRIPTION--
+Measured in page faults of the child (getrusage ru_minflt), which count the
+pages the fork handler touched: about 135 000 when it copied the whole
+event area of a 256M ring (3.3 s per fork), about 60 now; an unobserved
+child takes about 40.
 --SKIPIF--
 <?php if (!function_exists('pcntl_fork')) die('skip pcntl'); ?>
 --FILE--
@@ -9,16 +14,14 @@ $db = mmo_path(__FILE__, '.sqlite');
 mmo_cleanup(__FILE__);
 $code = <<<'PHP'
 <?php
-function rss_kb(): int { preg_match('/VmRSS:\s+(\d+)/', file_get_contents('/proc/self/status'), $m); return (int) $m[1]; }
 $keep = [];
 for ($i = 0; $i < 2000; $i++) { $keep[] = str_repeat('k', 100); }
-$parent = rss_kb();
 for ($n = 0; $n < 5; $n++) {
     $pid = pcntl_fork();
     if ($pid === 0) {
-        $grew = rss_kb() - $parent;
+        $faults = getrusage()['ru_minflt'];
         $keep[] = str_repeat('c', 1000);      /* the child goes on allocating */
-        echo $grew < 32 * 1024 ? "child small\n" : "child grew by $grew KB\n";
+        echo $faults < 10000 ? "child small\n" : "child touched $faults pages\n";
         exit(0);
     }
     pcntl_waitpid($pid, $st);

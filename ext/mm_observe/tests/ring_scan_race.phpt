@@ -7,11 +7,23 @@ mm_observe ring (issue 12): concurrent observed starts next to orphans import ea
 require __DIR__ . '/mm_observe.inc';
 $db = mmo_path(__FILE__, '.sqlite');
 mmo_cleanup(__FILE__);
+/* Deterministic part: an orphan whose lock another importer holds (this
+ * test, as a concurrent scanner would while importing it) is skipped
+ * without a word, not reported as "a running process" of a dead pid. */
+[$ring] = mmo_orphan(__FILE__, $db);
+$held = fopen($ring, 'r');
+flock($held, LOCK_EX);
+$r = mmo_observe(__FILE__, '<?php echo "while held\n";', $db);
+echo $r['out'], "stderr: '", $r['err'], "'\n";
+flock($held, LOCK_UN);
+fclose($held);
+$r = mmo_observe(__FILE__, '<?php echo "after\n";', $db);
+echo $r['out'], "stderr: '", $r['err'], "', orphan imported: ", var_export(!file_exists($ring), true), "\n";
 $ok = true;
 for ($round = 0; $round < 3; $round++) {
-    /* Six orphans: six observed processes alive at once, then killed. */
+    /* Twelve orphans: twelve observed processes alive at once, then killed. */
     $kids = [];
-    for ($k = 0; $k < 6; $k++) {
+    for ($k = 0; $k < 12; $k++) {
         $kids[] = mmo_start(__FILE__, '<?php $a = str_repeat("o", 999); echo "ready\n"; sleep(60);', $db);
     }
     foreach ($kids as [$p, $pipes]) {
@@ -19,11 +31,11 @@ for ($round = 0; $round < 3; $round++) {
         posix_kill(proc_get_status($p)['pid'], 9);
         proc_close($p);
     }
-    /* Four observed requests start at once next to them. */
+    /* Six observed requests start at once next to them. */
     $script = mmo_path(__FILE__, '.child.php');
     file_put_contents($script, '<?php echo "hi\n";');
     $procs = [];
-    for ($k = 0; $k < 4; $k++) {
+    for ($k = 0; $k < 6; $k++) {
         $procs[] = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db", $script],
             [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, __DIR__) ;
         $procs[$k] = [$procs[$k], $pipes];
@@ -52,8 +64,12 @@ require __DIR__ . '/mm_observe.inc';
 mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
+while held
+stderr: ''
+after
+stderr: '', orphan imported: true
 every request printed only its output: true
-crashed runs (each orphan once): 18
+crashed runs (each orphan once): 37
 running rows left: 0
-ok runs: 15
+ok runs: 23
 rings left: 0
