@@ -69,6 +69,9 @@ function mutant(string $path, array $chunks, int $size, array $fields32, array $
     $poke = function (int $off, string $bytes) use ($h) { fseek($h, $off); fwrite($h, $bytes); };
     $flip = function (int $off) use ($h) { fseek($h, $off); $b = fread($h, 1); fseek($h, $off); fwrite($h, chr(ord($b === '' ? "\0" : $b) ^ (1 << mt_rand(0, 7)))); };
     $offs = array_keys($chunks);
+    /* A token of its own: else every mutant after the first good import
+     * would merge into that run's row and stop before its records. */
+    $poke(208, pack('P', (mt_rand() << 31) | mt_rand() | 1));
     if ($kind < 25) {
         $what = 'header bits';
         for ($n = mt_rand(1, 8); $n > 0; $n--) { $flip(mt_rand(0, 255)); }
