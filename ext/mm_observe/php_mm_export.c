@@ -348,7 +348,6 @@ static struct {
 	sqlite3 *db;
 	char *path;                /* absolute (resolved once, at request start) */
 	sqlite3_int64 run_id;      /* 0 until the row is inserted (invariant 2) */
-	uint64_t token;            /* the ring's run_token, mm_runs.ring_token */
 	bool full_shutdown;        /* for a row inserted late */
 	dev_t dev;                 /* the database file we opened: a drain */
 	ino_t ino;                 /*   refuses to write into an unlinked one */
@@ -404,7 +403,6 @@ static void php_mm_export_close(void)
 	free(xs.path);
 	xs.path = NULL;
 	xs.run_id = 0;
-	xs.token = 0;
 	xs.gone_warned = false;
 	xs.script_ended = false;
 	xs.fatal_error = false;
@@ -798,7 +796,6 @@ zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *
 			token = (uint64_t) php_mm_export_now_ns() ^ ((uint64_t) getpid() << 32) ^ (uint64_t) (uintptr_t) &token;
 		}
 	}
-	xs.token = token;
 	hdr->run_token = token;
 	hdr->run_id = 0;
 	php_mm_export_copy(hdr->database, sizeof(hdr->database), path);
