@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-5}
 runs=${2:-3}
 build=${MM_BUILD_DIR:-$top/_build}
-fork_fpm=$build/fork/src/sapi/fpm/php-fpm
+fork_fpm=${FORK_FPM:-$build/fork/src/sapi/fpm/php-fpm}   # FORK_FPM= compares another build of the fork
 stock_fpm=$build/stock/src/sapi/fpm/php-fpm
 for b in "$fork_fpm" "$stock_fpm"; do [ -x "$b" ] || { echo "fpm_throughput: $b is not built (make; make stock)" >&2; exit 1; }; done
 command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "fpm_throughput: needs nginx and wrk (apt-get install nginx-light wrk)" >&2; exit 1; }
