@@ -14,7 +14,7 @@
 
    A process killed by SIGKILL, a segfault or the OOM killer leaves the file
    and its page-cache contents behind, complete up to its last store; a
-   reader (php --mm-top) can map it while the process runs.  The exporter
+   reader (php --mm-top) can read it while the process runs.  The exporter
    (ext/mm_observe) drains the ring into SQLite at safe points and removes
    the file at request end; php --mm-import, or the next observed request
    that finds an orphan next to its database, imports a file left by a dead
@@ -292,7 +292,7 @@ enum {
 };
 
 /* A ring, as the exporter reads it: the live one of this process, or a
- * file mapped by an importer or by --mm-top. */
+ * file read by an importer or by --mm-top (zend_mm_observe_ring_read_open). */
 typedef struct _zend_mm_observe_ring_view {
 	zend_mm_observe_ring_header *hdr;
 	const zend_mm_observe_site *sites;
