@@ -108,6 +108,7 @@ static void zend_gc_observe_push(void)
 {
 	for (uint32_t i = zgo.first_pass; i < zgo.count; i++) {
 		zgo.passes[i].seq = ++zgo.total;
+		zend_mm_observe_run_mut()->gc_ns += zgo.passes[i].total_ns;
 		zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_GC_PASS, &zgo.passes[i], sizeof(zgo.passes[i]), NULL, 0);
 	}
 	zend_mm_observe_run_mut()->gc_passes = zgo.total;

@@ -60,7 +60,14 @@
       and from every op_array's list, and has a complete identity
       (zend_mm_observe_identity_complete); every RETIRED site with a
       complete identity is in the map.  The map holds indexes of this
-      request's table only: it is emptied at request start.
+      table only: it is emptied whenever the table is (request start;
+      in worker mode, only the first request's).
+   7. A site whose counters are not all zero has `touched` equal to the
+      current request's seq and is in the touched list (or the list is
+      marked lost, and every such site is found by its `touched`).  In
+      worker mode (zend_mm_observe_persistent) every touched site is
+      zeroed when the request ends, so each request starts from zero
+      without a pass over the whole table.
 
    Retired sites are reused.  Without opcache every include and eval makes a
    new op_array, so a worker that evals or includes in a loop would make new
@@ -127,6 +134,8 @@ static const char zend_mm_observe_compile_sentinel = 'C';
 ZEND_API bool zend_mm_observe_active = false;
 ZEND_API bool zend_mm_observe_enabled = false;
 ZEND_API char *zend_mm_observe_output = NULL;
+ZEND_API bool zend_mm_observe_persistent = false;
+ZEND_API const char *zend_mm_observe_log_file = NULL;
 
 static struct {
 	zend_mm_observe_site *sites;      /* [ZEND_MM_OBSERVE_SITE_CAPACITY] */
@@ -149,6 +158,11 @@ static struct {
 	uint64_t allocated;               /* bytes allocated this request (drives the samples) */
 	uint64_t next_sample;             /* take a sample when `allocated` reaches this */
 	uint64_t samples;
+	uint64_t seq;                     /* requests observed (or abandoned) by this process */
+	uint32_t *touched;                /* malloc'd: sites this request changed, each once */
+	uint32_t touched_len, touched_cap;
+	bool touched_lost;                /* out of memory: visit every site instead */
+	bool suppressed;                  /* zend_mm_observe_suppress(): no request is observed */
 	zend_mm_observe_exporter_t exporter;
 	zend_mm_observe_ring_header *hdr; /* the ring's header: the run summary lives there */
 } zmo;
@@ -615,9 +629,30 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }
 
+/* Notes that this request changed `site` (invariant 7). */
+static ZEND_COLD zend_never_inline void zend_mm_observe_touch(zend_mm_observe_site *site, uint32_t idx)
+{
+	site->touched = (uint32_t) zmo.seq;
+	if (zmo.touched_len == zmo.touched_cap) {
+		uint32_t cap = zmo.touched_cap ? zmo.touched_cap * 2 : 1024;
+		uint32_t *n = realloc(zmo.touched, sizeof(uint32_t) * cap);
+		if (!n) {
+			zmo.touched_lost = true;
+			return;
+		}
+		zmo.touched = n;
+		zmo.touched_cap = cap;
+	}
+	zmo.touched[zmo.touched_len++] = idx;
+}
+
 static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
+
+	if (UNEXPECTED(site->touched != (uint32_t) zmo.seq)) {
+		zend_mm_observe_touch(site, idx);
+	}
 
 	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, idx, usable))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
@@ -681,10 +716,13 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
  * zend_mm_observe_small_fit() and page rounding predict. */
 static bool zend_mm_observe_sizes_known = false;
 
+static bool zend_mm_observe_calibrated = false;
+
 ZEND_API void zend_mm_observe_calibrate(void)
 {
 	bool ok = is_zend_mm();
 
+	zend_mm_observe_calibrated = true;
 	zend_mm_observe_bins_init();
 	for (size_t size = 0; ok && size <= ZEND_MM_MAX_SMALL_SIZE + 2 * ZEND_MM_PAGE_SIZE; size += (size < 64 ? 1 : 7)) {
 		void *p = emalloc(size);
@@ -782,15 +820,34 @@ ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_s
 
 ZEND_API void zend_mm_observe_request_start(void)
 {
-	if (!zend_mm_observe_enabled) {
+	if (!zend_mm_observe_enabled || zmo.suppressed) {
 		return;
 	}
-	if (!zend_mm_observe_table_init()) {
-		fprintf(stderr, "Warning: mm_observe: cannot reserve the site table (%s); this request is not observed\n", strerror(errno));
-		return;
+	if (UNEXPECTED(!zend_mm_observe_calibrated)) {
+		/* Turned on after module startup (php-fpm's php_admin_value). */
+		zend_mm_observe_calibrate();
 	}
-	zend_mm_observe_table_reset();
+	if (!zmo.hdr || !zend_mm_observe_persistent) {
+		if (!zend_mm_observe_table_init()) {
+			fprintf(stderr, "Warning: mm_observe: cannot reserve the site table (%s); this request is not observed\n", strerror(errno));
+			return;
+		}
+		zend_mm_observe_table_reset();
+	} else {
+		zend_mm_observe_ring_next_request();
+	}
+	if ((uint32_t) ++zmo.seq == 0) {
+		/* Once every 2^32 requests: no site may look touched already. */
+		for (uint32_t i = 1; i < zmo.count; i++) {
+			zmo.sites[i].touched = 0;
+		}
+		zmo.seq++;
+	}
+	zmo.touched_len = 0;
+	zmo.touched_lost = false;
 	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
+	zmo.hdr->run.seq = zmo.seq;
+	zmo.hdr->worker = zend_mm_observe_persistent;
 	zmo.user_code_seen = false;
 	zmo.abandoned = false;
 	zmo.heap_is_zend_mm = is_zend_mm();
@@ -801,6 +858,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	/* What is live already belongs to {unobserved}; its frees are credited
 	 * there, so the books balance from the first allocation on. */
 	zend_mm_observe_site *before = &zmo.sites[ZEND_MM_OBSERVE_IDX_UNOBSERVED];
+	zend_mm_observe_touch(before, ZEND_MM_OBSERVE_IDX_UNOBSERVED);
 	before->alloc_bytes = before->live_bytes = (int64_t) zmo.hdr->run.usage_start;
 	zmo.usage = zmo.peak = (int64_t) zmo.hdr->run.usage_start;
 	zmo.peak_epoch = 1;
@@ -889,13 +947,41 @@ ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, 
 	return extended;
 }
 
+/* Calls fn for every site this request changed (invariant 7). */
+static void zend_mm_observe_each_touched(void (*fn)(zend_mm_observe_site *site))
+{
+	if (UNEXPECTED(zmo.touched_lost)) {
+		for (uint32_t i = 1; i < zmo.count; i++) {
+			if (zmo.sites[i].touched == (uint32_t) zmo.seq) {
+				fn(&zmo.sites[i]);
+			}
+		}
+		return;
+	}
+	for (uint32_t k = 0; k < zmo.touched_len; k++) {
+		fn(&zmo.sites[zmo.touched[k]]);
+	}
+}
+
+static void zend_mm_observe_site_finish(zend_mm_observe_site *site)
+{
+	zend_mm_observe_peak_sync(site);
+	if (site != &zmo.sites[ZEND_MM_OBSERVE_IDX_UNOBSERVED]) {
+		zmo.hdr->run.alloc_count += site->alloc_count;
+		zmo.hdr->run.alloc_bytes += site->alloc_bytes;
+		zmo.hdr->run.end_live_bytes += site->end_live_bytes;
+	}
+}
+
+static void zend_mm_observe_site_end(zend_mm_observe_site *site)
+{
+	site->end_live_count = site->live_count;
+	site->end_live_bytes = site->live_bytes;
+}
+
 ZEND_API void zend_mm_observe_script_end(void)
 {
-	for (uint32_t i = 1; i < zmo.count; i++) {
-		zend_mm_observe_site *site = &zmo.sites[i];
-		site->end_live_count = site->live_count;
-		site->end_live_bytes = site->live_bytes;
-	}
+	zend_mm_observe_each_touched(zend_mm_observe_site_end);
 	zmo.hdr->run.script_ended = true;
 }
 
@@ -953,18 +1039,55 @@ ZEND_API void zend_mm_observe_abandon(void)
 	zmo.abandoned = true;
 }
 
+ZEND_API void zend_mm_observe_set_log_file(const char *path)
+{
+	/* The SAPI may free its configuration afterwards (php-fpm's children do). */
+	char *copy = path ? strdup(path) : NULL;
+	free((char *) zend_mm_observe_log_file);
+	zend_mm_observe_log_file = copy;
+}
+
+ZEND_API void zend_mm_observe_suppress(void)
+{
+	zmo.suppressed = true;
+}
+
+/* Worker mode: the counters of a site back to zero for the next request
+ * (its key, strings and links stay). */
+static void zend_mm_observe_site_zero(zend_mm_observe_site *site)
+{
+	memset(&site->alloc_count, 0, sizeof(*site) - offsetof(zend_mm_observe_site, alloc_count));
+}
+
+/* Worker mode, the request is over (exported or not): nothing of it stays
+ * in the site table, and its records that nobody took stay out of the
+ * ring. */
+static void zend_mm_observe_request_clear(void)
+{
+	zend_mm_observe_each_touched(zend_mm_observe_site_zero);
+	zmo.touched_len = 0;
+	zend_mm_observe_ring_idle();
+}
+
 ZEND_API void zend_mm_observe_request_end(void)
 {
 	zend_mm_observe_active = false;
-	/* Unlink this request's sites from the buckets now: the ring holding
-	 * them goes away once the run is exported. */
-	for (uint32_t i = ZEND_MM_OBSERVE_PSEUDO_LAST + 1; i < zmo.count; i++) {
-		const zend_mm_observe_site *site = &zmo.sites[i];
-		zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
+	if (!zend_mm_observe_persistent) {
+		/* Unlink this request's sites from the buckets now: the ring
+		 * holding them goes away once the run is exported. */
+		for (uint32_t i = ZEND_MM_OBSERVE_PSEUDO_LAST + 1; i < zmo.count; i++) {
+			const zend_mm_observe_site *site = &zmo.sites[i];
+			zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
+		}
+		zmo.last = 0;
 	}
-	zmo.last = 0;
 	if (zmo.abandoned) {
-		zend_mm_observe_ring_remove();
+		if (zend_mm_observe_persistent) {
+			zend_mm_observe_ring_rewind();
+			zend_mm_observe_request_clear();
+		} else {
+			zend_mm_observe_ring_remove();
+		}
 		return;
 	}
 	zend_gc_observe_request_end();
@@ -975,11 +1098,11 @@ ZEND_API void zend_mm_observe_request_end(void)
 	zmo.hdr->run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
 	zmo.hdr->run.unclean_shutdown = CG(unclean_shutdown);
 	zmo.hdr->run.peak_observed = (size_t) zmo.peak;
-	/* Finish the lazy peak (see zend_mm_observe_peak_sync). */
-	for (uint32_t i = 1; i < zmo.count; i++) {
-		zend_mm_observe_peak_sync(&zmo.sites[i]);
-	}
+	/* Finish the lazy peak (see zend_mm_observe_peak_sync); the request's
+	 * own totals. */
+	zend_mm_observe_each_touched(zend_mm_observe_site_finish);
 	zmo.hdr->run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
+		+ sizeof(uint32_t) * zmo.touched_cap
 		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
 		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites)
 		+ sizeof(uint32_t) * zmo.retired_cap;
@@ -988,7 +1111,11 @@ ZEND_API void zend_mm_observe_request_end(void)
 	if (zmo.exporter) {
 		zmo.exporter(&zmo.hdr->run);
 	}
-	zend_mm_observe_ring_remove();
+	if (zend_mm_observe_persistent) {
+		zend_mm_observe_request_clear();
+	} else {
+		zend_mm_observe_ring_remove();
+	}
 }
 
 /* ---- exporter side ------------------------------------------------------ */
@@ -1014,6 +1141,12 @@ ZEND_API zend_mm_observe_run *zend_mm_observe_run_mut(void)
 {
 	static zend_mm_observe_run none;
 	return zmo.hdr ? &zmo.hdr->run : &none;
+}
+
+ZEND_API const uint32_t *zend_mm_observe_touched(uint32_t *count)
+{
+	*count = zmo.touched_lost ? 0 : zmo.touched_len;
+	return zmo.touched_lost ? NULL : zmo.touched;
 }
 
 ZEND_API const char *zend_mm_observe_str(uint32_t offset)

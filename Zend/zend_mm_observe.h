@@ -78,7 +78,7 @@ typedef struct _zend_mm_observe_site {
 	uint32_t    file_str;
 	uint32_t    function_str;
 	uint32_t    callee_str;
-	uint32_t    reserved;
+	uint32_t    touched;        /* zend_mm_observe_run.seq of the last request that changed the counters */
 	/* op_array the site belongs to (its opcodes), for retirement; and the
 	 * next site of the same op_array */
 	const void *op_key;
@@ -147,6 +147,11 @@ typedef struct _zend_mm_observe_run {
 	uint64_t gc_passes;         /* collector passes so far (each one an EVENT_GC_PASS) */
 	uint64_t gc_idle_ns;        /* time in gc_collect_cycles() calls that found nothing */
 	uint64_t snapshots;         /* mm_observe_snapshot() calls so far */
+	uint64_t seq;               /* 1-based number of this request in its process */
+	uint64_t gc_ns;             /* time in collector passes (Σ of the passes' total_ns) */
+	uint64_t alloc_count;       /* blocks this request allocated ({unobserved} left out) */
+	uint64_t alloc_bytes;
+	int64_t  end_live_bytes;    /* bytes of this request still live at the end of the script */
 	zend_mm_observe_oom oom;
 } zend_mm_observe_run;
 
@@ -165,6 +170,19 @@ extern ZEND_API bool zend_mm_observe_active;
 /* Settings (zend.mm_observe*), system-level, owned by this module. */
 extern ZEND_API bool zend_mm_observe_enabled;
 extern ZEND_API char *zend_mm_observe_output;
+
+/* Worker mode (set once at module startup, by ext/mm_observe, for SAPIs
+ * that serve many requests per process): the site table, the string arena
+ * and the ring outlive the request.  Each request starts from zeroed
+ * counters; only the sites it touched are visited at its end. */
+extern ZEND_API bool zend_mm_observe_persistent;
+
+/* Where a worker's own messages go when PHP's error_log is not set: the
+ * SAPI's log file, appended to by name (php-fpm's error_log; a worker's
+ * stderr is usually discarded).  Set by the SAPI in each worker
+ * (zend_mm_observe_set_log_file() keeps a copy); NULL: PHP's default log
+ * channel. */
+extern ZEND_API const char *zend_mm_observe_log_file;
 
 /* Slow paths, called only when zend_mm_observe_active. */
 ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size);
@@ -186,6 +204,9 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array);
 /* Stop observing this request without exporting (the exporter could not
  * open its output).  Safe to call at any time. */
 ZEND_API void zend_mm_observe_abandon(void);
+/* This process runs no script of the user's (php -m, -i, -v, the report
+ * tools): no request of it is observed, whatever the settings say. */
+ZEND_API void zend_mm_observe_suppress(void);
 
 /* Module startup, observation enabled: checks once that ZendMM's block
  * sizes are the ones the observer predicts (else it asks ZendMM each time). */
@@ -198,11 +219,16 @@ ZEND_API uint32_t zend_mm_observe_site_here(void);
  * to raise it with, extended by "; allocation report in <where>". */
 ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size);
 
+ZEND_API void zend_mm_observe_set_log_file(const char *path);
+
 /* Exporter side. */
 ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter);
 ZEND_API void zend_mm_observe_set_describer(zend_mm_observe_describer_t describer);
 ZEND_API const zend_mm_observe_site *zend_mm_observe_sites(uint32_t *count);
 ZEND_API const char *zend_mm_observe_str(uint32_t offset);
+/* The sites whose counters the current (or last) request changed, each
+ * once; {unobserved} first.  Valid until the next request starts. */
+ZEND_API const uint32_t *zend_mm_observe_touched(uint32_t *count);
 /* The current (or last) request's summary; started_ns and usage_start are
  * valid from zend_activate() on, the rest once the request has ended. */
 ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void);
@@ -267,6 +293,7 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 	} while (0)
 # define ZEND_MM_OBSERVE_OOM(format, limit, size) \
 	(UNEXPECTED(zend_mm_observe_active) ? zend_mm_observe_memory_error((format), (limit), (size)) : (format))
+# define ZEND_MM_OBSERVE_SET_LOG_FILE(path)       zend_mm_observe_set_log_file(path)
 # define ZEND_MM_OBSERVE_INI_ENTRIES \
 	ZEND_INI_ENTRY("zend.mm_observe",        "0", ZEND_INI_SYSTEM, zend_mm_observe_ini_update_enabled) \
 	ZEND_INI_ENTRY("zend.mm_observe_output", ZEND_MM_OBSERVE_DEFAULT_OUTPUT, ZEND_INI_SYSTEM, zend_mm_observe_ini_update_output)
@@ -283,6 +310,7 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
 # define ZEND_MM_OBSERVE_OOM(format, limit, size) (format)
 # define ZEND_MM_OBSERVE_INI_ENTRIES
+# define ZEND_MM_OBSERVE_SET_LOG_FILE(path)       ((void) 0)
 
 #endif /* ZEND_MM_OBSERVE */
 

@@ -38,8 +38,13 @@
    1. A slot is written when its block is allocated and cleared when it is
       freed, so a slot read for a live block is that block's owner or 0
       (allocated before observation started).
-   2. zend_mm_observe_blocks_reset() zeroes every shadow (MADV_DONTNEED) and
-      empties the hash: nothing survives from one request to the next.
+   2. zend_mm_observe_blocks_reset() zeroes every shadow and empties the
+      hash: nothing survives from one request to the next.  Each chunk
+      remembers the highest slot written since the last reset (`hi`: ZendMM
+      hands out pages from the start of a chunk), so a reset clears only
+      that prefix, with memset while it is small (the pages stay resident
+      for the next request of a worker) and MADV_DONTNEED beyond; the dense
+      `used` list spares it a walk over the whole chunk table.
    3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
 */
 
@@ -75,7 +80,12 @@
 typedef struct _zend_mm_observe_chunk {
 	uintptr_t base;      /* 0 = empty */
 	uint32_t *shadow;
+	uint32_t hi;         /* slots [hi, end) were not written since the last reset */
+	uint32_t reserved;
 } zend_mm_observe_chunk;
+/* A reset clears up to this many bytes of one shadow with memset (pages
+ * that stay resident for the next request); more is given back. */
+#define ZEND_MM_OBSERVE_CLEAR_MAX     (256 * 1024)
 
 /* ZendMM's bin sizes, and two maps over multiples of 8 up to the largest. */
 #define ZEND_MM_OBSERVE_BIN_SIZE(num, size, elements, pages, x, y) size,
@@ -112,8 +122,12 @@ void zend_mm_observe_bins_init(void)
 static struct {
 	zend_mm_observe_chunk *chunks;   /* open addressing, ZEND_MM_OBSERVE_CHUNKS_MAX */
 	uint32_t chunk_count;
+	uint32_t *used;                  /* malloc'd: indexes into chunks[] of the entries in use */
+	uint32_t used_cap;
 	uintptr_t cache_base;            /* the last chunk looked up */
 	uint32_t *cache_shadow;
+	zend_mm_observe_chunk *cache_chunk;
+	uint32_t *cache_hi;              /* cache_shadow + cache_chunk->hi */
 	zend_mm_observe_ptrmap other;    /* huge blocks, and all blocks without ZendMM */
 	bool zend_mm;
 } zmb;
@@ -238,11 +252,22 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 		if (zmb.chunks[i].base == base) {
 			zmb.cache_base = base;
 			zmb.cache_shadow = zmb.chunks[i].shadow;
+			zmb.cache_chunk = &zmb.chunks[i];
+			zmb.cache_hi = zmb.cache_shadow + zmb.cache_chunk->hi;
 			return zmb.cache_shadow;
 		}
 	}
 	if (!create || (zmb.chunk_count + 1) * 2 > ZEND_MM_OBSERVE_CHUNKS_MAX) {
 		return NULL;
+	}
+	if (zmb.chunk_count == zmb.used_cap) {
+		uint32_t cap = zmb.used_cap ? zmb.used_cap * 2 : 64;
+		uint32_t *n = realloc(zmb.used, sizeof(uint32_t) * cap);
+		if (!n) {
+			return NULL;
+		}
+		zmb.used = n;
+		zmb.used_cap = cap;
 	}
 	void *s = mmap(NULL, ZEND_MM_OBSERVE_SHADOW_BYTES, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -251,9 +276,12 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	}
 	zmb.chunks[i].base = base;
 	zmb.chunks[i].shadow = s;
-	zmb.chunk_count++;
+	zmb.chunks[i].hi = 0;
+	zmb.used[zmb.chunk_count++] = i;
 	zmb.cache_base = base;
 	zmb.cache_shadow = s;
+	zmb.cache_chunk = &zmb.chunks[i];
+	zmb.cache_hi = s;
 	return s;
 }
 
@@ -280,13 +308,20 @@ static zend_always_inline bool zend_mm_observe_in_chunk(const void *ptr)
 void zend_mm_observe_blocks_reset(bool zend_mm)
 {
 	zend_mm_observe_bins_init();
-	if (zmb.chunks) {
-		for (uint32_t i = 0; i < ZEND_MM_OBSERVE_CHUNKS_MAX && zmb.chunk_count; i++) {
-			if (zmb.chunks[i].base) {
-				madvise(zmb.chunks[i].shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
-			}
+	for (uint32_t k = 0; k < zmb.chunk_count; k++) {
+		zend_mm_observe_chunk *c = &zmb.chunks[zmb.used[k]];
+		size_t dirty = (size_t) c->hi * sizeof(uint32_t);
+		if (dirty > ZEND_MM_OBSERVE_CLEAR_MAX) {
+			madvise(c->shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
+		} else if (dirty) {
+			memset(c->shadow, 0, dirty);
 		}
+		c->hi = 0;
 	}
+	zmb.cache_base = 0;
+	zmb.cache_shadow = NULL;
+	zmb.cache_chunk = NULL;
+	zmb.cache_hi = NULL;
 	zend_mm_observe_ptrmap_clear(&zmb.other);
 	zmb.zend_mm = zend_mm;
 }
@@ -297,6 +332,11 @@ bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 		uint32_t *slot = zend_mm_observe_shadow_slot(ptr, true);
 		if (UNEXPECTED(!slot)) {
 			return false;
+		}
+		if (UNEXPECTED(slot >= zmb.cache_hi)) {
+			/* The shadow_slot() above left this chunk in the cache. */
+			zmb.cache_chunk->hi = (uint32_t) (slot - zmb.cache_shadow) + 1;
+			zmb.cache_hi = slot + 1;
 		}
 		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
 		ZEND_ASSERT(site <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);

@@ -73,12 +73,14 @@ ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, head) == 88, "ring head
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_id) == 128, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, torn) == 200, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_token) == 208, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, request_head) == 216, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run) == 256, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, database) == 2048, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, uri) == 6512, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, exit_status) == 7552, "ring header layout");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_ring_header) <= ZEND_MM_OBSERVE_RING_HEADER_SIZE, "ring header size");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_event) == 16, "event header size");
+ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_request_event) == 128, "request record size");
 
 ZEND_API bool zend_mm_observe_drain_wanted = false;
 
@@ -209,6 +211,47 @@ zend_mm_observe_ring_header *zend_mm_observe_ring_anon(uint32_t site_capacity)
 	zend_mm_observe_ring_layout(zr.hdr, site_capacity);
 	zend_mm_observe_drain_wanted = false;
 	return zr.hdr;
+}
+
+void zend_mm_observe_ring_next_request(void)
+{
+	zend_mm_observe_ring_header *hdr = zr.hdr;
+
+	hdr->run_id = 0;
+	hdr->run_token = 0;
+	hdr->flushes = 0;
+	hdr->flush_ns = 0;
+	hdr->flush_ns_max = 0;
+	hdr->torn = 0;
+	hdr->allocated = 0;
+	hdr->final_status[0] = '\0';
+	hdr->exit_status = 0;
+	hdr->request_head = hdr->head;
+	zend_mm_observe_drain_wanted = false;
+}
+
+ZEND_API bool zend_mm_observe_ring_rewind(void)
+{
+	zend_mm_observe_ring_header *hdr = zr.hdr;
+
+	if (!hdr || __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE) > hdr->request_head) {
+		return false;
+	}
+	__atomic_store_n(&hdr->head, hdr->request_head, __ATOMIC_RELEASE);
+	return true;
+}
+
+ZEND_API uint64_t zend_mm_observe_ring_pending(void)
+{
+	zend_mm_observe_ring_header *hdr = zr.hdr;
+
+	return hdr ? __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE) - __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE) : 0;
+}
+
+void zend_mm_observe_ring_idle(void)
+{
+	zr.hdr->request_head = zr.hdr->head;
+	__atomic_store_n(&zr.hdr->writer_state, ZEND_MM_OBSERVE_RING_IDLE, __ATOMIC_RELEASE);
 }
 
 /* Invariant 4: a call that extends the file fails with EFBIG instead of
@@ -365,6 +408,7 @@ static void zend_mm_observe_ring_atfork_child(void)
 			p += used[i][1];
 		}
 		hdr->tail = hdr->head;
+		hdr->request_head = hdr->head;
 	}
 	free(copy);
 	close(zr.fd);

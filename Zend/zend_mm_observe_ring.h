@@ -74,10 +74,13 @@
        184  uint64   flush_ns           time spent draining, in total
        192  uint64   flush_ns_max       ... the longest drain
        200  uint32   torn               records found torn by the last reader
-       204  uint32   reserved
+       204  uint32   worker             1: worker mode (see below), 0: one run per process
        208  uint64   run_token          random, also in mm_runs.ring_token: the
                                         proof that the ring owns that run row
                                         (0: none; an importer never merges then)
+       216  uint64   request_head       head when the current request started
+                                        (worker mode; 0 in script mode): its
+                                        records are the ones at or after it
        256  zend_mm_observe_run run     the request summary (zend_mm_observe.h)
        2048 char     database[2048]     absolute path of the report database
        4096 char     script[2048]       the script path (never its contents)
@@ -93,8 +96,25 @@
 
    Writer states (writer_state): 1 RECORDING, the request is running;
    2 ENDED, observation stopped and the exporter is writing the run;
-   3 EXPORTED, everything is in the database (the file is about to go).
-   A file in state 1 or 2 whose writer holds no lock is an orphan.
+   3 EXPORTED, everything is in the database (the file is about to go);
+   4 IDLE, worker mode between two requests: the sites' counters are zero
+   and the ring holds only REQUEST records not yet drained.
+   A file in state 1, 2 or 4 whose writer holds no lock is an orphan.
+
+   Worker mode (zend_mm_observe_persistent: php-fpm and the other SAPIs
+   serving many requests per process).  The file is made at the first
+   observed request and kept, mapped, for the life of the process: a
+   request makes no file, no mapping and no fsync.  The site table and the
+   string arena are kept too (each request's counters start from zero:
+   zend_mm_observe.c, invariant 7).  At its end every request leaves a
+   REQUEST record (its summary); the records of a request whose detail is
+   not kept (samples, GC passes) are dropped again by rewinding head to
+   where the request started (zend_mm_observe_ring_rewind(): only while
+   no drain has consumed any of them, so a reader never sees a record
+   vanish from [tail, head)).  The exporter drains the REQUEST records in
+   batches, and when the process exits; an importer of a dead worker's
+   ring imports them, and, if it died mid-request (state 1 or 2), that
+   request as a crashed run.
 
    Reading a file (importer, php --mm-top): zend_mm_observe_ring_read_open()
    trusts nothing in it.  The file is opened O_NONBLOCK|O_NOFOLLOW and must
@@ -163,8 +183,8 @@
 #ifdef ZEND_MM_OBSERVE
 
 #define ZEND_MM_OBSERVE_RING_MAGIC        "MMOBRING"
-#define ZEND_MM_OBSERVE_RING_VERSION      1
-#define ZEND_MM_OBSERVE_RING_COMPAT       1
+#define ZEND_MM_OBSERVE_RING_VERSION      2
+#define ZEND_MM_OBSERVE_RING_COMPAT       2
 #define ZEND_MM_OBSERVE_RING_HEADER_SIZE  8192
 #define ZEND_MM_OBSERVE_RING_ENDIAN       0x01020304u
 #define ZEND_MM_OBSERVE_RING_SUFFIX       ".mmring"
@@ -187,6 +207,7 @@ enum {
 	ZEND_MM_OBSERVE_RING_RECORDING = 1,
 	ZEND_MM_OBSERVE_RING_ENDED = 2,
 	ZEND_MM_OBSERVE_RING_EXPORTED = 3,
+	ZEND_MM_OBSERVE_RING_IDLE = 4,
 };
 
 typedef struct _zend_mm_observe_ring_header {
@@ -222,9 +243,10 @@ typedef struct _zend_mm_observe_ring_header {
 	uint64_t flush_ns;
 	uint64_t flush_ns_max;
 	uint32_t torn;
-	uint32_t reserved;
+	uint32_t worker;
 	uint64_t run_token;
-	char     pad0[256 - 216];
+	uint64_t request_head;
+	char     pad0[256 - 224];
 	zend_mm_observe_run run;
 	char     pad1[2048 - 256 - sizeof(zend_mm_observe_run)];
 	char     database[2048];
@@ -253,7 +275,8 @@ enum {
 	ZEND_MM_OBSERVE_EVENT_SNAPSHOT = 4, /* zend_mm_observe_snapshot_event */
 	ZEND_MM_OBSERVE_EVENT_OOM = 5,      /* zend_mm_observe_oom (also kept in header.run.oom) */
 	ZEND_MM_OBSERVE_EVENT_FLUSH = 6,    /* zend_mm_observe_flush_event */
-	ZEND_MM_OBSERVE_EVENT_LAST = 6,
+	ZEND_MM_OBSERVE_EVENT_REQUEST = 7,  /* zend_mm_observe_request_event: a finished request (worker mode) */
+	ZEND_MM_OBSERVE_EVENT_LAST = 7,
 };
 
 /* A point of the memory timeline: every sample_bytes allocated. */
@@ -283,6 +306,55 @@ typedef struct _zend_mm_observe_flush_event {
 	uint32_t reason;         /* ZEND_MM_OBSERVE_FLUSH_* */
 	uint32_t reserved;
 } zend_mm_observe_flush_event;
+
+/* The summary of a finished request (worker mode), followed by the
+ * request method (method_len bytes), the URI without its query
+ * (uri_len) and the script path (script_len), no NULs. */
+typedef struct _zend_mm_observe_request_event {
+	uint64_t seq;            /* 1-based number of the request in its process */
+	uint64_t token;          /* its run_token: mm_runs.ring_token of its row when it has detail */
+	uint64_t started_ns;     /* CLOCK_REALTIME */
+	uint64_t duration_ns;
+	uint64_t usage_start;
+	uint64_t usage_end;
+	uint64_t peak_usage;
+	uint64_t alloc_count;    /* {unobserved} left out */
+	uint64_t alloc_bytes;
+	int64_t  end_live_bytes; /* live at the end of the script */
+	uint64_t gc_passes;
+	uint64_t gc_ns;
+	uint64_t site_count;
+	int32_t  exit_status;
+	uint16_t http_status;    /* 0 when the SAPI has none */
+	uint8_t  status;         /* ZEND_MM_OBSERVE_STATUS_* */
+	uint8_t  detail;         /* ZEND_MM_OBSERVE_DETAIL_*: why its detail is kept (0: summary only) */
+	uint8_t  script_ended;
+	uint8_t  zend_mm;
+	uint16_t method_len;
+	uint16_t uri_len;
+	uint16_t script_len;
+	uint32_t reserved;
+	uint32_t reserved2;
+} zend_mm_observe_request_event;
+
+enum {
+	ZEND_MM_OBSERVE_STATUS_OK = 0,
+	ZEND_MM_OBSERVE_STATUS_ERROR = 1,    /* fatal error, uncaught exception, bailout */
+	ZEND_MM_OBSERVE_STATUS_OOM = 2,      /* a memory error */
+};
+
+/* Why a request's full detail (sites, samples, GC passes) is kept. */
+enum {
+	ZEND_MM_OBSERVE_DETAIL_NONE = 0,     /* summary row and endpoint aggregates only */
+	ZEND_MM_OBSERVE_DETAIL_ALL = 1,      /* zend.mm_observe_detail=all (and every CLI run) */
+	ZEND_MM_OBSERVE_DETAIL_OOM = 2,
+	ZEND_MM_OBSERVE_DETAIL_ERROR = 3,
+	ZEND_MM_OBSERVE_DETAIL_PEAK = 4,     /* peak over zend.mm_observe_detail_peak */
+	ZEND_MM_OBSERVE_DETAIL_SLOW = 5,     /* duration over zend.mm_observe_detail_ms */
+	ZEND_MM_OBSERVE_DETAIL_SAMPLED = 6,  /* one in zend.mm_observe_detail_every */
+	ZEND_MM_OBSERVE_DETAIL_FLUSHED = 7,  /* the script drained mid-request (mm_observe_flush(), snapshots, a full ring) */
+	ZEND_MM_OBSERVE_DETAIL_LAST = 7,
+};
 
 enum {
 	ZEND_MM_OBSERVE_FLUSH_END = 0,        /* request end */
@@ -352,6 +424,16 @@ bool zend_mm_observe_ring_reserve(uint64_t offset, uint64_t end);
 /* Appends one record; false (and counted) when the ring is full. */
 ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uint32_t len,
 	const void *extra, uint32_t extra_len);
+/* Worker mode.  next_request: a request starts on the ring of the last
+ * one (per-run header fields start over, the rest stays).  idle: the
+ * request is over and its sites zeroed (writer_state IDLE). */
+void zend_mm_observe_ring_next_request(void);
+void zend_mm_observe_ring_idle(void);
+/* Drops the records the current request pushed, unless a drain already
+ * consumed some of them (then false, and they stay). */
+ZEND_API bool zend_mm_observe_ring_rewind(void);
+/* Bytes of records not yet drained. */
+ZEND_API uint64_t zend_mm_observe_ring_pending(void);
 /* The ring passed its high-water mark since the last drain. */
 extern ZEND_API bool zend_mm_observe_drain_wanted;
 

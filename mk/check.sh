@@ -15,8 +15,9 @@ if ! "$top/mk/build.sh" fork || ! "$top/mk/build.sh" stock; then
 fi
 
 # Test-only tools: the real `go tool pprof` and headless Chromium check the
-# report's pprof and HTML output (their tests skip without them).
-"$top/mk/deps.sh" golang-go chromium libfcgi-bin || echo "check: golang-go, chromium and libfcgi-bin are not installed; report_pprof_go, report_html_chromium and fpm_requests will skip"
+# report's pprof and HTML output, cgi-fcgi (libfcgi-bin) and nginx put a real
+# client in front of php-fpm (their tests skip without them).
+"$top/mk/deps.sh" golang-go chromium libfcgi-bin nginx-light || echo "check: golang-go, chromium, libfcgi-bin and nginx-light are not installed; report_pprof_go, report_html_chromium, fpm_requests and the nginx tests (fpm.inc: fpm_smoke, fpm_unwritable_db) will skip"
 
 last() { tail -n1 "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'; }
 ours=$(mktemp)

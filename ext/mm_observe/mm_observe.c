@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <errno.h>
 
 /* Settings of this module.  Like the engine's zend.mm_observe*, they are
  * PHP_INI_SYSTEM: fixed before the first observed request. */
@@ -49,8 +50,19 @@ typedef struct {
 	zend_long ring_size;
 	zend_long sample_bytes;
 	zend_long max_runs;
+	php_mm_export_settings export;   /* worker mode: detail, windows, drains, size budget */
 } mm_observe_settings;
 static mm_observe_settings mm_observe_ini;
+
+/* Worker-mode defaults: a busy staging site stays bounded (UPGRADING,
+ * "Worker mode" has the measured growth). */
+#define MM_OBSERVE_DEFAULT_DETAIL_EVERY "1000"  /* one request in 1000 keeps its detail ... */
+#define MM_OBSERVE_DEFAULT_DETAIL_PEAK  "64M"   /* ... and every one peaking at 64 MiB ... */
+#define MM_OBSERVE_DEFAULT_DETAIL_MS    "2000"  /* ... or running 2 s, or failing */
+#define MM_OBSERVE_DEFAULT_WINDOW       "300"   /* endpoint aggregates per 5 minutes */
+#define MM_OBSERVE_DEFAULT_DRAIN_MS     "1000"  /* summaries written at most once a second per worker */
+#define MM_OBSERVE_DEFAULT_MAX_DB_SIZE  "1G"
+#define MM_OBSERVE_MIN_DB_SIZE          (256 * 1024)
 
 /* A byte size within [min, max]; a clear message and the default otherwise. */
 static zend_result mm_observe_ini_bytes(zend_string *value, const char *name, zend_long min, zend_long max, zend_long *out)
@@ -93,8 +105,82 @@ static PHP_INI_MH(mm_observe_update_max_runs)
 	return SUCCESS;
 }
 
+static PHP_INI_MH(mm_observe_update_detail)
+{
+	const char *v = ZSTR_VAL(new_value);
+	if (strcmp(v, "all") != 0 && strcmp(v, "selected") != 0) {
+		fprintf(stderr, "Warning: mm_observe: zend.mm_observe_detail=%s is neither 'selected' nor 'all'; using 'selected'\n", v);
+		mm_observe_ini.export.detail_all = false;
+		return FAILURE;
+	}
+	mm_observe_ini.export.detail_all = strcmp(v, "all") == 0;
+	return SUCCESS;
+}
+
+/* A whole number within [min, max]; a clear message and the default otherwise. */
+static zend_result mm_observe_ini_count(zend_string *value, const char *name, zend_long min, zend_long max, zend_long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(ZSTR_VAL(value), &end, 10);
+	if (*end || end == ZSTR_VAL(value) || errno || v < min || v > max) {
+		fprintf(stderr, "Warning: mm_observe: %s=%s is not a whole number in %ld..%ld; using the default\n",
+			name, ZSTR_VAL(value), (long) min, (long) max);
+		return FAILURE;
+	}
+	*out = (zend_long) v;
+	return SUCCESS;
+}
+
+static PHP_INI_MH(mm_observe_update_detail_every)
+{
+	return mm_observe_ini_count(new_value, "zend.mm_observe_detail_every", 0, ZEND_LONG_MAX, &mm_observe_ini.export.detail_every);
+}
+
+static PHP_INI_MH(mm_observe_update_detail_peak)
+{
+	return mm_observe_ini_bytes(new_value, "zend.mm_observe_detail_peak", 0, ZEND_LONG_MAX, &mm_observe_ini.export.detail_peak);
+}
+
+static PHP_INI_MH(mm_observe_update_detail_ms)
+{
+	return mm_observe_ini_count(new_value, "zend.mm_observe_detail_ms", 0, 86400 * 1000, &mm_observe_ini.export.detail_ms);
+}
+
+static PHP_INI_MH(mm_observe_update_window)
+{
+	return mm_observe_ini_count(new_value, "zend.mm_observe_window", 1, 86400, &mm_observe_ini.export.window);
+}
+
+static PHP_INI_MH(mm_observe_update_drain_ms)
+{
+	return mm_observe_ini_count(new_value, "zend.mm_observe_drain_ms", 0, 3600 * 1000, &mm_observe_ini.export.drain_ms);
+}
+
+static PHP_INI_MH(mm_observe_update_max_db_size)
+{
+	zend_long v = 0;
+	if (mm_observe_ini_bytes(new_value, "zend.mm_observe_max_db_size", 0, ZEND_LONG_MAX, &v) == FAILURE) {
+		return FAILURE;
+	}
+	if (v > 0 && v < MM_OBSERVE_MIN_DB_SIZE) {
+		fprintf(stderr, "Warning: mm_observe: zend.mm_observe_max_db_size=%s is below the smallest budget (%d bytes); using %d\n",
+			ZSTR_VAL(new_value), MM_OBSERVE_MIN_DB_SIZE, MM_OBSERVE_MIN_DB_SIZE);
+		v = MM_OBSERVE_MIN_DB_SIZE;
+	}
+	mm_observe_ini.export.max_db_size = v;
+	return SUCCESS;
+}
+
 PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_ring_size", "1M", PHP_INI_SYSTEM, mm_observe_update_ring_size)
+	PHP_INI_ENTRY("zend.mm_observe_detail", "selected", PHP_INI_SYSTEM, mm_observe_update_detail)
+	PHP_INI_ENTRY("zend.mm_observe_detail_every", MM_OBSERVE_DEFAULT_DETAIL_EVERY, PHP_INI_SYSTEM, mm_observe_update_detail_every)
+	PHP_INI_ENTRY("zend.mm_observe_detail_peak", MM_OBSERVE_DEFAULT_DETAIL_PEAK, PHP_INI_SYSTEM, mm_observe_update_detail_peak)
+	PHP_INI_ENTRY("zend.mm_observe_detail_ms", MM_OBSERVE_DEFAULT_DETAIL_MS, PHP_INI_SYSTEM, mm_observe_update_detail_ms)
+	PHP_INI_ENTRY("zend.mm_observe_window", MM_OBSERVE_DEFAULT_WINDOW, PHP_INI_SYSTEM, mm_observe_update_window)
+	PHP_INI_ENTRY("zend.mm_observe_drain_ms", MM_OBSERVE_DEFAULT_DRAIN_MS, PHP_INI_SYSTEM, mm_observe_update_drain_ms)
+	PHP_INI_ENTRY("zend.mm_observe_max_db_size", MM_OBSERVE_DEFAULT_MAX_DB_SIZE, PHP_INI_SYSTEM, mm_observe_update_max_db_size)
 	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", "16M", PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
@@ -144,11 +230,25 @@ static void mm_observe_interrupt(zend_execute_data *execute_data)
 	}
 }
 
+/* SAPIs that serve one script per process: everything else (php-fpm, the
+ * CLI server, CGI/FastCGI, apache2handler, ...) runs in worker mode. */
+static bool mm_observe_sapi_is_script(const char *name)
+{
+	return !strcmp(name, "cli") || !strcmp(name, "phpdbg") || !strcmp(name, "embed");
+}
+
 static PHP_MINIT_FUNCTION(mm_observe)
 {
 	mm_observe_ini.ring_size = ZEND_MM_OBSERVE_RING_DEFAULT;
 	mm_observe_ini.sample_bytes = 16 * 1024 * 1024;
+	mm_observe_ini.export.detail_every = 1000;
+	mm_observe_ini.export.detail_peak = 64 * 1024 * 1024;
+	mm_observe_ini.export.detail_ms = 2000;
+	mm_observe_ini.export.window = 300;
+	mm_observe_ini.export.drain_ms = 1000;
+	mm_observe_ini.export.max_db_size = (zend_long) 1024 * 1024 * 1024;
 	REGISTER_INI_ENTRIES();
+	zend_mm_observe_persistent = !mm_observe_sapi_is_script(sapi_module.name);
 	zend_mm_observe_ring_configure((size_t) mm_observe_ini.ring_size, (uint64_t) mm_observe_ini.sample_bytes);
 	mm_observe_prev_interrupt = zend_interrupt_function;
 	zend_interrupt_function = mm_observe_interrupt;
@@ -163,6 +263,7 @@ static PHP_MINIT_FUNCTION(mm_observe)
 
 static PHP_MSHUTDOWN_FUNCTION(mm_observe)
 {
+	php_mm_export_shutdown();
 	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;
 }
@@ -206,6 +307,9 @@ static PHP_RINIT_FUNCTION(mm_observe)
 		}
 	}
 	meta.uri = uri;
+	/* php_admin_value may have set them after module startup (php-fpm). */
+	mm_observe_ini.export.worker = zend_mm_observe_persistent;
+	php_mm_export_configure(&mm_observe_ini.export);
 	if (php_mm_export_open(zend_mm_observe_output ? zend_mm_observe_output : ZEND_MM_OBSERVE_DEFAULT_OUTPUT, &meta) == FAILURE) {
 		zend_mm_observe_abandon();
 		return SUCCESS;
@@ -224,7 +328,8 @@ static PHP_RINIT_FUNCTION(mm_observe)
 static PHP_RSHUTDOWN_FUNCTION(mm_observe)
 {
 	if (zend_mm_observe_active) {
-		php_mm_export_script_ended((PG(last_error_type) & E_FATAL_ERRORS) != 0, EG(exit_status));
+		php_mm_export_script_ended((PG(last_error_type) & E_FATAL_ERRORS) != 0, EG(exit_status),
+			SG(request_info).request_method ? SG(sapi_headers).http_response_code : 0);
 	}
 	return SUCCESS;
 }
@@ -374,7 +479,8 @@ PHP_FUNCTION(mm_observe_ring_read)
 	mm_observe_add_str(return_value, "path", path);
 	add_assoc_long(return_value, "pid", h->pid);
 	add_assoc_string(return_value, "state", h->writer_state == ZEND_MM_OBSERVE_RING_RECORDING ? "recording"
-		: h->writer_state == ZEND_MM_OBSERVE_RING_ENDED ? "ended" : h->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED ? "exported" : "unknown");
+		: h->writer_state == ZEND_MM_OBSERVE_RING_ENDED ? "ended" : h->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED ? "exported"
+		: h->writer_state == ZEND_MM_OBSERVE_RING_IDLE ? "idle" : "unknown");
 	mm_observe_add_str(return_value, "database", h->database);
 	add_assoc_long(return_value, "run_id", (zend_long) h->run_id);
 	mm_observe_add_str(return_value, "script", h->script);

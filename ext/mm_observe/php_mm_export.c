@@ -57,6 +57,7 @@
 #include "zend_mm_observe.h"
 #include "zend_vm_opcodes.h"
 #include "php_mm_export.h"
+#include "php_mm_export_agg.h"
 #include "zend_gc_observe.h"
 #include "zend_mm_observe_ring.h"
 #include "zend_hrtime.h"
@@ -74,6 +75,7 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <libgen.h>
+#include <syslog.h>
 
 /* Columns added to mm_runs by schema version 2 (also used to migrate a
  * version 1 database with ALTER TABLE, kMigrateV1). */
@@ -99,6 +101,30 @@
 /* Columns added to mm_runs by schema version 4 (kMigrateV3). */
 #define kRunsV4Columns \
 	" ring_token INTEGER"             /* the ring's random run_token: an importer merges a ring into this row only if they match */
+
+/* Columns added to mm_runs by schema version 5 (worker mode, kMigrateV4). */
+#define kRunsV5Columns \
+	" detail TEXT,"                   /* why its per-site detail is kept: all, oom, error, peak, slow, sampled, flushed; */ \
+	                                  /* NULL: summary row only (worker mode); rolled_up: dropped for zend.mm_observe_max_db_size */ \
+	" duration_ns INTEGER,"           /* from request start to its end */ \
+	" http_status INTEGER,"           /* web SAPIs: the response status */ \
+	" alloc_count INTEGER,"           /* blocks the request allocated ({unobserved} left out) */ \
+	" alloc_bytes INTEGER," \
+	" end_live_bytes INTEGER,"        /* ... of which live at the end of the script */ \
+	" gc_passes INTEGER,"             /* collector passes */ \
+	" gc_ns INTEGER,"                 /* ... and their time */ \
+	" request_seq INTEGER"            /* the request's number in its process (1-based) */
+
+static const char kMigrateV4[] =
+	"ALTER TABLE mm_runs ADD COLUMN detail TEXT;"
+	"ALTER TABLE mm_runs ADD COLUMN duration_ns INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN http_status INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN alloc_count INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN alloc_bytes INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN end_live_bytes INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN gc_passes INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN gc_ns INTEGER;"
+	"ALTER TABLE mm_runs ADD COLUMN request_seq INTEGER;";
 
 static const char kMigrateV3[] =
 	"ALTER TABLE mm_runs ADD COLUMN ring_token INTEGER;";
@@ -145,7 +171,8 @@ static const char kSchema[] =
 	" gc_idle_ns INTEGER,"            /* time in gc_collect_cycles() calls that found nothing to collect */
 	kRunsV2Columns ","
 	kRunsV3Columns ","
-	kRunsV4Columns
+	kRunsV4Columns ","
+	kRunsV5Columns
 	");"
 	"CREATE TABLE IF NOT EXISTS mm_strings ("
 	" str_id INTEGER PRIMARY KEY,"
@@ -333,7 +360,56 @@ static const char kSchema[] =
 	" s.run_id, s.seq, s.t_ns, s.usage, s.peak, s.allocated, t.file, t.line, t.function"
 	" FROM mm_samples s LEFT JOIN mm_sites t ON t.run_id = s.run_id AND t.site_id = s.site_id;"
 	/* Version 4. */
-	"CREATE INDEX IF NOT EXISTS mm_runs_ring_token ON mm_runs(ring_token) WHERE ring_token IS NOT NULL;";
+	"CREATE INDEX IF NOT EXISTS mm_runs_ring_token ON mm_runs(ring_token) WHERE ring_token IS NOT NULL;"
+	/* Version 5: worker mode.  Every request of a worker folds into its
+	 * endpoint (method, URI without the query) per time window; the sums
+	 * equal the sums of the requests' mm_runs rows (invariant 7). */
+	"CREATE TABLE IF NOT EXISTS mm_endpoint_windows ("
+	" window_start INTEGER NOT NULL," /* Unix seconds: start of the window (zend.mm_observe_window) */
+	" method TEXT NOT NULL, uri TEXT NOT NULL,"
+	" requests INTEGER NOT NULL, errors INTEGER NOT NULL, ooms INTEGER NOT NULL,"
+	" detailed INTEGER NOT NULL,"     /* requests whose per-site detail is kept (mm_runs.detail) */
+	" duration_ns INTEGER NOT NULL, duration_max_ns INTEGER NOT NULL,"
+	" alloc_count INTEGER NOT NULL, alloc_bytes INTEGER NOT NULL,"
+	" peak_sum INTEGER NOT NULL, peak_max INTEGER NOT NULL,"
+	" end_live_bytes INTEGER NOT NULL," /* Σ of the requests' bytes live at the end of the script */
+	" gc_passes INTEGER NOT NULL, gc_ns INTEGER NOT NULL,"
+	" PRIMARY KEY (window_start, method, uri)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mm_endpoint_peaks ("
+	" window_start INTEGER NOT NULL, method TEXT NOT NULL, uri TEXT NOT NULL,"
+	" bucket INTEGER NOT NULL,"       /* peaks in [2^bucket, 2^(bucket+1)) bytes */
+	" requests INTEGER NOT NULL,"
+	" PRIMARY KEY (window_start, method, uri, bucket)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mm_endpoint_site_counters ("
+	" window_start INTEGER NOT NULL, method TEXT NOT NULL, uri TEXT NOT NULL,"
+	" kind TEXT NOT NULL, file_id INTEGER NOT NULL, line INTEGER NOT NULL, function_id INTEGER NOT NULL,"
+	" opcode_id INTEGER NOT NULL,"    /* 0: none (pseudo sites) */
+	" callee_id INTEGER NOT NULL,"    /* 0: none */
+	" requests INTEGER NOT NULL,"     /* requests that allocated or freed here */
+	" alloc_count INTEGER NOT NULL, alloc_bytes INTEGER NOT NULL, realloc_count INTEGER NOT NULL,"
+	" leak_count INTEGER NOT NULL, leak_bytes INTEGER NOT NULL," /* live at the end of the script, summed */
+	" peak_live_bytes INTEGER NOT NULL," /* live at each request's peak, summed */
+	" PRIMARY KEY (window_start, method, uri, kind, file_id, line, function_id, opcode_id, callee_id)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW IF NOT EXISTS mm_endpoints AS SELECT"
+	" method, uri, SUM(requests) AS requests, SUM(errors) AS errors, SUM(ooms) AS ooms, SUM(detailed) AS detailed,"
+	" SUM(duration_ns) AS duration_ns, MAX(duration_max_ns) AS duration_max_ns,"
+	" SUM(alloc_count) AS alloc_count, SUM(alloc_bytes) AS alloc_bytes,"
+	" SUM(peak_sum) / SUM(requests) AS peak_avg, MAX(peak_max) AS peak_max,"
+	" SUM(end_live_bytes) AS end_live_bytes, SUM(gc_passes) AS gc_passes, SUM(gc_ns) AS gc_ns,"
+	" MIN(window_start) AS first_window, MAX(window_start) AS last_window"
+	" FROM mm_endpoint_windows GROUP BY method, uri;"
+	"CREATE VIEW IF NOT EXISTS mm_endpoint_sites AS SELECT"
+	" c.window_start, c.method, c.uri, c.kind, f.str AS file, c.line, fn.str AS function,"
+	" op.str AS opcode, ca.str AS callee, c.requests, c.alloc_count, c.alloc_bytes, c.realloc_count,"
+	" c.leak_count, c.leak_bytes, c.peak_live_bytes"
+	" FROM mm_endpoint_site_counters c"
+	" JOIN mm_strings f ON f.str_id = c.file_id"
+	" JOIN mm_strings fn ON fn.str_id = c.function_id"
+	" LEFT JOIN mm_strings op ON op.str_id = c.opcode_id"
+	" LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id;";
 
 /* The tables we write: in a database of ours each must be a table (not a
  * view standing in for it), and no trigger may exist (we create none; one
@@ -342,7 +418,7 @@ static const char kOurTablesCheck[] =
 	"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'),"
 	" (SELECT count(*) FROM sqlite_master WHERE type <> 'table' AND name IN ('mm_runs', 'mm_strings',"
 	" 'mm_site_counters', 'mm_gc_passes', 'mm_oom_events', 'mm_oom_top', 'mm_samples', 'mm_snapshots',"
-	" 'mm_snapshot_counters', 'mm_flushes'))";
+	" 'mm_snapshot_counters', 'mm_flushes', 'mm_endpoint_windows', 'mm_endpoint_peaks', 'mm_endpoint_site_counters'))";
 
 static struct {
 	sqlite3 *db;
@@ -360,7 +436,34 @@ static struct {
 	zend_long max_runs;        /* zend.mm_observe_max_runs (0: keep all) */
 	char error[256];           /* SQLite's message for the last failed write (before the rollback) */
 	bool quiet;                /* an import run by php --mm-import: its caller reports */
+	const char *detail;        /* mm_runs.detail of the run being written */
+	uint16_t http_status;      /* web SAPIs: the response status, read at RSHUTDOWN */
 } xs;
+
+/* Worker mode (php_mm_export_settings.worker): what outlives a request. */
+#define PHP_MM_EXPORT_LOG_MAX      32      /* distinct messages a worker logs (each once) */
+#define PHP_MM_EXPORT_RETRY_NS     (10 * 1000000000ull) /* a database that failed is tried again after this */
+#define PHP_MM_EXPORT_BUDGET_NS    (10 * 1000000000ull) /* how often the size budget is checked ... */
+#define PHP_MM_EXPORT_BUDGET_WRITES 100                 /* ... or after this many transactions */
+#define PHP_MM_EXPORT_DETAIL_KEEP  10                   /* the newest runs with detail the budget spares */
+static struct {
+	php_mm_export_settings cfg;
+	php_mm_agg agg;            /* the requests in the ring not yet drained (invariant 7) */
+	uint64_t token_base;       /* random per process: a request's run_token is token_base + seq */
+	uint64_t last_drain_ns;
+	uint64_t last_budget_ns;
+	bool over_budget;          /* the last check found the database too big */
+	uint32_t writes;           /* transactions since the last check */
+	uint32_t budget_every;     /* check after this many */
+	uint64_t retry_ns;         /* the database failed: not tried again before this */
+	bool ring_failed;          /* the ring file could not be made: in memory for good */
+	char *scanned;             /* the database whose orphans were imported */
+	uint64_t lost;             /* request summaries the full ring could not take */
+	uint32_t logged[PHP_MM_EXPORT_LOG_MAX];   /* hashes of the messages logged so far */
+	uint32_t logged_count;
+	char pending[4][768];      /* messages waiting for a point where PHP's log may be used */
+	uint32_t pending_count;
+} xw;
 
 static void php_mm_export_warn(const char *path, const char *fmt, ...) ZEND_ATTRIBUTE_FORMAT(printf, 2, 3);
 
@@ -370,12 +473,69 @@ static void php_mm_export_warn(const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (xw.cfg.worker && !xs.quiet) {
+		/* Worker mode: through PHP's error log (the FPM error log by
+		 * default), once per process and message, at the next point
+		 * where it may run (php_mm_export_log_flush). */
+		char msg[768];
+		int n = snprintf(msg, sizeof(msg), "mm_observe: report database '%s': ", path);
+		va_start(ap, fmt);
+		if (n >= 0 && (size_t) n < sizeof(msg)) {
+			vsnprintf(msg + n, sizeof(msg) - (size_t) n, fmt, ap);
+		}
+		va_end(ap);
+		uint32_t h = 2166136261u;
+		for (const char *p = msg; *p; p++) {
+			h = (h ^ (uint8_t) *p) * 16777619u;
+		}
+		for (uint32_t i = 0; i < xw.logged_count; i++) {
+			if (xw.logged[i] == h) {
+				return;
+			}
+		}
+		if (xw.logged_count < PHP_MM_EXPORT_LOG_MAX && xw.pending_count < sizeof(xw.pending) / sizeof(xw.pending[0])) {
+			xw.logged[xw.logged_count++] = h;
+			memcpy(xw.pending[xw.pending_count++], msg, sizeof(msg));
+		}
+		return;
+	}
 	fprintf(stderr, "Warning: mm_observe: report database '%s': ", path);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Worker mode: the queued messages into PHP's error log.  Only where the
+ * engine may allocate (module RINIT, MSHUTDOWN), never from the exporter
+ * callback (ZendMM is shutting down there). */
+static void php_mm_export_log_flush(void)
+{
+	for (uint32_t i = 0; i < xw.pending_count; i++) {
+		int fd = -1;
+		if (!PG(error_log) && zend_mm_observe_log_file && zend_mm_observe_log_file[0] == '/') {
+			fd = open(zend_mm_observe_log_file, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			php_log_err_with_severity(xw.pending[i], LOG_WARNING);
+			continue;
+		}
+		/* The SAPI's log (php-fpm's error_log), in its own line format. */
+		char line[1024], when[64];
+		time_t now = time(NULL);
+		struct tm tm;
+		if (!localtime_r(&now, &tm) || !strftime(when, sizeof(when), "%d-%b-%Y %H:%M:%S", &tm)) {
+			when[0] = '\0';
+		}
+		int n = snprintf(line, sizeof(line), "[%s] WARNING: [pid %ld] %s\n", when, (long) getpid(), xw.pending[i]);
+		if (n > 0) {
+			ssize_t w = write(fd, line, MIN((size_t) n, sizeof(line) - 1));
+			(void) w;
+		}
+		close(fd);
+	}
+	xw.pending_count = 0;
 }
 
 static void php_mm_export_iso8601(uint64_t ns, char *buf, size_t len)
@@ -548,7 +708,12 @@ static bool php_mm_export_adopt(void)
 	}
 	/* Empty (create the schema) or an older version of ours (migrate it).
 	 * Concurrent writers serialize on the IMMEDIATE lock and look again
-	 * under it, so only the first one creates or migrates. */
+	 * under it, so only the first one creates or migrates.  A new file
+	 * gives pages freed by zend.mm_observe_max_db_size back to the file
+	 * system (it must be set before the first table exists). */
+	if (objects == 0) {
+		sqlite3_exec(xs.db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
+	}
 	char pragmas[128];
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		PHP_MM_EXPORT_APPLICATION_ID, PHP_MM_EXPORT_SCHEMA_VERSION);
@@ -564,6 +729,9 @@ static bool php_mm_export_adopt(void)
 	}
 	if (ok && version >= 1 && version <= 3) {
 		ok = php_mm_export_exec(kMigrateV3, "cannot upgrade the schema to version 4");
+	}
+	if (ok && version >= 1 && version <= 4) {
+		ok = php_mm_export_exec(kMigrateV4, "cannot upgrade the schema to version 5");
 	}
 	if (ok && version < PHP_MM_EXPORT_SCHEMA_VERSION) {
 		ok = php_mm_export_exec(kSchema, "cannot create the schema")
@@ -764,9 +932,48 @@ static char *php_mm_export_absolute(const char *path)
 }
 
 static void php_mm_export_import_orphans(void);
+static zend_result php_mm_export_open_worker(const char *given, const php_mm_export_run_meta *meta);
+
+/* The header fields of the run about to start (its token is set by the caller). */
+static void php_mm_export_describe_run(zend_mm_observe_ring_header *hdr, const char *path, const php_mm_export_run_meta *meta)
+{
+	hdr->run_id = 0;
+	if (strcmp(hdr->database, path) != 0) {
+		php_mm_export_copy(hdr->database, sizeof(hdr->database), path);
+	}
+	php_mm_export_copy(hdr->script, sizeof(hdr->script), meta->script);
+	php_mm_export_copy(hdr->sapi, sizeof(hdr->sapi), meta->sapi);
+	php_mm_export_copy(hdr->php_version, sizeof(hdr->php_version), meta->php_version);
+	php_mm_export_copy(hdr->run_tag, sizeof(hdr->run_tag), meta->run_tag);
+	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
+	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
+	hdr->pid = (int32_t) getpid();
+}
+
+/* Makes the ring file <path>.<pid>.mmring (invariant 2); false when the
+ * run goes on in memory (said once). */
+static bool php_mm_export_make_ring(const char *path)
+{
+	char ring[MAXPATHLEN], err[256];
+
+	if (snprintf(ring, sizeof(ring), "%s.%ld" ZEND_MM_OBSERVE_RING_SUFFIX, path, (long) getpid()) >= (int) sizeof(ring)) {
+		php_mm_export_warn(path, "the ring file's name would be too long; recording in memory (not crash-safe)");
+		return false;
+	}
+	if (zend_mm_observe_ring_attach(ring, err, sizeof(err)) == FAILURE) {
+		php_mm_export_warn(path, "ring file '%s' %s; recording in memory (not crash-safe)", ring, err);
+		return false;
+	}
+	return true;
+}
 
 zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *meta)
 {
+	if (xw.cfg.worker) {
+		zend_result r = php_mm_export_open_worker(given, meta);
+		php_mm_export_log_flush();
+		return r;
+	}
 	char *path = *given ? php_mm_export_absolute(given) : strdup(given);
 	if (!path) {
 		php_mm_export_warn(given, "cannot be resolved against the current directory (%s)", strerror(errno));
@@ -797,35 +1004,24 @@ zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *
 		}
 	}
 	hdr->run_token = token;
-	hdr->run_id = 0;
-	php_mm_export_copy(hdr->database, sizeof(hdr->database), path);
-	php_mm_export_copy(hdr->script, sizeof(hdr->script), meta->script);
-	php_mm_export_copy(hdr->sapi, sizeof(hdr->sapi), meta->sapi);
-	php_mm_export_copy(hdr->php_version, sizeof(hdr->php_version), meta->php_version);
-	php_mm_export_copy(hdr->run_tag, sizeof(hdr->run_tag), meta->run_tag);
-	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
-	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
-	char ring[MAXPATHLEN], err[256];
-	if (snprintf(ring, sizeof(ring), "%s.%ld" ZEND_MM_OBSERVE_RING_SUFFIX, path, (long) getpid()) >= (int) sizeof(ring)) {
-		php_mm_export_warn(path, "the ring file's name would be too long; recording in memory (not crash-safe)");
-	} else if (zend_mm_observe_ring_attach(ring, err, sizeof(err)) == FAILURE) {
-		php_mm_export_warn(path, "ring file '%s' %s; recording in memory (not crash-safe)", ring, err);
-	}
+	php_mm_export_describe_run(hdr, path, meta);
+	php_mm_export_make_ring(path);
 	free(path);
+	xs.detail = "all";
 
 	/* Then the row, if the lock is free right now; else the first drain
 	 * that gets it inserts it (invariant 5). */
-	hdr->pid = (int32_t) getpid();
 	xs.run_id = php_mm_export_insert_run(hdr, xs.full_shutdown, zend_mm_observe_ring_path());
 	hdr->run_id = xs.run_id;
 	return SUCCESS;
 }
 
-void php_mm_export_script_ended(bool fatal_error, int exit_status)
+void php_mm_export_script_ended(bool fatal_error, int exit_status, int http_status)
 {
 	xs.script_ended = true;
 	xs.fatal_error = fatal_error;
 	xs.exit_status = exit_status;
+	xs.http_status = http_status > 0 && http_status < 1000 ? (uint16_t) http_status : 0;
 }
 
 void php_mm_export_abort(void)
@@ -967,6 +1163,39 @@ static const char *php_mm_export_kind(uint8_t kind)
 	}
 }
 
+/* The str_id of a site's opcode name ("CONCAT", "COMPILE"); 0 for pseudo
+ * sites, -1 on failure. */
+static sqlite3_int64 php_mm_export_opcode_id(php_mm_export_strmap *m, const zend_mm_observe_site *s)
+{
+	if (s->kind == ZEND_MM_OBSERVE_KIND_PSEUDO) {
+		return 0;
+	}
+	size_t slot = s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? 256 : s->opcode;
+	if (m->opcode_ids[slot] < 0) {
+		const char *name = slot == 256 ? "COMPILE" : zend_get_opcode_name(s->opcode);
+		if (!name) {
+			name = "UNKNOWN";
+		} else if (strncmp(name, "ZEND_", sizeof("ZEND_") - 1) == 0) {
+			name += sizeof("ZEND_") - 1; /* "ZEND_CONCAT" -> "CONCAT" */
+		}
+		m->opcode_ids[slot] = php_mm_export_intern_text(m, name);
+	}
+	return m->opcode_ids[slot];
+}
+
+/* A rolled-back transaction may have taken strings with it: forget every
+ * id the map learnt. */
+static void php_mm_export_strmap_forget(php_mm_export_strmap *m)
+{
+	if (m->keys) {
+		memset(m->keys, 0, sizeof(*m->keys) * m->cap);
+	}
+	m->used = 0;
+	for (size_t i = 0; i < sizeof(m->opcode_ids) / sizeof(m->opcode_ids[0]); i++) {
+		m->opcode_ids[i] = -1;
+	}
+}
+
 /* Every site with something to show, as of now (INSERT OR REPLACE: a flush
  * rewrites what the previous one wrote). */
 static bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v)
@@ -991,20 +1220,7 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_obs
 		sqlite3_int64 file = php_mm_export_intern(m, v, s->file_str);
 		sqlite3_int64 func = php_mm_export_intern(m, v, s->function_str);
 		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
-		sqlite3_int64 opcode = 0;
-		if (s->kind != ZEND_MM_OBSERVE_KIND_PSEUDO) {
-			size_t slot = s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? 256 : s->opcode;
-			if (m->opcode_ids[slot] < 0) {
-				const char *name = slot == 256 ? "COMPILE" : zend_get_opcode_name(s->opcode);
-				if (!name) {
-					name = "UNKNOWN";
-				} else if (strncmp(name, "ZEND_", sizeof("ZEND_") - 1) == 0) {
-					name += sizeof("ZEND_") - 1; /* "ZEND_CONCAT" -> "CONCAT" */
-				}
-				m->opcode_ids[slot] = php_mm_export_intern_text(m, name);
-			}
-			opcode = m->opcode_ids[slot];
-		}
+		sqlite3_int64 opcode = php_mm_export_opcode_id(m, s);
 		if (file < 0 || func < 0 || callee < 0 || opcode < 0) {
 			ok = false;
 			break;
@@ -1089,17 +1305,100 @@ static const char *php_mm_export_flush_reason(uint32_t reason)
 	}
 }
 
-/* What draining the ring found, for the run row. */
+/* What draining the ring found, for the run row; and how to drain it. */
 typedef struct {
 	uint64_t events;         /* records written */
 	uint64_t last_ns;        /* latest timestamp seen in a record (from the request start) */
 	uint64_t peak;           /* highest peak seen in a sample */
 	bool torn;
+	uint64_t requests;       /* REQUEST records written */
+	/* Records before this position that are not REQUEST records belong to
+	 * no run any more (a worker request whose detail could not be
+	 * written): skipped.  0 in script mode: every record is the run's. */
+	uint64_t own_from;
+	php_mm_agg *fold;        /* importer: REQUEST records also fold in here */
 } php_mm_export_drain;
 
 typedef struct {
-	sqlite3_stmt *gc, *sample, *snapshot, *flush;
+	sqlite3_stmt *gc, *sample, *snapshot, *flush, *req_update, *req_insert;
 } php_mm_export_event_stmts;
+
+static const char *const php_mm_export_statuses[] = { "ok", "error", "oom" };
+static const char *const php_mm_export_details[] = { NULL, "all", "oom", "error", "peak", "slow", "sampled", "flushed" };
+
+/* A worker's finished request (EVENT_REQUEST): its summary row, unless it
+ * has one already (its detail was written: the row carries its token). */
+static bool php_mm_export_write_request(php_mm_export_event_stmts *q, const zend_mm_observe_ring_view *v,
+	const zend_mm_observe_request_event *e, const char *strs, php_mm_export_drain *d)
+{
+	const zend_mm_observe_ring_header *hdr = v->hdr;
+	const char *method = strs, *uri = strs + e->method_len, *script = uri + e->uri_len;
+	const char *status = php_mm_export_statuses[e->status <= ZEND_MM_OBSERVE_STATUS_OOM ? e->status : 1];
+	const char *detail = e->detail <= ZEND_MM_OBSERVE_DETAIL_LAST ? php_mm_export_details[e->detail] : NULL;
+	const sqlite3_int64 figures[] = {
+		php_mm_export_u64(e->duration_ns), e->http_status, php_mm_export_u64(e->alloc_count),
+		php_mm_export_u64(e->alloc_bytes), e->end_live_bytes, php_mm_export_u64(e->gc_passes),
+		php_mm_export_u64(e->gc_ns), php_mm_export_u64(e->seq),
+	};
+
+	if (d->fold) {
+		php_mm_agg_request(d->fold, php_mm_agg_window(e->started_ns, (uint32_t) xw.cfg.window), e,
+			method, e->method_len, uri, e->uri_len);
+	}
+	d->requests++;
+	if (detail && e->token) {
+		php_mm_export_bind_int64s(q->req_update, 1, figures, 8);
+		sqlite3_bind_text(q->req_update, 9, detail, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q->req_update, 10, (sqlite3_int64) e->token);
+		sqlite3_bind_int64(q->req_update, 11, hdr->pid);
+		bool ok = php_mm_export_step(q->req_update) == SQLITE_DONE;
+		sqlite3_reset(q->req_update);
+		if (!ok) {
+			return false;
+		}
+		if (sqlite3_changes(xs.db) > 0) {
+			return true;
+		}
+		detail = NULL; /* its detail never reached the database */
+	}
+	char started[40], ended[40];
+	php_mm_export_iso8601(e->started_ns, started, sizeof(started));
+	php_mm_export_iso8601(e->started_ns + e->duration_ns, ended, sizeof(ended));
+	sqlite3_stmt *st = q->req_insert;
+	php_mm_export_bind_int64s(st, 1, figures, 8);
+	sqlite3_bind_int64(st, 9, hdr->pid);
+	sqlite3_bind_text(st, 10, hdr->sapi, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, script, e->script_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 12, started, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 13, ended, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 14, hdr->php_version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 15, status, -1, SQLITE_STATIC);
+	const sqlite3_int64 usage[] = {
+		php_mm_export_u64(e->peak_usage), php_mm_export_u64(e->usage_start), php_mm_export_u64(e->usage_end),
+		e->exit_status, php_mm_export_u64(e->site_count), e->zend_mm ? 1 : 0, e->script_ended ? 1 : 0,
+	};
+	php_mm_export_bind_int64s(st, 16, usage, 7);
+	if (hdr->run_tag[0]) {
+		sqlite3_bind_text(st, 23, hdr->run_tag, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, 23);
+	}
+	if (e->method_len) {
+		sqlite3_bind_text(st, 24, method, e->method_len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 25, uri, e->uri_len, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, 24);
+		sqlite3_bind_null(st, 25);
+	}
+	if (detail) {
+		sqlite3_bind_text(st, 26, detail, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 26);
+	}
+	bool ok = php_mm_export_step(st) == SQLITE_DONE;
+	sqlite3_reset(st);
+	return ok;
+}
 
 static bool php_mm_export_write_gc(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v,
 	sqlite3_stmt *st, const zend_gc_observe_pass *p)
@@ -1156,12 +1455,36 @@ static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_ob
 			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_snapshots (run_id, snapshot_id, label, t_ns, usage, site_id)"
 				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q.snapshot, NULL) != SQLITE_OK
 			|| sqlite3_prepare_v2(xs.db, "INSERT OR IGNORE INTO mm_flushes (run_id, seq, reason, t_ns, duration_ns, events)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q.flush, NULL) != SQLITE_OK) {
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q.flush, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "UPDATE mm_runs SET duration_ns = ?1, http_status = NULLIF(?2, 0), alloc_count = ?3,"
+				" alloc_bytes = ?4, end_live_bytes = ?5, gc_passes = ?6, gc_ns = ?7, request_seq = ?8, detail = ?9"
+				" WHERE ring_token = ?10 AND pid = ?11", -1, &q.req_update, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT INTO mm_runs (duration_ns, http_status, alloc_count, alloc_bytes, end_live_bytes,"
+				" gc_passes, gc_ns, request_seq, pid, sapi, script, started_at, ended_at, php_version, status,"
+				" peak_usage, usage_start, usage_end, exit_status, site_count, zend_mm, script_ended,"
+				" run_tag, request_method, request_uri, detail, full_shutdown)"
+				" VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+				" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, 0)", -1, &q.req_insert, NULL) != SQLITE_OK) {
 		ok = false;
 	}
 	while (ok && (ev = zend_mm_observe_ring_next(v, &pos, head, &d->torn)) != NULL) {
 		const void *payload = ev + 1;
 		size_t len = ev->size - sizeof(*ev);
+		if (ev->type == ZEND_MM_OBSERVE_EVENT_REQUEST) {
+			zend_mm_observe_request_event e;
+			if (len >= sizeof(e)) {
+				memcpy(&e, payload, sizeof(e));
+				if ((size_t) e.method_len + e.uri_len + e.script_len <= len - sizeof(e)) {
+					ok = php_mm_export_write_request(&q, v, &e, (const char *) payload + sizeof(e), d);
+				}
+			}
+			d->events++;
+			continue;
+		}
+		if (pos - ev->size < d->own_from || !xs.run_id) {
+			/* A record of a request whose detail was not written. */
+			continue;
+		}
 		switch (ev->type) {
 			case ZEND_MM_OBSERVE_EVENT_GC_PASS: {
 				zend_gc_observe_pass p;
@@ -1236,6 +1559,103 @@ static bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_ob
 	sqlite3_finalize(q.sample);
 	sqlite3_finalize(q.snapshot);
 	sqlite3_finalize(q.flush);
+	sqlite3_finalize(q.req_update);
+	sqlite3_finalize(q.req_insert);
+	return ok;
+}
+
+/* Adds the aggregates of the requests being drained to the database's
+ * (invariant 7).  Sites are named through the live ring `v` (a worker's
+ * table never loses a site); an importer's aggregates have none. */
+static bool php_mm_export_write_agg(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v, const php_mm_agg *a)
+{
+	sqlite3_stmt *ep = NULL, *pk = NULL, *st = NULL;
+	bool ok = true;
+
+	if (!a->endpoint_count) {
+		return true;
+	}
+	if (sqlite3_prepare_v2(xs.db, "INSERT INTO mm_endpoint_windows (window_start, method, uri, requests, errors, ooms, detailed,"
+			" duration_ns, duration_max_ns, alloc_count, alloc_bytes, peak_sum, peak_max, end_live_bytes, gc_passes, gc_ns)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+			" ON CONFLICT (window_start, method, uri) DO UPDATE SET requests = requests + excluded.requests,"
+			" errors = errors + excluded.errors, ooms = ooms + excluded.ooms, detailed = detailed + excluded.detailed,"
+			" duration_ns = duration_ns + excluded.duration_ns, duration_max_ns = MAX(duration_max_ns, excluded.duration_max_ns),"
+			" alloc_count = alloc_count + excluded.alloc_count, alloc_bytes = alloc_bytes + excluded.alloc_bytes,"
+			" peak_sum = peak_sum + excluded.peak_sum, peak_max = MAX(peak_max, excluded.peak_max),"
+			" end_live_bytes = end_live_bytes + excluded.end_live_bytes, gc_passes = gc_passes + excluded.gc_passes,"
+			" gc_ns = gc_ns + excluded.gc_ns", -1, &ep, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT INTO mm_endpoint_peaks (window_start, method, uri, bucket, requests)"
+			" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (window_start, method, uri, bucket)"
+			" DO UPDATE SET requests = requests + excluded.requests", -1, &pk, NULL) != SQLITE_OK
+			|| sqlite3_prepare_v2(xs.db, "INSERT INTO mm_endpoint_site_counters (window_start, method, uri, kind, file_id, line,"
+			" function_id, opcode_id, callee_id, requests, alloc_count, alloc_bytes, realloc_count, leak_count, leak_bytes,"
+			" peak_live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+			" ON CONFLICT (window_start, method, uri, kind, file_id, line, function_id, opcode_id, callee_id)"
+			" DO UPDATE SET requests = requests + excluded.requests, alloc_count = alloc_count + excluded.alloc_count,"
+			" alloc_bytes = alloc_bytes + excluded.alloc_bytes, realloc_count = realloc_count + excluded.realloc_count,"
+			" leak_count = leak_count + excluded.leak_count, leak_bytes = leak_bytes + excluded.leak_bytes,"
+			" peak_live_bytes = peak_live_bytes + excluded.peak_live_bytes", -1, &st, NULL) != SQLITE_OK) {
+		ok = false;
+	}
+	for (uint32_t i = 0; ok && i < a->endpoint_count; i++) {
+		const php_mm_agg_endpoint *e = &a->endpoints[i];
+		sqlite3_bind_int64(ep, 1, e->window);
+		sqlite3_bind_text(ep, 2, e->method, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ep, 3, e->uri, -1, SQLITE_STATIC);
+		const sqlite3_int64 f[] = {
+			php_mm_export_u64(e->requests), php_mm_export_u64(e->errors), php_mm_export_u64(e->ooms),
+			php_mm_export_u64(e->detailed), php_mm_export_u64(e->duration_ns), php_mm_export_u64(e->duration_max_ns),
+			php_mm_export_u64(e->alloc_count), php_mm_export_u64(e->alloc_bytes), php_mm_export_u64(e->peak_sum),
+			php_mm_export_u64(e->peak_max), e->end_live_bytes, php_mm_export_u64(e->gc_passes), php_mm_export_u64(e->gc_ns),
+		};
+		php_mm_export_bind_int64s(ep, 4, f, 13);
+		ok = php_mm_export_step(ep) == SQLITE_DONE;
+		sqlite3_reset(ep);
+		for (uint32_t b = 0; ok && b < PHP_MM_AGG_PEAK_BUCKETS; b++) {
+			if (!e->peaks[b]) {
+				continue;
+			}
+			sqlite3_bind_int64(pk, 1, e->window);
+			sqlite3_bind_text(pk, 2, e->method, -1, SQLITE_STATIC);
+			sqlite3_bind_text(pk, 3, e->uri, -1, SQLITE_STATIC);
+			sqlite3_bind_int(pk, 4, (int) b);
+			sqlite3_bind_int64(pk, 5, e->peaks[b]);
+			ok = php_mm_export_step(pk) == SQLITE_DONE;
+			sqlite3_reset(pk);
+		}
+	}
+	for (uint32_t i = 0; ok && a->site_used && i < a->site_cap; i++) {
+		const php_mm_agg_site *t = &a->sites[i];
+		if (!t->endpoint || !v || t->site >= v->site_count) {
+			continue;
+		}
+		const php_mm_agg_endpoint *e = &a->endpoints[t->endpoint - 1];
+		const zend_mm_observe_site *s = &v->sites[t->site];
+		sqlite3_int64 file = php_mm_export_intern(m, v, s->file_str);
+		sqlite3_int64 func = php_mm_export_intern(m, v, s->function_str);
+		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
+		sqlite3_int64 opcode = php_mm_export_opcode_id(m, s);
+		if (file < 0 || func < 0 || callee < 0 || opcode < 0) {
+			ok = false;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, e->window);
+		sqlite3_bind_text(st, 2, e->method, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, e->uri, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, php_mm_export_kind(s->kind), -1, SQLITE_STATIC);
+		const sqlite3_int64 f[] = {
+			file, s->line, func, opcode, callee, php_mm_export_u64(t->requests),
+			php_mm_export_u64(t->alloc_count), php_mm_export_u64(t->alloc_bytes), php_mm_export_u64(t->realloc_count),
+			t->leak_count, t->leak_bytes, t->peak_live_bytes,
+		};
+		php_mm_export_bind_int64s(st, 5, f, 12);
+		ok = php_mm_export_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(ep);
+	sqlite3_finalize(pk);
+	sqlite3_finalize(st);
 	return ok;
 }
 
@@ -1252,7 +1672,10 @@ static bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const ze
 			" exit_status = ?7, site_count = ?8, sites_dropped = ?9, observer_bytes = ?10, zend_mm = ?11,"
 			" peak_observed = ?12, blocks_untracked = ?13, script_ended = ?14, gc_idle_ns = ?15,"
 			" ring_path = COALESCE(?16, ring_path), events_lost = ?17, events_torn = ?18, flushes = ?19, flush_ns = ?20, flush_max_ns = ?21,"
-			" imported_at = COALESCE(?22, imported_at)"
+			" imported_at = COALESCE(?22, imported_at),"
+			" detail = COALESCE(?23, detail), duration_ns = ?24, http_status = COALESCE(?25, http_status),"
+			" alloc_count = ?26, alloc_bytes = ?27, end_live_bytes = ?28, gc_passes = ?29, gc_ns = ?30,"
+			" request_seq = ?31"
 			" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
@@ -1292,6 +1715,25 @@ static bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const ze
 	if (imported) {
 		php_mm_export_iso8601(php_mm_export_now_ns(), now, sizeof(now));
 		sqlite3_bind_text(st, 22, now, -1, SQLITE_TRANSIENT);
+	}
+	if (xs.detail) {
+		sqlite3_bind_text(st, 23, xs.detail, -1, SQLITE_STATIC);
+	}
+	if (run->ended_ns >= run->started_ns && run->ended_ns) {
+		sqlite3_bind_int64(st, 24, php_mm_export_u64(run->ended_ns - run->started_ns));
+	}
+	if (xs.http_status && !imported) {
+		sqlite3_bind_int(st, 25, xs.http_status);
+	}
+	const sqlite3_int64 totals[] = {
+		php_mm_export_u64(run->alloc_count), php_mm_export_u64(run->alloc_bytes), run->end_live_bytes,
+		php_mm_export_u64(run->gc_passes), php_mm_export_u64(run->gc_ns), php_mm_export_u64(run->seq),
+	};
+	if (!imported) {
+		/* (A dead process never summed them.) */
+		php_mm_export_bind_int64s(st, 26, totals, 6);
+	} else {
+		sqlite3_bind_int64(st, 31, php_mm_export_u64(run->seq));
 	}
 	ok = php_mm_export_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
@@ -1420,7 +1862,9 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 		xs.run_id = php_mm_export_insert_run(v->hdr, xs.full_shutdown, zend_mm_observe_ring_path());
 		inserted = ok = xs.run_id != 0;
 	}
+	d->own_from = v->hdr->request_head;
 	ok = ok && php_mm_export_write_events(m, v, snapshot_now, &end, d)
+		&& php_mm_export_write_agg(m, v, &xw.agg)
 		&& php_mm_export_write_sites(m, v)
 		&& (strcmp(status, "running") == 0 || php_mm_export_write_oom(run))
 		&& php_mm_export_write_run(v, run, status, d, false)
@@ -1428,6 +1872,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 	if (!ok) {
 		*busy = php_mm_export_note_error(wait_ms);
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		php_mm_export_strmap_forget(m);
 		if (inserted) {
 			xs.run_id = 0;
 		}
@@ -1435,6 +1880,7 @@ static bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_r
 	}
 	v->hdr->run_id = xs.run_id;
 	__atomic_store_n(&v->hdr->tail, end, __ATOMIC_RELEASE);
+	php_mm_agg_clear(&xw.agg);
 	return true;
 }
 
@@ -1515,6 +1961,362 @@ bool php_mm_export_flush(int reason, uint64_t snapshot_now)
 	return true;
 }
 
+/* ---- worker mode -------------------------------------------------------- */
+
+void php_mm_export_configure(const php_mm_export_settings *settings)
+{
+	xw.cfg = *settings;
+	if (xw.cfg.window <= 0) {
+		xw.cfg.window = 300;
+	}
+}
+
+static zend_result php_mm_export_open_worker(const char *given, const php_mm_export_run_meta *meta)
+{
+	zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
+	char *path = *given ? php_mm_export_absolute(given) : strdup(given);
+
+	if (!path) {
+		php_mm_export_warn(given, "cannot be resolved against the current directory (%s)", strerror(errno));
+		return FAILURE;
+	}
+	if (php_mm_export_forked()) {
+		php_mm_agg_clear(&xw.agg);
+	}
+	if (!xs.db || strcmp(xs.path, path) != 0) {
+		uint64_t now = php_mm_export_now_ns();
+		if (now < xw.retry_ns) {
+			/* Failed a moment ago (and said so): no syscalls per request. */
+			free(path);
+			return FAILURE;
+		}
+		if (xs.db) {
+			/* Another database than the last request's: what the ring
+			 * holds goes to the old one first. */
+			php_mm_export_shutdown();
+		}
+		if (!php_mm_export_open_db(path, PHP_MM_EXPORT_REQUEST_WAIT_MS)) {
+			xw.retry_ns = now + PHP_MM_EXPORT_RETRY_NS;
+			free(path);
+			return FAILURE;
+		}
+		xw.retry_ns = 0;
+		xw.last_drain_ns = now;
+		if (xw.cfg.max_db_size > 0) {
+			/* The WAL counts against the budget too: checkpoint it at a
+			 * quarter of the budget and truncate it back afterwards. */
+			char sql[128];
+			sqlite3_int64 wal = MIN(xw.cfg.max_db_size / 4, (sqlite3_int64) 64 * 1024 * 1024);
+			snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %lld; PRAGMA wal_autocheckpoint = %lld",
+				(long long) wal, (long long) MAX(wal / 4096, 16));
+			sqlite3_exec(xs.db, sql, NULL, NULL, NULL);
+		}
+		if (!xw.scanned || strcmp(xw.scanned, path) != 0) {
+			free(xw.scanned);
+			xw.scanned = strdup(path);
+			php_mm_export_import_orphans();
+		}
+		uint64_t base = 0;
+		while (!base) {
+			if (php_random_bytes_silent(&base, sizeof(base)) == FAILURE) {
+				base = now ^ ((uint64_t) getpid() << 32);
+			}
+		}
+		xw.token_base = base & ~(1ull << 63);
+	}
+	xs.max_runs = meta->max_runs;
+	xs.full_shutdown = meta->full_shutdown;
+	xs.run_id = 0;
+	xs.script_ended = false;
+	xs.fatal_error = false;
+	xs.exit_status = 0;
+	xs.http_status = 0;
+	xs.gone_warned = false;
+	xs.detail = NULL;
+	hdr->run_token = xw.token_base + hdr->run.seq;
+	php_mm_export_describe_run(hdr, path, meta);
+	if (!zend_mm_observe_ring_is_file() && !xw.ring_failed) {
+		xw.ring_failed = !php_mm_export_make_ring(path);
+	}
+	free(path);
+	return SUCCESS;
+}
+
+/* Why this request keeps its per-site detail (ZEND_MM_OBSERVE_DETAIL_*). */
+static uint8_t php_mm_export_detail_reason(const zend_mm_observe_run *run, uint8_t status, uint64_t duration_ns)
+{
+	if (xw.cfg.detail_all) {
+		return ZEND_MM_OBSERVE_DETAIL_ALL;
+	}
+	if (xs.run_id) {
+		return ZEND_MM_OBSERVE_DETAIL_FLUSHED;
+	}
+	if (status == ZEND_MM_OBSERVE_STATUS_OOM) {
+		return ZEND_MM_OBSERVE_DETAIL_OOM;
+	}
+	if (status == ZEND_MM_OBSERVE_STATUS_ERROR) {
+		return ZEND_MM_OBSERVE_DETAIL_ERROR;
+	}
+	if (xw.cfg.detail_peak > 0 && run->peak_usage >= (uint64_t) xw.cfg.detail_peak) {
+		return ZEND_MM_OBSERVE_DETAIL_PEAK;
+	}
+	if (xw.cfg.detail_ms > 0 && duration_ns >= (uint64_t) xw.cfg.detail_ms * 1000000u) {
+		return ZEND_MM_OBSERVE_DETAIL_SLOW;
+	}
+	if (xw.cfg.detail_every > 0 && (run->seq - 1) % (uint64_t) xw.cfg.detail_every == 0) {
+		return ZEND_MM_OBSERVE_DETAIL_SAMPLED;
+	}
+	return ZEND_MM_OBSERVE_DETAIL_NONE;
+}
+
+/* One transaction: the REQUEST records in the ring (summary rows) and the
+ * aggregates that cover them (invariant 7); the records of requests
+ * whose detail was not written are dropped.  Fails quietly when another
+ * process holds the lock for longer than `wait_ms`: all of it stays for
+ * the next drain. */
+static bool php_mm_export_drain_worker(int wait_ms)
+{
+	php_mm_export_drain d = {0};
+	zend_mm_observe_ring_view v;
+	uint64_t end = 0;
+
+	if (!xs.db || !zend_mm_observe_ring_pending()) {
+		return true;
+	}
+	xs.error[0] = '\0';
+	xs.faulted = false;
+	if (!php_mm_export_db_linked()) {
+		php_mm_export_warn(xs.path, "cannot write request summaries (%s); they stay in the ring", xs.error);
+		return false;
+	}
+	if (!php_mm_export_strmap_init(&xs_strs)) {
+		return false;
+	}
+	zend_mm_observe_ring_view_live(&v);
+	sqlite3_busy_timeout(xs.db, wait_ms);
+	bool ok = php_mm_export_txn("BEGIN IMMEDIATE");
+	if (ok) {
+		/* Between requests nothing but REQUEST records is anybody's. */
+		xs.run_id = 0;
+		d.own_from = UINT64_MAX;
+		ok = php_mm_export_write_events(&xs_strs, &v, 0, &end, &d)
+			&& php_mm_export_write_agg(&xs_strs, &v, &xw.agg)
+			&& php_mm_export_txn("COMMIT");
+		if (!ok) {
+			bool busy = php_mm_export_note_error(wait_ms);
+			sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+			php_mm_export_strmap_forget(&xs_strs);
+			if (!busy || wait_ms) {
+				php_mm_export_warn(xs.path, "cannot write request summaries (%s); they stay in the ring", xs.error);
+			}
+			return false;
+		}
+	} else {
+		if (!php_mm_export_note_error(wait_ms) || wait_ms) {
+			php_mm_export_warn(xs.path, "cannot write request summaries (%s); they stay in the ring", xs.error);
+		}
+		return false;
+	}
+	__atomic_store_n(&v.hdr->tail, end, __ATOMIC_RELEASE);
+	php_mm_agg_clear(&xw.agg);
+	xw.last_drain_ns = php_mm_export_now_ns();
+	xw.writes++;
+	return true;
+}
+
+/* zend.mm_observe_max_db_size: while the database's pages in use exceed
+ * it, the oldest detail goes first (its requests keep their summary rows
+ * and stay in the endpoint aggregates; the newest PHP_MM_EXPORT_DETAIL_KEEP
+ * runs with detail are spared), then the oldest summary rows, then
+ * the oldest aggregate windows; freed pages go back to the file system
+ * when the file allows it (auto_vacuum, set on databases we create). */
+static void php_mm_export_budget(void)
+{
+	static const char *const detail_tables[] = {
+		"mm_site_counters", "mm_gc_passes", "mm_oom_events", "mm_oom_top", "mm_samples",
+		"mm_snapshot_counters", "mm_snapshots", "mm_flushes",
+	};
+	sqlite3_int64 pages = 0, free_pages = 0, page_size = 0;
+
+	xw.last_budget_ns = php_mm_export_now_ns();
+	xw.writes = 0;
+	if (xw.cfg.max_db_size <= 0) {
+		return;
+	}
+	for (int round = 0; round < 16; round++) {
+		if (!php_mm_export_pragma_int("PRAGMA page_count", &pages)
+				|| !php_mm_export_pragma_int("PRAGMA freelist_count", &free_pages)
+				|| !php_mm_export_pragma_int("PRAGMA page_size", &page_size)) {
+			return;
+		}
+		sqlite3_int64 used = (pages - free_pages) * page_size;
+		xw.over_budget = used > xw.cfg.max_db_size;
+		/* Closer to the budget, look more often. */
+		xw.budget_every = used > xw.cfg.max_db_size / 2 ? PHP_MM_EXPORT_BUDGET_WRITES / 10 : PHP_MM_EXPORT_BUDGET_WRITES;
+		if (used <= xw.cfg.max_db_size / 10 * 9) {
+			break;
+		}
+		/* Make room for a tenth of the budget per round. */
+		sqlite3_busy_timeout(xs.db, PHP_MM_EXPORT_SHORT_WAIT_MS);
+		if (!php_mm_export_txn("BEGIN IMMEDIATE")) {
+			sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+			return;
+		}
+		char sql[512];
+		sqlite3_int64 rows = 0;
+		bool ok = php_mm_export_exec("CREATE TEMP TABLE IF NOT EXISTS mm_rollup (run_id INTEGER PRIMARY KEY); DELETE FROM mm_rollup;",
+				"cannot apply zend.mm_observe_max_db_size")
+			&& php_mm_export_exec("INSERT INTO mm_rollup SELECT run_id FROM mm_runs WHERE status <> 'running'"
+				" AND detail IS NOT NULL AND detail <> 'rolled_up' AND run_id < (SELECT MIN(run_id) FROM"
+				" (SELECT run_id FROM mm_runs WHERE detail IS NOT NULL AND detail <> 'rolled_up' ORDER BY run_id DESC"
+				" LIMIT " ZEND_TOSTR(PHP_MM_EXPORT_DETAIL_KEEP) "))"
+				" ORDER BY run_id LIMIT MAX(1, (SELECT COUNT(*) FROM mm_runs WHERE detail IS NOT NULL AND detail <> 'rolled_up') / 10)",
+				"cannot apply zend.mm_observe_max_db_size")
+			&& php_mm_export_pragma_int("SELECT COUNT(*) FROM mm_rollup", &rows);
+		if (ok && rows > 0) {
+			for (size_t i = 0; ok && i < sizeof(detail_tables) / sizeof(detail_tables[0]); i++) {
+				snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE run_id IN (SELECT run_id FROM mm_rollup)", detail_tables[i]);
+				ok = php_mm_export_exec(sql, "cannot apply zend.mm_observe_max_db_size");
+			}
+			ok = ok && php_mm_export_exec("UPDATE mm_runs SET detail = 'rolled_up' WHERE run_id IN (SELECT run_id FROM mm_rollup)",
+				"cannot apply zend.mm_observe_max_db_size");
+		} else if (ok && php_mm_export_pragma_int("SELECT COUNT(*) FROM mm_runs WHERE status <> 'running'", &rows) && rows > 0) {
+			/* Summary rows: each one is in its endpoint's aggregates. */
+			ok = php_mm_export_exec("DELETE FROM mm_runs WHERE run_id IN (SELECT run_id FROM mm_runs WHERE status <> 'running'"
+				" AND (detail IS NULL OR detail = 'rolled_up') ORDER BY run_id"
+				" LIMIT MAX(1, (SELECT COUNT(*) FROM mm_runs) / 10))", "cannot apply zend.mm_observe_max_db_size");
+		} else if (ok) {
+			ok = php_mm_export_exec("DELETE FROM mm_endpoint_site_counters WHERE window_start = (SELECT MIN(window_start) FROM mm_endpoint_windows);"
+				"DELETE FROM mm_endpoint_peaks WHERE window_start = (SELECT MIN(window_start) FROM mm_endpoint_windows);"
+				"DELETE FROM mm_endpoint_windows WHERE window_start = (SELECT MIN(window_start) FROM mm_endpoint_windows);",
+				"cannot apply zend.mm_observe_max_db_size");
+		}
+		if (!ok || !php_mm_export_txn("COMMIT")) {
+			sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+			return;
+		}
+	}
+	sqlite3_exec(xs.db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+	sqlite3_exec(xs.db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
+/* The end of a worker's request (the exporter callback; ZendMM is shut
+ * down, only malloc here).  The summary into the ring, the request into
+ * the aggregates, its detail into the database when it matters; a drain
+ * when one is due. */
+static void php_mm_export_finish_worker(const zend_mm_observe_run *run)
+{
+	zend_mm_observe_ring_header *hdr = zend_mm_observe_ring_live();
+	uint8_t status = run->oom.happened ? ZEND_MM_OBSERVE_STATUS_OOM
+		: run->unclean_shutdown || xs.fatal_error ? ZEND_MM_OBSERVE_STATUS_ERROR : ZEND_MM_OBSERVE_STATUS_OK;
+	uint64_t duration = run->ended_ns > run->started_ns ? run->ended_ns - run->started_ns : 0;
+	uint8_t detail = php_mm_export_detail_reason(run, status, duration);
+
+	if (!detail && !zend_mm_observe_ring_rewind()) {
+		detail = ZEND_MM_OBSERVE_DETAIL_FLUSHED; /* a drain took some of its records */
+	}
+
+	zend_mm_observe_request_event e;
+	memset(&e, 0, sizeof(e));
+	e.seq = run->seq;
+	e.token = hdr->run_token;
+	e.started_ns = run->started_ns;
+	e.duration_ns = duration;
+	e.usage_start = run->usage_start;
+	e.usage_end = run->usage_end;
+	e.peak_usage = run->peak_usage;
+	e.alloc_count = run->alloc_count;
+	e.alloc_bytes = run->alloc_bytes;
+	e.end_live_bytes = run->end_live_bytes;
+	e.gc_passes = run->gc_passes;
+	e.gc_ns = run->gc_ns;
+	e.site_count = run->site_count;
+	e.exit_status = xs.script_ended ? xs.exit_status : EG(exit_status);
+	e.http_status = xs.http_status;
+	e.status = status;
+	e.detail = detail;
+	e.script_ended = run->script_ended;
+	e.zend_mm = run->zend_mm_heap;
+	char strs[sizeof(hdr->method) + sizeof(hdr->uri) + sizeof(hdr->script)];
+	e.method_len = (uint16_t) strnlen(hdr->method, sizeof(hdr->method) - 1);
+	e.uri_len = (uint16_t) strnlen(hdr->uri, sizeof(hdr->uri) - 1);
+	e.script_len = (uint16_t) strnlen(hdr->script, sizeof(hdr->script) - 1);
+	memcpy(strs, hdr->method, e.method_len);
+	memcpy(strs + e.method_len, hdr->uri, e.uri_len);
+	memcpy(strs + e.method_len + e.uri_len, hdr->script, e.script_len);
+	uint32_t strs_len = (uint32_t) e.method_len + e.uri_len + e.script_len;
+
+	bool pushed = zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_REQUEST, &e, sizeof(e), strs, strs_len);
+	if (!pushed && php_mm_export_drain_worker(PHP_MM_EXPORT_SHORT_WAIT_MS)) {
+		pushed = zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_REQUEST, &e, sizeof(e), strs, strs_len);
+	}
+	if (pushed) {
+		/* The aggregates follow the ring's REQUEST records exactly. */
+		int32_t ep = php_mm_agg_request(&xw.agg, php_mm_agg_window(e.started_ns, (uint32_t) xw.cfg.window), &e,
+			hdr->method, e.method_len, hdr->uri, e.uri_len);
+		uint32_t count, n;
+		const zend_mm_observe_site *sites = zend_mm_observe_sites(&count);
+		const uint32_t *touched = zend_mm_observe_touched(&n);
+		/* touched[0] is {unobserved}: what was live before the request. */
+		for (uint32_t k = 1; ep >= 0 && touched && k < n; k++) {
+			php_mm_agg_site_add(&xw.agg, ep, touched[k], &sites[touched[k]]);
+		}
+	} else {
+		xw.lost++;
+		php_mm_export_warn(xs.path, "the ring is full and the database cannot take its records (%s): request summaries are being lost",
+			xs.error);
+	}
+
+	uint64_t now = php_mm_export_now_ns();
+	if (detail) {
+		php_mm_export_drain d = {0};
+		zend_mm_observe_ring_view v;
+		bool busy;
+		xs.detail = php_mm_export_details[detail];
+		zend_mm_observe_ring_view_live(&v);
+		if (php_mm_export_write(&xs_strs, &v, run, php_mm_export_statuses[status], 0, PHP_MM_EXPORT_SHORT_WAIT_MS, &busy, &d)) {
+			xw.last_drain_ns = now;
+			xw.writes++;
+		} else {
+			php_mm_export_warn(xs.path, "cannot write the detail of a request (%s); its summary stays in the ring", xs.error);
+		}
+	} else if (now - xw.last_drain_ns >= (uint64_t) xw.cfg.drain_ms * 1000000u
+			|| zend_mm_observe_ring_pending() >= ZEND_MM_OBSERVE_RING_HIGH_WATER(hdr->events_size)
+			|| xw.agg.site_used >= PHP_MM_AGG_SITES_MAX / 2) {
+		if (!php_mm_export_drain_worker(PHP_MM_EXPORT_REQUEST_WAIT_MS)) {
+			/* Busy: try again after the next request, not after the next interval. */
+		}
+	}
+	if (xw.cfg.max_db_size > 0 && xw.writes && (xw.over_budget || xw.writes >= MAX(xw.budget_every, 1)
+			|| now - xw.last_budget_ns >= PHP_MM_EXPORT_BUDGET_NS)) {
+		php_mm_export_budget();
+	}
+	xs.run_id = 0;
+	hdr->run_id = 0;
+}
+
+void php_mm_export_shutdown(void)
+{
+	if (!xw.cfg.worker) {
+		return;
+	}
+	if (xs.db && !php_mm_export_forked()) {
+		if (php_mm_export_drain_worker(PHP_MM_EXPORT_SHORT_WAIT_MS) && !zend_mm_observe_ring_pending()) {
+			if (xw.writes) {
+				php_mm_export_budget();
+			}
+			zend_mm_observe_ring_remove();
+		} else if (zend_mm_observe_ring_is_file()) {
+			php_mm_export_warn(xs.path, "the summaries of this worker's last requests stay in '%s' (%s): the next"
+				" observed process imports them", zend_mm_observe_ring_path(), xs.error);
+			zend_mm_observe_ring_keep();
+		}
+	}
+	php_mm_export_close();
+	php_mm_agg_clear(&xw.agg);
+	php_mm_export_log_flush();
+}
+
 void php_mm_export_finish(const zend_mm_observe_run *run)
 {
 	php_mm_export_drain d = {0};
@@ -1522,6 +2324,10 @@ void php_mm_export_finish(const zend_mm_observe_run *run)
 	bool busy;
 
 	if (!xs.db || php_mm_export_forked()) {
+		return;
+	}
+	if (xw.cfg.worker) {
+		php_mm_export_finish_worker(run);
 		return;
 	}
 	zend_mm_observe_ring_view_live(&v);
@@ -1636,6 +2442,11 @@ static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *
 
 	php_mm_export_strmap m = {0};
 	php_mm_export_drain d = {0};
+	php_mm_agg fold = {0};
+	/* A dead worker's requests: their summary rows and, since its
+	 * aggregates died with it, their aggregates, from the records. */
+	d.fold = &fold;
+	d.own_from = hdr->request_head;
 	if (!php_mm_export_strmap_init(&m) || !php_mm_export_txn("BEGIN IMMEDIATE")) {
 		*ignorable = php_mm_export_note_error(0);
 		php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, xs.error);
@@ -1662,6 +2473,27 @@ static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *
 		}
 	}
 	sqlite3_finalize(q);
+	if (hdr->writer_state == ZEND_MM_OBSERVE_RING_IDLE) {
+		/* Between two requests: only summaries to import. */
+		uint64_t end = 0;
+		xs.run_id = 0;
+		bool ok = php_mm_export_write_events(&m, v, 0, &end, &d)
+			&& php_mm_export_write_agg(&m, NULL, &fold)
+			&& php_mm_export_txn("COMMIT");
+		if (!ok) {
+			*ignorable = php_mm_export_note_error(0);
+			php_mm_export_msg(msg, msg_len, "'%s': cannot write to '%s' (%s)", ring, xs.path, xs.error);
+			sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
+		} else {
+			result = 0;
+			unlink(ring);
+			php_mm_export_msg(msg, msg_len, "imported %llu request summaries of process %d from '%s' into '%s'%s",
+				(unsigned long long) d.requests, (int) hdr->pid, ring, xs.path, d.torn ? " (the last record torn and skipped)" : "");
+		}
+		php_mm_agg_free(&fold);
+		php_mm_export_strmap_release(&m);
+		goto out;
+	}
 	if (done) {
 		sqlite3_exec(xs.db, "ROLLBACK", NULL, NULL, NULL);
 		php_mm_export_strmap_release(&m);
@@ -1700,10 +2532,27 @@ static sqlite3_int64 php_mm_export_import_open_db(const char *ring, const char *
 		xs.exit_status = hdr->exit_status;
 	}
 	uint64_t end = 0;
+	xs.detail = hdr->worker ? "error" : "all";
 	bool ok = xs.run_id != 0 && php_mm_export_write_events(&m, v, 0, &end, &d) && php_mm_export_write_sites(&m, v);
 	if (ok) {
 		run.ended_ns = d.last_ns <= UINT64_MAX - run.started_ns ? run.started_ns + d.last_ns : run.started_ns;
 		run.peak_usage = MAX(d.peak, run.usage_end);
+		if (hdr->worker) {
+			/* The request it died in counts in its endpoint, as an error. */
+			zend_mm_observe_request_event e;
+			memset(&e, 0, sizeof(e));
+			e.started_ns = run.started_ns;
+			e.duration_ns = d.last_ns;
+			e.peak_usage = run.peak_usage;
+			e.status = ZEND_MM_OBSERVE_STATUS_ERROR;
+			e.detail = ZEND_MM_OBSERVE_DETAIL_ERROR;
+			php_mm_agg_request(&fold, php_mm_agg_window(e.started_ns, (uint32_t) xw.cfg.window), &e,
+				hdr->method, strnlen(hdr->method, sizeof(hdr->method)), hdr->uri, strnlen(hdr->uri, sizeof(hdr->uri)));
+		}
+		ok = php_mm_export_write_agg(&m, NULL, &fold);
+	}
+	php_mm_agg_free(&fold);
+	if (ok) {
 		ok = php_mm_export_write_oom(&run)
 			&& php_mm_export_write_run(v, &run, status, &d, true)
 			&& php_mm_export_txn("COMMIT");

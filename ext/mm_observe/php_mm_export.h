@@ -21,6 +21,12 @@
                            closes the database.  Uses malloc only: ZendMM is
                            being torn down.
    php_mm_export_abort()   drop the open database without writing.
+   php_mm_export_shutdown() module shutdown: a worker's last drain.
+
+   Worker mode (php-fpm, the CLI server, ...) keeps the database, the ring
+   and the site table for the life of the process; every request leaves a
+   summary row and folds into per-endpoint aggregates, and only the
+   requests that matter keep their per-site detail (php_mm_export.c).
 
    Errors are reported once, on stderr, naming the path and the reason; the
    script always runs on and existing files are never modified unless they
@@ -35,7 +41,7 @@
 /* The database format.  application_id 'mmob'; user_version is the schema
  * version: readers refuse newer ones. */
 #define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
-#define PHP_MM_EXPORT_SCHEMA_VERSION 4
+#define PHP_MM_EXPORT_SCHEMA_VERSION 5
 /* How long a writer waits for another process's lock, in milliseconds:
  * php --mm-import, and creating or upgrading the schema (once per
  * database). */
@@ -60,11 +66,31 @@ typedef struct _php_mm_export_run_meta {
 	zend_long max_runs;        /* zend.mm_observe_max_runs: finished runs kept (0: all) */
 } php_mm_export_run_meta;
 
+/* Settings fixed at module startup (zend.mm_observe_* of ext/mm_observe). */
+typedef struct _php_mm_export_settings {
+	bool worker;               /* worker mode: zend_mm_observe_persistent (php_mm_export.c, "Worker mode") */
+	bool detail_all;           /* zend.mm_observe_detail=all: every request keeps its per-site detail */
+	zend_long detail_every;    /* zend.mm_observe_detail_every: 1 request in N keeps it (0: none) */
+	zend_long detail_peak;     /* zend.mm_observe_detail_peak: ... and any whose peak reaches this (0: off) */
+	zend_long detail_ms;       /* zend.mm_observe_detail_ms: ... or that runs this long (0: off) */
+	zend_long window;          /* zend.mm_observe_window: seconds per endpoint aggregate window */
+	zend_long drain_ms;        /* zend.mm_observe_drain_ms: a worker writes its summaries this often */
+	zend_long max_db_size;     /* zend.mm_observe_max_db_size: bytes (0: unbounded) */
+} php_mm_export_settings;
+
+/* Module startup. */
+void php_mm_export_configure(const php_mm_export_settings *settings);
 /* Opens `path` for this request; on failure prints the reason and returns
- * FAILURE (the request then goes unobserved). */
+ * FAILURE (the request then goes unobserved).  In worker mode the database
+ * and the ring stay open from one request to the next, and failures go to
+ * PHP's error log, once per process and message. */
 zend_result php_mm_export_open(const char *path, const php_mm_export_run_meta *meta);
-/* Module RSHUTDOWN: how the script ended, read before the engine clears it. */
-void php_mm_export_script_ended(bool fatal_error, int exit_status);
+/* Module RSHUTDOWN: how the script ended, read before the engine clears it;
+ * http_status: the response status of a web SAPI (0: none). */
+void php_mm_export_script_ended(bool fatal_error, int exit_status, int http_status);
+/* Module shutdown (a worker exits): writes what the ring still holds and
+ * removes it (or leaves it, imported later, when that fails). */
+void php_mm_export_shutdown(void);
 void php_mm_export_finish(const zend_mm_observe_run *run);
 /* Whether this request is being recorded into a database (its run row
  * may not be written yet, invariant 2 of php_mm_export.c). */

@@ -176,12 +176,18 @@ static char *php_cli_mm_tool_code(const char *tool)
 			case PHP_CLI_OPT_MM_OBSERVE: \
 				php_cli_mm_observe_option((builder), (arg)); \
 				break; \
+			case 15: /* --ini (php_cli.c's option table): shows, runs no script */ \
+				zend_mm_observe_suppress(); \
+				break; \
 			case PHP_CLI_OPT_MM_REPORT: \
 			case PHP_CLI_OPT_MM_IMPORT: \
 			case PHP_CLI_OPT_MM_TOP: \
 				php_ini_builder_unquoted((builder), "zend.mm_observe", strlen("zend.mm_observe"), "0", 1); \
 				php_cli_mm_observe_want.given = false; \
 				break;
+/* First pass, -i, -v, -m: the process runs no script of the user's, so
+ * none of its requests is recorded, whatever php.ini says. */
+# define PHP_CLI_MM_OBSERVE_NO_SCRIPT() zend_mm_observe_suppress()
 /* The second pass (do_cli()): refuse to run when --mm-observe was not
  * applied (the message is already on stderr; an empty param_error makes
  * do_cli() exit with status 1 without printing more); run the report
@@ -215,6 +221,7 @@ static char *php_cli_mm_tool_code(const char *tool)
 #else
 # define PHP_CLI_MM_OBSERVE_OPTIONS
 # define PHP_CLI_MM_OBSERVE_CASES(builder, arg)
+# define PHP_CLI_MM_OBSERVE_NO_SCRIPT()          ((void) 0)
 # define PHP_CLI_MM_REPORT_CASES
 # define PHP_CLI_MM_OBSERVE_USAGE
 #endif

@@ -18,7 +18,10 @@ $fpm = dirname(getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, 2) . '/fpm/php-fpm';
 $s = stream_socket_server('tcp://127.0.0.1:0');
 $port = (int) substr(strrchr(stream_socket_get_name($s, false), ':'), 1);
 fclose($s);
-file_put_contents("$dir/fpm.conf", "[global]\nerror_log = $dir/fpm.log\npid = $dir/fpm.pid\n[www]\nlisten = 127.0.0.1:$port\n"
+/* Worker mode keeps per-site detail for selected requests only; this
+ * test wants it for every one (zend.mm_observe_detail=all).  A graceful
+ * stop gives the workers time for their module shutdown. */
+file_put_contents("$dir/fpm.conf", "[global]\nerror_log = $dir/fpm.log\npid = $dir/fpm.pid\nprocess_control_timeout = 10s\n[www]\nlisten = 127.0.0.1:$port\n"
     . "pm = static\npm.max_children = 2\ncatch_workers_output = yes\n");
 file_put_contents("$dir/app.php", <<<'PHP'
 <?php
@@ -27,7 +30,7 @@ $rows = [];
 for ($i = 0; $i < $n; $i++) { $rows[] = str_repeat('r', 100); }
 echo getmypid(), ' ', count($rows), "\n";
 PHP);
-$args = [$fpm, '-n', '-F', '-y', "$dir/fpm.conf", '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db"];
+$args = [$fpm, '-n', '-F', '-y', "$dir/fpm.conf", '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db", '-d', 'zend.mm_observe_detail=all'];
 if (posix_getuid() === 0) { $args[] = '-R'; }
 $master = proc_open($args, [1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/fpm.stderr", 'w']], $pipes);
 for ($t = 0; $t < 100 && !@fsockopen('127.0.0.1', $port); $t++) { usleep(50000); }

@@ -8,9 +8,16 @@ $db = mmo_path(__FILE__, '.sqlite');
 $code = '<?php $a = str_repeat("x", 5000); echo strlen($a), "\n";';
 $r = mmo_observe(__FILE__, $code, $db);
 echo $r['out'], $r['err'];
-/* Take it back to what version 1 wrote: no version 2, 3 or 4 columns, tables, views or indexes. */
+/* Take it back to what version 1 wrote: no version 2, 3, 4 or 5 columns, tables, views or indexes. */
 $h = new SQLite3($db);
-$h->exec('DROP INDEX mm_runs_ring_token; ALTER TABLE mm_runs DROP COLUMN ring_token;
+$h->exec('DROP VIEW mm_endpoints; DROP VIEW mm_endpoint_sites; DROP TABLE mm_endpoint_windows;
+    DROP TABLE mm_endpoint_peaks; DROP TABLE mm_endpoint_site_counters;
+    ALTER TABLE mm_runs DROP COLUMN detail; ALTER TABLE mm_runs DROP COLUMN duration_ns;
+    ALTER TABLE mm_runs DROP COLUMN http_status; ALTER TABLE mm_runs DROP COLUMN alloc_count;
+    ALTER TABLE mm_runs DROP COLUMN alloc_bytes; ALTER TABLE mm_runs DROP COLUMN end_live_bytes;
+    ALTER TABLE mm_runs DROP COLUMN gc_passes; ALTER TABLE mm_runs DROP COLUMN gc_ns;
+    ALTER TABLE mm_runs DROP COLUMN request_seq;
+    DROP INDEX mm_runs_ring_token; ALTER TABLE mm_runs DROP COLUMN ring_token;
     DROP VIEW mm_growth; DROP VIEW mm_snapshot_sites; DROP VIEW mm_timeline;
     DROP TABLE mm_samples; DROP TABLE mm_snapshot_counters; DROP TABLE mm_snapshots; DROP TABLE mm_flushes;
     ALTER TABLE mm_runs DROP COLUMN ring_path; ALTER TABLE mm_runs DROP COLUMN events_lost;
@@ -55,7 +62,7 @@ mmo_cleanup(__FILE__);
 5000
 5000
 5000
-user_version: 4
+user_version: 5
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
 totals of the concurrent runs agree: true
