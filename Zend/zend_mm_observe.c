@@ -562,7 +562,9 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 		/* include/require/eval compiling: billed to the including opline. */
 		callee = NULL;
 	} else if (UNEXPECTED(!ex)) {
-		if (EG(flags) & EG_FLAGS_IN_SHUTDOWN) {
+		/* EG_FLAGS_IN_SHUTDOWN is still set from the last request when a
+		 * worker's next one starts (init_executor() clears it later). */
+		if (zmo.hdr->run.script_ended || ((EG(flags) & EG_FLAGS_IN_SHUTDOWN) && zmo.user_code_seen)) {
 			return ZEND_MM_OBSERVE_IDX_SHUTDOWN;
 		}
 		return zmo.user_code_seen ? ZEND_MM_OBSERVE_IDX_ENGINE : ZEND_MM_OBSERVE_IDX_STARTUP;

@@ -9,8 +9,9 @@
    into php_mm_report_code.h, minus this first line's open tag) and run by
    the CLI like -r code, with $argv = ['--mm-report', FILE, options...].
    It reads the documented views only (mm_runs, mm_sites, mm_gc_runs; from
-   schema version 3 mm_snapshots, mm_snapshot_sites, mm_samples), with
-   ext/sqlite3, read-only.
+   schema version 3 mm_snapshots, mm_snapshot_sites, mm_samples; from
+   version 5 mm_endpoint_windows, mm_endpoint_sites), with ext/sqlite3,
+   read-only.
 
    A database is another user's file as much as ours: names in it are
    escaped before any output (text()), its tables and views must be the
@@ -25,7 +26,8 @@
    "mm-report: ...", with exit status 1.  Every format writes the same rows:
    the run's sites grouped by --by (line, site, function, file), sorted by
    --sort, the first --top of them (all of them for the export formats
-   unless --top is given).
+   unless --top is given).  --by uri is a report of its own: every request
+   of a worker (php-fpm, php -S, ...) summed per endpoint, over all runs.
 */
 
 final class MmReportError extends Exception {}
@@ -35,25 +37,31 @@ final class MmReport
     private const USAGE = <<<'TXT'
 Usage: php --mm-report FILE.sqlite [options]
 
-  --run N | --last        the run to report (default: the last run)
+  --run N | --last        the run to report (default: the last run with per-site detail)
   --diff A B              compare runs A and B instead
   --snapshots             list the run's snapshots (mm_observe_snapshot() calls)
   --growth [A B]          per --by group, the growth of live bytes and blocks from
                           snapshot A to snapshot B of the run, largest first
                           (default: its first and its last snapshot)
   --by line|site|function|file    how to group sites (default: line)
-  --sort alloc|live|peak|count    order (default: alloc)
+  --by uri                per endpoint (method and URI) of a worker (php-fpm,
+                          php -S), every request of the database: requests,
+                          time, bytes allocated, peak, bytes live at the end
+  --uri TEXT              with --by uri: only the URIs that contain TEXT
+  --sort alloc|live|peak|count    order (default: alloc; --by uri: allocated
+                          bytes, bytes live at the end per request, highest
+                          peak, allocations)
   --top N                 rows to show (default: 20 in the table)
   --format table|json|csv|collapsed|pprof|callgrind|html  (default: table;
-                          --diff, --snapshots and --growth: table, json or csv)
+                          --diff, --snapshots, --growth, --by uri: table, json or csv)
   --output FILE           write there instead of stdout
   --runs                  list the runs of the database
 
 TXT;
     private const SEE_HELP = ' (see php --mm-report --help)';
-    /** The tables read (directly or through VIEWS), and those of schema version 3. */
-    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes'];
-    private const RING_TABLES = ['mm_snapshots', 'mm_snapshot_counters', 'mm_samples'];
+    /** The tables read (directly or through VIEWS). */
+    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes', 'mm_snapshots', 'mm_snapshot_counters',
+        'mm_samples', 'mm_endpoint_windows', 'mm_endpoint_site_counters'];
     /** The views read, with their SQL as sqlite_master keeps it (kSchema in php_mm_export.c). */
     private const VIEWS = [
         'mm_sites' => 'CREATE VIEW mm_sites AS SELECT'
@@ -81,8 +89,19 @@ TXT;
             . ' FROM mm_snapshot_counters c'
             . ' JOIN mm_snapshots n ON n.run_id = c.run_id AND n.snapshot_id = c.snapshot_id'
             . ' JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id',
+        'mm_endpoint_sites' => 'CREATE VIEW mm_endpoint_sites AS SELECT'
+            . ' c.window_start, c.method, c.uri, c.kind, f.str AS file, c.line, fn.str AS function,'
+            . ' op.str AS opcode, ca.str AS callee, c.requests, c.alloc_count, c.alloc_bytes, c.realloc_count,'
+            . ' c.leak_count, c.leak_bytes, c.peak_live_bytes'
+            . ' FROM mm_endpoint_site_counters c'
+            . ' JOIN mm_strings f ON f.str_id = c.file_id'
+            . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
+            . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
+            . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
     ];
-    private const RING_VIEWS = ['mm_snapshot_sites'];
+    /** The tables and views above that schema version 2 lacks: the version that added them (the ring 3, worker mode 5). */
+    private const SINCE = ['mm_snapshots' => 3, 'mm_snapshot_counters' => 3, 'mm_samples' => 3, 'mm_snapshot_sites' => 3,
+        'mm_endpoint_windows' => 5, 'mm_endpoint_site_counters' => 5, 'mm_endpoint_sites' => 5];
     /**
      * A figure past 2^53 bytes (8 PiB) or events is no real one: an
      * unsigned counter of 2^63 or more stored as a negative integer, or a
@@ -93,11 +112,23 @@ TXT;
     private const MAX_FIGURE = 9007199254740992;
     /** mm_runs figures and their lowest valid value; others become NULL, as when a run did not record them. */
     private const RUN_FIGURES = ['pid' => 0, 'peak_usage' => 0, 'usage_start' => 0, 'usage_end' => 0, 'exit_status' => -self::MAX_FIGURE,
-        'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0];
+        'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0, 'alloc_bytes' => 0];
     /** Source files larger than this are not read for the table's source lines. */
     private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
-    private const BYS = ['line', 'site', 'function', 'file'];
+    /**
+     * --by uri: per --sort, the endpoint figure that orders the endpoints
+     * and the site figure that picks each one's top sites (summed over the
+     * endpoint's requests).  live: what a request still holds at the end of
+     * the script, per request, so that an endpoint that leaks is not
+     * outranked by one that is merely called more often; peak: the highest
+     * peak of one request, and what the sites held at the requests' peaks.
+     */
+    private const URI_SORTS = ['alloc' => ['alloc_bytes', 'alloc_bytes'], 'live' => ['end_live_bytes_per_request', 'leak_bytes'],
+        'peak' => ['peak_max', 'peak_live_bytes'], 'count' => ['alloc_count', 'alloc_count']];
+    /** --by uri: the sites shown under each endpoint. */
+    private const URI_TOP_SITES = 3;
+    private const BYS = ['line', 'site', 'function', 'file', 'uri'];
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
 
     private string $path;
@@ -107,6 +138,8 @@ TXT;
     private string $by = 'line';
     private string $sort = 'alloc';
     private ?int $top = null;
+    /** --uri: with --by uri, only the endpoints whose URI contains it. */
+    private ?string $uri = null;
     private string $format = 'table';
     private ?string $output = null;
     private bool $listRuns = false;
@@ -114,7 +147,11 @@ TXT;
     /** --growth: [] for the run's first and last snapshot, or [A, B]. */
     private ?array $growth = null;
     private int $version;
-    /** Rows left out because they are not valid: [run => [view => count]]; figures of mm_runs: [run => [column, ...]]. */
+    /**
+     * Rows left out because they are not valid: [run => [view => count]]
+     * (the endpoint tables, which belong to no run: under a name, not an
+     * id); figures of mm_runs: [run => [column, ...]].
+     */
     private array $skipped = [];
     private array $badFigures = [];
 
@@ -195,6 +232,9 @@ TXT;
                 case '--top':
                     $this->top = self::positive($value('--top'), '--top');
                     break;
+                case '--uri':
+                    $this->uri = $value('--uri');
+                    break;
                 case '--format':
                     $this->format = self::choice($value('--format'), self::FORMATS, '--format');
                     break;
@@ -238,12 +278,19 @@ TXT;
             throw new MmReportError('no database given' . self::SEE_HELP);
         }
         $modes = array_keys(array_filter(['--runs' => $this->listRuns, '--diff' => $this->diff !== null,
-            '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null]));
+            '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null, '--by uri' => $this->by === 'uri']));
         if (count($modes) > 1) {
             throw new MmReportError(implode(' and ', $modes) . ' are separate reports: give one');
         }
-        if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
+        if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth', '--by uri'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
             throw new MmReportError("{$modes[0]} writes table, json or csv, not {$this->format}");
+        }
+        if ($this->uri !== null && $this->by !== 'uri') {
+            throw new MmReportError('--uri selects the endpoints of --by uri');
+        }
+        /* Not silently ignored: the report would look like the run's. */
+        if ($this->by === 'uri' && $this->run !== null) {
+            throw new MmReportError('--by uri sums the requests of every run: give no --run');
         }
         $this->path = $path;
     }
@@ -314,8 +361,8 @@ TXT;
         if ($app !== 0x6D6D6F62) {
             throw new MmReportError("'$shown' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')');
         }
-        if ($this->version > 4) {
-            throw new MmReportError("'$shown' has schema version {$this->version}; this PHP reads up to version 4");
+        if ($this->version > 5) {
+            throw new MmReportError("'$shown' has schema version {$this->version}; this PHP reads up to version 5");
         }
         if ($this->version < 2) {
             throw new MmReportError("'$shown' has schema version {$this->version}; record one run with this PHP to upgrade it in place");
@@ -330,13 +377,15 @@ TXT;
      * the report busy forever.  A table must be an ordinary table; a view
      * must have exactly the SQL of kSchema (php_mm_export.c), which
      * sqlite_master keeps as "CREATE VIEW name AS ..." followed by the text
-     * as written.  Schema versions 2 to 4 create the same views.
+     * as written.  A view has the same SQL in every schema version that
+     * has it; an object of a later version (SINCE) is not looked for in
+     * an older database.
      */
     private function checkObjects(array $objects): void
     {
-        $ring = $this->version >= 3;
-        $tables = array_merge(self::TABLES, $ring ? self::RING_TABLES : []);
-        $views = $ring ? self::VIEWS : array_diff_key(self::VIEWS, array_flip(self::RING_VIEWS));
+        $has = fn(string $name): bool => $this->version >= (self::SINCE[$name] ?? 2);
+        $tables = array_filter(self::TABLES, $has);
+        $views = array_filter(self::VIEWS, $has, ARRAY_FILTER_USE_KEY);
         foreach ($tables as $name) {
             $o = $objects[$name] ?? null;
             if ($o === null || $o['type'] !== 'table' || !str_starts_with((string) $o['sql'], 'CREATE TABLE ')) {
@@ -401,6 +450,14 @@ TXT;
                 . " AND typeof({$p}line) = 'integer' AND " . $names(['trigger', 'file', 'function']),
             'mm_snapshots' => self::ints(["{$p}snapshot_id", "{$p}t_ns", "{$p}usage"]) . ' AND ' . $names(['label']),
             'mm_samples' => self::ints(["{$p}t_ns", "{$p}usage", "{$p}peak"]),
+            /* A window has a row because a request of the endpoint ended in it. */
+            'mm_endpoint_windows' => self::ints(["{$p}requests"], 1) . ' AND ' . self::ints(array_map(fn($c) => "$p$c", ['window_start',
+                'errors', 'ooms', 'detailed', 'duration_ns', 'duration_max_ns', 'alloc_count', 'alloc_bytes', 'peak_sum', 'peak_max',
+                'gc_passes', 'gc_ns'])) . ' AND ' . self::ints(["{$p}end_live_bytes"], -self::MAX_FIGURE) . ' AND ' . $names(['method', 'uri']),
+            'mm_endpoint_sites' => self::ints(["{$p}requests", "{$p}alloc_count", "{$p}alloc_bytes"]) . ' AND '
+                . self::ints(["{$p}leak_bytes", "{$p}peak_live_bytes"], -self::MAX_FIGURE)
+                . " AND typeof({$p}line) = 'integer' AND " . $names(['method', 'uri', 'kind', 'file', 'function'], ['callee'])
+                . " AND {$p}kind IN ('vm', 'compile', 'pseudo')",
         } . ')';
     }
 
@@ -436,8 +493,8 @@ TXT;
             foreach ($views as $view => $n) {
                 $parts[] = "$view: $n";
             }
-            fprintf(STDERR, "mm-report: skipped %d row(s) of run %s that are not valid (%s; figures must be integers within +-2^53, names text)\n",
-                array_sum($views), $run, implode(', ', $parts));
+            fprintf(STDERR, "mm-report: skipped %d row(s) of %s that are not valid (%s; figures must be integers within +-2^53, names text)\n",
+                array_sum($views), is_int($run) ? "run $run" : $run, implode(', ', $parts));
         }
         foreach ($this->badFigures as $run => $cols) {
             fprintf(STDERR, "mm-report: left out figures of run %s that are not valid (mm_runs: %s)\n", $run, implode(', ', $cols));
@@ -456,7 +513,11 @@ TXT;
         if ((int) $ids['n'] === 0) {
             throw new MmReportError("'{$this->path}' has no runs");
         }
-        $id ??= (int) $ids['hi'];
+        /* The last run with per-site detail: in a worker's database most
+         * runs are summary rows (mm_runs.detail NULL, schema 5). */
+        $id ??= $this->version >= 5
+            ? (int) ($this->rows("SELECT max(run_id) AS id FROM mm_runs WHERE detail IS NOT NULL AND detail <> 'rolled_up'")[0]['id'] ?? $ids['hi'])
+            : (int) $ids['hi'];
         /* Schema version 2 has neither snapshots nor samples (nor the ring's mm_runs columns). */
         $ring = $this->version >= 3 ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id AND ' . self::valid('mm_snapshots', 'n') . ') AS snapshots,'
             . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id AND ' . self::valid('mm_samples', 'm') . ') AS samples' : '';
@@ -544,6 +605,80 @@ TXT;
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
 
+    /**
+     * --by uri: per endpoint (method and URI without the query), the
+     * requests of every worker run, from mm_endpoint_windows: mm_endpoints'
+     * sums over the windows, taken here over valid rows like every sum of
+     * this program, sorted by --sort (URI_SORTS).  Requests whose detail
+     * was not kept (mm_runs.detail NULL, most of a worker's) are in them
+     * like the others.
+     */
+    private function endpointRows(): array
+    {
+        if ($this->version < 5) {
+            throw new MmReportError("'{$this->path}' has no per-endpoint figures: it has schema version {$this->version},"
+                . ' and requests are summed per endpoint from version 5 on (those of php-fpm, php -S, ... that this PHP records)');
+        }
+        [$filter, $params] = $this->uriFilter();
+        $this->countInvalidEndpoints('mm_endpoint_windows');
+        $per = fn(string $m) => "CAST(total($m) / total(requests) AS INTEGER)";
+        $sums = implode(', ', array_map(fn($m) => self::sum($m) . " AS $m", ['requests', 'errors', 'ooms', 'detailed', 'duration_ns']));
+        $order = self::URI_SORTS[$this->sort][0];
+        $rows = $this->rows("SELECT method, uri, $sums, {$per('duration_ns')} AS duration_avg_ns, max(duration_max_ns) AS duration_max_ns,"
+            . ' ' . self::sum('alloc_count') . ' AS alloc_count, ' . self::sum('alloc_bytes') . " AS alloc_bytes, {$per('alloc_bytes')} AS alloc_bytes_per_request,"
+            . " {$per('peak_sum')} AS peak_avg, max(peak_max) AS peak_max, " . self::sum('end_live_bytes') . ' AS end_live_bytes,'
+            . " {$per('end_live_bytes')} AS end_live_bytes_per_request, " . self::sum('gc_passes') . ' AS gc_passes, ' . self::sum('gc_ns') . ' AS gc_ns,'
+            . ' min(window_start) AS first_window, max(window_start) AS last_window'
+            . ' FROM mm_endpoint_windows WHERE ' . self::valid('mm_endpoint_windows') . $filter
+            . " GROUP BY method, uri ORDER BY $order DESC, requests DESC, method, uri", $params);
+        if (!$rows) {
+            throw new MmReportError($this->uri !== null && $this->rows('SELECT 1 FROM mm_endpoint_windows LIMIT 1')
+                ? "'{$this->path}' has no endpoint whose URI contains '{$this->uri}'"
+                : "'{$this->path}' has no per-endpoint figures: no request of php-fpm, php -S or another web SAPI is recorded in it");
+        }
+        return $rows;
+    }
+
+    /**
+     * --by uri: the top sites of each endpoint by URI_SORTS' site figure,
+     * summed over the windows (a site's opcodes together, as the text shows
+     * them), as ["method\0uri" => [site, ...]].
+     */
+    private function endpointSites(): array
+    {
+        [$filter, $params] = $this->uriFilter();
+        $this->countInvalidEndpoints('mm_endpoint_sites');
+        $metric = self::URI_SORTS[$this->sort][1];
+        $sums = implode(', ', array_map(fn($m) => self::sum($m) . " AS $m", ['requests', 'alloc_count', 'alloc_bytes', 'leak_bytes', 'peak_live_bytes']));
+        $top = [];
+        foreach ($this->rows("SELECT * FROM (SELECT method, uri, kind, file, line, function, coalesce(callee, '') AS callee, $sums,"
+                . " row_number() OVER (PARTITION BY method, uri ORDER BY total($metric) DESC, file, line, function, callee) AS pos"
+                . ' FROM mm_endpoint_sites WHERE ' . self::valid('mm_endpoint_sites') . $filter
+                . " GROUP BY method, uri, kind, file, line, function, callee HAVING total($metric) > 0)"
+                . ' WHERE pos <= ' . self::URI_TOP_SITES . ' ORDER BY pos', $params) as $s) {
+            $key = "{$s['method']}\0{$s['uri']}";
+            unset($s['method'], $s['uri'], $s['pos']);
+            $top[$key][] = $s;
+        }
+        return $top;
+    }
+
+    /** --uri as SQL (a substring, not a pattern: '%' and '_' are common in URIs) and its parameters. */
+    private function uriFilter(): array
+    {
+        return $this->uri === null ? ['', []] : [' AND instr(uri, :uri) > 0', [':uri' => $this->uri]];
+    }
+
+    /** Counts the rows of an endpoint table or view that valid() leaves out, once. */
+    private function countInvalidEndpoints(string $view): void
+    {
+        [$filter, $params] = $this->uriFilter();
+        $n = (int) $this->rows("SELECT count(*) AS n FROM $view WHERE NOT " . self::valid($view) . $filter, $params)[0]['n'];
+        if ($n > 0) {
+            $this->skipped['the endpoint tables'][$view] = $n;
+        }
+    }
+
     private function limit(array $rows, int $default): array
     {
         $n = $this->top ?? ($this->format === 'table' || $this->format === 'html' ? $default : null);
@@ -556,6 +691,9 @@ TXT;
     {
         if ($this->listRuns) {
             return $this->renderRuns();
+        }
+        if ($this->by === 'uri') {
+            return $this->renderEndpoints();
         }
         if ($this->diff !== null) {
             return $this->renderDiff(...$this->diff);
@@ -626,7 +764,11 @@ TXT;
     private function renderRuns(): string
     {
         $request = $this->version >= 3 ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
-        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, 0) AS alloc_bytes,"
+        /* A worker's request without its per-site detail (schema version
+         * 5, mm_runs.detail NULL or 'rolled_up') has no sites: its row
+         * carries what it allocated. */
+        $own = $this->version >= 5 ? 'r.alloc_bytes' : 'NULL';
+        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, $own, 0) AS alloc_bytes,"
             . " r.test_path, $request FROM mm_runs r LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . ' AS alloc_bytes FROM mm_sites'
             . " WHERE NOT (kind = 'pseudo' AND function = '{unobserved}') AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
             . ' ON t.run_id = r.run_id ORDER BY r.run_id');
@@ -640,6 +782,49 @@ TXT;
             $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], self::text($r['started_at']), self::text($r['status']),
                 self::bytes($r['peak_usage']), self::bytes($r['alloc_bytes']), self::text($r['test_path'] ?? $r['script'])
                 . ($r['request_method'] !== null ? ' (' . self::text($r['request_method']) . ' ' . self::text($r['request_uri']) . ')' : ''));
+        }
+        return $out;
+    }
+
+    /** --by uri: which endpoint allocates, peaks, or keeps memory at the end of its requests (grows or leaks in a worker). */
+    private function renderEndpoints(): string
+    {
+        $all = $this->endpointRows();
+        $rows = $this->limit($all, 20);
+        if ($this->format === 'csv') {
+            return self::csv($rows);
+        }
+        $sites = $this->endpointSites();
+        $key = fn(array $r) => "{$r['method']}\0{$r['uri']}";
+        if ($this->format === 'json') {
+            foreach ($rows as &$r) {
+                $r['sites'] = $sites[$key($r)] ?? [];
+            }
+            unset($r);
+            return self::json(['database' => $this->path, 'by' => 'uri', 'sort' => $this->sort, 'uri' => $this->uri, 'rows' => $rows]);
+        }
+        $when = fn(string $col, callable $pick) => gmdate('Y-m-d\TH:i:s\Z', $pick(array_column($all, $col)));
+        $what = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end of the script per request', 'peak' => 'highest peak',
+            'count' => 'allocations'][$this->sort];
+        $siteWhat = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end', 'peak' => "bytes live at the requests' peaks", 'count' => 'allocations'][$this->sort];
+        $out = sprintf("Endpoints of %s: %s request(s) to %d endpoint(s)%s, in windows from %s to %s\n", self::text($this->path),
+                number_format(array_sum(array_column($all, 'requests'))), count($all),
+                $this->uri !== null ? ' whose URI contains "' . self::text($this->uri) . '"' : '', $when('first_window', min(...)), $when('last_window', max(...)))
+            . "\nTop " . count($rows) . " endpoints by $what; under each, its top " . self::URI_TOP_SITES . " sites by $siteWhat (all its requests)\n"
+            . sprintf("  %9s %7s %8s %12s %12s %10s %10s %10s %10s %10s  %s\n", 'requests', 'errors', 'detailed', 'avg time', 'max time',
+                'allocated', 'alloc/req', 'peak avg', 'peak max', 'live/req', 'endpoint');
+        $metric = self::URI_SORTS[$this->sort][1];
+        foreach ($rows as $r) {
+            $out .= sprintf("  %9s %7s %8s %12s %12s %10s %10s %10s %10s %10s  %s\n", number_format($r['requests']), number_format($r['errors']),
+                number_format($r['detailed']), self::ms($r['duration_avg_ns']), self::ms($r['duration_max_ns']), self::bytes($r['alloc_bytes']),
+                self::bytes($r['alloc_bytes_per_request']), self::bytes($r['peak_avg']), self::bytes($r['peak_max']),
+                self::bytes($r['end_live_bytes_per_request']), self::text(ltrim("{$r['method']} {$r['uri']}")));
+            foreach ($sites[$key($r)] ?? [] as $s) {
+                $t = array_map(self::text(...), $s);
+                $out .= '      ' . ($s['kind'] === 'pseudo' ? $t['function'] : "{$t['file']}:{$t['line']}"
+                    . ($s['kind'] === 'compile' ? ' (compiling)' : '') . " {$t['function']}") . ($s['callee'] !== '' ? " ({$t['callee']})" : '')
+                    . ' ' . ($metric === 'alloc_count' ? number_format($s[$metric]) . ' blocks' : self::bytes($s[$metric])) . "\n";
+            }
         }
         return $out;
     }
