@@ -17,9 +17,10 @@
      chunk  = ptr & ~(2 MiB - 1)             -> shadow array (cached)
      slot   = (ptr & (2 MiB - 1)) >> 4        -> entry, 0 = none
 
-   An entry is the site index in its low 24 bits (the site table holds 2^18)
-   and, in its high 8 bits, the block's small bin + 1 (0 for large blocks),
-   so a free learns the block's size without asking ZendMM.
+   An entry is the site index in its low 18 bits (the site table holds
+   2^18), the request generation in the next 6 (invariant 2) and, in its
+   high 8 bits, the block's small bin + 1 (0 for large blocks), so a free
+   learns the block's size without asking ZendMM.
 
    That is 4 bytes of shadow per 16 bytes of chunk (512 KiB of address space
    per chunk), reserved with MAP_NORESERVE: only the pages under granules
@@ -38,13 +39,17 @@
    1. A slot is written when its block is allocated and cleared when it is
       freed, so a slot read for a live block is that block's owner or 0
       (allocated before observation started).
-   2. zend_mm_observe_blocks_reset() zeroes every shadow and empties the
-      hash: nothing survives from one request to the next.  Each chunk
-      remembers the highest slot written since the last reset (`hi`: ZendMM
-      hands out pages from the start of a chunk), so a reset clears only
-      that prefix, with memset while it is small (the pages stay resident
-      for the next request of a worker) and MADV_DONTNEED beyond; the dense
-      `used` list spares it a walk over the whole chunk table.
+   2. Nothing survives from one request to the next.  Each entry carries
+      the generation (1..63) of the request that wrote it; a reset moves
+      to the next generation, so every older entry reads as empty, and
+      clears the shadows only when the generation wraps (once every 63
+      requests of a worker; blocks live at a request's end are discarded
+      by ZendMM without a free, so their entries stay behind until then).
+      A clear covers, per chunk, the slots below the highest one written
+      since the last clear (`hi`: ZendMM hands out pages from the start of
+      a chunk): memset while that is small (the pages stay resident for the
+      next requests), MADV_DONTNEED beyond; the dense `used` list spares it
+      a walk over the whole chunk table.  The hash is emptied every time.
    3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
 */
 
@@ -71,9 +76,13 @@
 #define ZEND_MM_OBSERVE_SHADOW_BYTES  (ZEND_MM_OBSERVE_SHADOW_SLOTS * sizeof(uint32_t))
 /* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
 #define ZEND_MM_OBSERVE_CHUNKS_MAX    (1u << 16)
-/* Shadow entry layout. */
-#define ZEND_MM_OBSERVE_SITE_BITS     24
+/* Shadow entry layout: site index (the site table holds 2^18), the
+ * generation that wrote it, the small bin + 1 (0: a large block). */
+#define ZEND_MM_OBSERVE_SITE_BITS     18
 #define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
+#define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
+#define ZEND_MM_OBSERVE_GEN_MASK      63u
+#define ZEND_MM_OBSERVE_BIN_SHIFT     24
 /* Initial capacity of a ptrmap. */
 #define ZEND_MM_OBSERVE_PTRMAP_MIN    256
 
@@ -130,6 +139,7 @@ static struct {
 	uint32_t *cache_hi;              /* cache_shadow + cache_chunk->hi */
 	zend_mm_observe_ptrmap other;    /* huge blocks, and all blocks without ZendMM */
 	bool zend_mm;
+	uint32_t gen;                    /* this request's generation, 1..63 (invariant 2) */
 } zmb;
 
 /* ---- ptrmap -------------------------------------------------------------- */
@@ -308,6 +318,14 @@ static zend_always_inline bool zend_mm_observe_in_chunk(const void *ptr)
 void zend_mm_observe_blocks_reset(bool zend_mm)
 {
 	zend_mm_observe_bins_init();
+	zmb.gen = (zmb.gen + 1) & ZEND_MM_OBSERVE_GEN_MASK;
+	if (zmb.gen) {
+		/* Entries of earlier generations read as empty: nothing to clear. */
+		zend_mm_observe_ptrmap_clear(&zmb.other);
+		zmb.zend_mm = zend_mm;
+		return;
+	}
+	zmb.gen = 1;
 	for (uint32_t k = 0; k < zmb.chunk_count; k++) {
 		zend_mm_observe_chunk *c = &zmb.chunks[zmb.used[k]];
 		size_t dirty = (size_t) c->hi * sizeof(uint32_t);
@@ -340,7 +358,7 @@ bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 		}
 		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
 		ZEND_ASSERT(site <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
-		*slot = site | (code << ZEND_MM_OBSERVE_SITE_BITS);
+		*slot = site | (zmb.gen << ZEND_MM_OBSERVE_GEN_SHIFT) | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
 		return true;
 	}
 	return zend_mm_observe_ptrmap_put(&zmb.other, (uintptr_t) ptr, site, size);
@@ -355,8 +373,11 @@ uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 		}
 		uint32_t entry = *slot;
 		*slot = 0;
-		if (entry >> ZEND_MM_OBSERVE_SITE_BITS) {
-			*size = zend_mm_observe_bin_size[(entry >> ZEND_MM_OBSERVE_SITE_BITS) - 1];
+		if (((entry >> ZEND_MM_OBSERVE_GEN_SHIFT) & ZEND_MM_OBSERVE_GEN_MASK) != zmb.gen) {
+			return 0; /* empty (generation 0), or written by an earlier request */
+		}
+		if (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) {
+			*size = zend_mm_observe_bin_size[(entry >> ZEND_MM_OBSERVE_BIN_SHIFT) - 1];
 		}
 		return entry & ZEND_MM_OBSERVE_SITE_MASK;
 	}
