@@ -7,7 +7,8 @@
 #   make test-upstream  upstream's full test suite, stock vs the observed fork
 #                   (about 20 minutes); the report goes to docs/upstream-fidelity.md
 #   make demo       build the fork, observe examples/demo.php, print its top lines
-#   make bench      stock vs fork (observation off / on): instructions, wall, RSS
+#   make bench      stock vs fork (observation off / on): instructions, wall, RSS;
+#                   php-fpm req/s and CPU per request (needs nginx and wrk)
 #   make clean      remove the build trees (the downloaded tarball is kept)
 #
 # PHP_TARBALL=/path/to/php-8.4.24.tar.xz uses a tarball you already have.
@@ -33,8 +34,16 @@ test-upstream:
 demo: build
 	@mk/demo.sh
 
+# The php-fpm section (bench/fpm_throughput.sh: nginx + php-fpm + wrk, req/s
+# and CPU per request) is appended to bench/results.md; FPM_BENCH_SECONDS=5
+# FPM_BENCH_RUNS=3 per run; BENCH_FPM=0 skips it.
 bench:
 	@mk/bench.sh
+	@out=$${MM_BUILD_DIR:-_build}/bench/fpm.md; mkdir -p "$${out%/*}"; rc=0; \
+	if [ "$${BENCH_FPM:-1}" = 0 ]; then printf '## php-fpm\n\nphp-fpm row skipped: BENCH_FPM=0.\n' >"$$out"; \
+	else FPM_BENCH_OUT="$$out" bench/fpm_throughput.sh "$${FPM_BENCH_SECONDS:-5}" "$${FPM_BENCH_RUNS:-3}" || rc=$$?; fi; \
+	[ -s "$$out" ] || printf '## php-fpm\n\nphp-fpm row failed: bench/fpm_throughput.sh exited with %s (see its messages above).\n' "$$rc" >"$$out"; \
+	{ echo; cat "$$out"; } >>bench/results.md; exit $$rc
 
 clean:
 	rm -rf _build/fork _build/stock _build/bin
