@@ -230,7 +230,7 @@ bool zend_mm_observe_ptrmap_take(zend_mm_observe_ptrmap *map, uintptr_t key, zen
 
 void zend_mm_observe_ptrmap_clear(zend_mm_observe_ptrmap *map)
 {
-	if (map->cap) {
+	if (map->cap && map->used) {
 		memset(map->slots, 0, sizeof(*map->slots) * map->cap);
 	}
 	map->used = 0;

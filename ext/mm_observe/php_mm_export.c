@@ -540,16 +540,33 @@ static void php_mm_export_log_flush(void)
 
 static void php_mm_export_iso8601(uint64_t ns, char *buf, size_t len)
 {
+	/* A drain formats two per request, mostly within the same second. */
+	static time_t last_sec = (time_t) -1;
+	static char last[32];
 	time_t sec = (time_t) (ns / 1000000000u);
 	struct tm tm;
-	char tmp[32];
 
-	if (!gmtime_r(&sec, &tm) || strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		/* A time from an imported ring that no calendar holds. */
+	if (sec != last_sec) {
+		if (!gmtime_r(&sec, &tm) || strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+			/* A time from an imported ring that no calendar holds. */
+			snprintf(buf, len, "invalid");
+			return;
+		}
+		last_sec = sec;
+	}
+	unsigned ms = (unsigned) ((ns / 1000000u) % 1000u);
+	size_t n = strlen(last);
+	if (len < n + 6) {
 		snprintf(buf, len, "invalid");
 		return;
 	}
-	snprintf(buf, len, "%s.%03uZ", tmp, (unsigned) ((ns / 1000000u) % 1000u));
+	memcpy(buf, last, n);
+	buf[n] = '.';
+	buf[n + 1] = (char) ('0' + ms / 100);
+	buf[n + 2] = (char) ('0' + ms / 10 % 10);
+	buf[n + 3] = (char) ('0' + ms % 10);
+	buf[n + 4] = 'Z';
+	buf[n + 5] = '\0';
 }
 
 static void php_mm_export_strmap_free(void);
@@ -860,9 +877,13 @@ static zend_always_inline sqlite3_int64 php_mm_export_u64(uint64_t v)
 	return v > (uint64_t) INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
 }
 
+/* src into dst[len], cut and always terminated (once per request in
+ * worker mode: no formatting). */
 static void php_mm_export_copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, len - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 /* Inserts the row of the run a ring header describes (status 'running',
