@@ -104,6 +104,7 @@
 #endif
 
 #include <sys/mman.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -867,7 +868,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	before->peak_live_bytes = before->live_bytes;
 	before->peak_epoch = zmo.peak_epoch;
 	zmo.hdr->started_ns = zmo.hdr->run.started_ns;
-	zmo.hdr->pid = (int32_t) getpid();
+	zmo.hdr->pid = (int32_t) zend_mm_observe_getpid();
 	zmo.hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
 	zmo.allocated = 0;
 	zmo.samples = 0;
@@ -1039,6 +1040,26 @@ ZEND_API void zend_mm_observe_abandon(void)
 {
 	zend_mm_observe_active = false;
 	zmo.abandoned = true;
+}
+
+static pid_t zend_mm_observe_pid;
+
+static void zend_mm_observe_pid_atfork_child(void)
+{
+	zend_mm_observe_pid = 0;
+}
+
+ZEND_API pid_t zend_mm_observe_getpid(void)
+{
+	if (UNEXPECTED(!zend_mm_observe_pid)) {
+		static bool registered;
+		if (!registered) {
+			pthread_atfork(NULL, NULL, zend_mm_observe_pid_atfork_child);
+			registered = true;
+		}
+		zend_mm_observe_pid = getpid();
+	}
+	return zend_mm_observe_pid;
 }
 
 ZEND_API void zend_mm_observe_set_log_file(const char *path)

@@ -220,6 +220,8 @@ ZEND_API uint32_t zend_mm_observe_site_here(void);
 ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size);
 
 ZEND_API void zend_mm_observe_set_log_file(const char *path);
+/* getpid(), without a system call per request (reset in a forked child). */
+ZEND_API pid_t zend_mm_observe_getpid(void);
 
 /* Exporter side. */
 ZEND_API void zend_mm_observe_set_exporter(zend_mm_observe_exporter_t exporter);

@@ -596,7 +596,7 @@ ZEND_API zend_mm_observe_ring_header *zend_mm_observe_ring_live(void)
 
 ZEND_API bool zend_mm_observe_ring_is_file(void)
 {
-	return zr.fd >= 0 && zr.owner == getpid();
+	return zr.fd >= 0 && zr.owner == zend_mm_observe_getpid();
 }
 
 ZEND_API const char *zend_mm_observe_ring_path(void)

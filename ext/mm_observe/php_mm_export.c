@@ -968,7 +968,7 @@ static void php_mm_export_describe_run(zend_mm_observe_ring_header *hdr, const c
 	php_mm_export_copy(hdr->run_tag, sizeof(hdr->run_tag), meta->run_tag);
 	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
 	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
-	hdr->pid = (int32_t) getpid();
+	hdr->pid = (int32_t) zend_mm_observe_getpid();
 }
 
 /* Makes the ring file <path>.<pid>.mmring (invariant 2); false when the
@@ -1926,7 +1926,7 @@ const char *php_mm_export_describe(void)
  * forbids using it across fork(), even to close it.  Forget it. */
 static bool php_mm_export_forked(void)
 {
-	if (xs.db && UNEXPECTED(getpid() != xs.pid)) {
+	if (xs.db && UNEXPECTED(zend_mm_observe_getpid() != xs.pid)) {
 		xs.db = NULL;
 		memset(&xs_strs, 0, sizeof(xs_strs));
 		free(xs.path);
@@ -2674,5 +2674,5 @@ static void php_mm_export_import_orphans(void)
 
 bool php_mm_export_recording(void)
 {
-	return xs.db != NULL && xs.pid == getpid();
+	return xs.db != NULL && xs.pid == zend_mm_observe_getpid();
 }
