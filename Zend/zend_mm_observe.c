@@ -513,6 +513,38 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_site_create(uint32_t
 	return idx;
 }
 
+/* Notes that this request changed `site` (invariant 7). */
+static ZEND_COLD zend_never_inline void zend_mm_observe_touch(zend_mm_observe_site *site, uint32_t idx)
+{
+	site->touched = (uint32_t) zmo.seq;
+	if (zmo.touched_len == zmo.touched_cap) {
+		uint32_t cap = zmo.touched_cap ? zmo.touched_cap * 2 : 1024;
+		uint32_t *n = realloc(zmo.touched, sizeof(uint32_t) * cap);
+		if (!n) {
+			zmo.touched_lost = true;
+			return;
+		}
+		zmo.touched = n;
+		zmo.touched_cap = cap;
+	}
+	zmo.touched[zmo.touched_len++] = idx;
+}
+
+/* `idx`, noted as touched by this request.  Every site whose counters
+ * change is first returned by a lookup of this request (the one-entry
+ * cache is emptied when a request starts; frees credit a site some
+ * allocation of this request returned), so the per-block path never
+ * checks (invariant 7). */
+static zend_always_inline uint32_t zend_mm_observe_touched_idx(uint32_t idx)
+{
+	zend_mm_observe_site *site = &zmo.sites[idx];
+
+	if (UNEXPECTED(site->touched != (uint32_t) zmo.seq)) {
+		zend_mm_observe_touch(site, idx);
+	}
+	return idx;
+}
+
 /* Slow part of the lookup: walk the chain; on a miss, create the site. */
 static zend_never_inline uint32_t zend_mm_observe_site_find(
 	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
@@ -522,10 +554,11 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 
 	for (uint32_t idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
 		if (zend_mm_observe_site_is(&zmo.sites[idx], opline, callee, file, line, opcode)) {
-			return idx;
+			return zend_mm_observe_touched_idx(idx);
 		}
 	}
-	return zend_mm_observe_site_create(b, opline, callee, file, line, opcode, kind, flags, func, callee_func);
+	return zend_mm_observe_touched_idx(
+		zend_mm_observe_site_create(b, opline, callee, file, line, opcode, kind, flags, func, callee_func));
 }
 
 /* Which site is allocating right now?  Called on every observed allocation,
@@ -566,9 +599,9 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 		/* EG_FLAGS_IN_SHUTDOWN is still set from the last request when a
 		 * worker's next one starts (init_executor() clears it later). */
 		if (zmo.hdr->run.script_ended || ((EG(flags) & EG_FLAGS_IN_SHUTDOWN) && zmo.user_code_seen)) {
-			return ZEND_MM_OBSERVE_IDX_SHUTDOWN;
+			return zend_mm_observe_touched_idx(ZEND_MM_OBSERVE_IDX_SHUTDOWN);
 		}
-		return zmo.user_code_seen ? ZEND_MM_OBSERVE_IDX_ENGINE : ZEND_MM_OBSERVE_IDX_STARTUP;
+		return zend_mm_observe_touched_idx(zmo.user_code_seen ? ZEND_MM_OBSERVE_IDX_ENGINE : ZEND_MM_OBSERVE_IDX_STARTUP);
 	}
 
 	const zend_op_array *op_array = &ex->func->op_array;
@@ -632,30 +665,9 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }
 
-/* Notes that this request changed `site` (invariant 7). */
-static ZEND_COLD zend_never_inline void zend_mm_observe_touch(zend_mm_observe_site *site, uint32_t idx)
-{
-	site->touched = (uint32_t) zmo.seq;
-	if (zmo.touched_len == zmo.touched_cap) {
-		uint32_t cap = zmo.touched_cap ? zmo.touched_cap * 2 : 1024;
-		uint32_t *n = realloc(zmo.touched, sizeof(uint32_t) * cap);
-		if (!n) {
-			zmo.touched_lost = true;
-			return;
-		}
-		zmo.touched = n;
-		zmo.touched_cap = cap;
-	}
-	zmo.touched[zmo.touched_len++] = idx;
-}
-
 static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
-
-	if (UNEXPECTED(site->touched != (uint32_t) zmo.seq)) {
-		zend_mm_observe_touch(site, idx);
-	}
 
 	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, idx, usable))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
@@ -848,6 +860,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	}
 	zmo.touched_len = 0;
 	zmo.touched_lost = false;
+	zmo.last = 0;
 	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
 	zmo.hdr->run.seq = zmo.seq;
 	zmo.hdr->worker = zend_mm_observe_persistent;

@@ -45,11 +45,10 @@
       clears the shadows only when the generation wraps (once every 63
       requests of a worker; blocks live at a request's end are discarded
       by ZendMM without a free, so their entries stay behind until then).
-      A clear covers, per chunk, the slots below the highest one written
-      since the last clear (`hi`: ZendMM hands out pages from the start of
-      a chunk): memset while that is small (the pages stay resident for the
-      next requests), MADV_DONTNEED beyond; the dense `used` list spares it
-      a walk over the whole chunk table.  The hash is emptied every time.
+      The clear gives the shadows' pages back (MADV_DONTNEED: they read as
+      zero, and only the pages used again come back); the dense `used` list
+      spares it a walk over the whole chunk table.  The hash is emptied
+      every time.
    3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
 */
 
@@ -89,12 +88,7 @@
 typedef struct _zend_mm_observe_chunk {
 	uintptr_t base;      /* 0 = empty */
 	uint32_t *shadow;
-	uint32_t hi;         /* slots [hi, end) were not written since the last reset */
-	uint32_t reserved;
 } zend_mm_observe_chunk;
-/* A reset clears up to this many bytes of one shadow with memset (pages
- * that stay resident for the next request); more is given back. */
-#define ZEND_MM_OBSERVE_CLEAR_MAX     (256 * 1024)
 
 /* ZendMM's bin sizes, and two maps over multiples of 8 up to the largest. */
 #define ZEND_MM_OBSERVE_BIN_SIZE(num, size, elements, pages, x, y) size,
@@ -135,11 +129,10 @@ static struct {
 	uint32_t used_cap;
 	uintptr_t cache_base;            /* the last chunk looked up */
 	uint32_t *cache_shadow;
-	zend_mm_observe_chunk *cache_chunk;
-	uint32_t *cache_hi;              /* cache_shadow + cache_chunk->hi */
 	zend_mm_observe_ptrmap other;    /* huge blocks, and all blocks without ZendMM */
 	bool zend_mm;
 	uint32_t gen;                    /* this request's generation, 1..63 (invariant 2) */
+	uint32_t gen_bits;               /* ... in place in an entry */
 } zmb;
 
 /* ---- ptrmap -------------------------------------------------------------- */
@@ -262,8 +255,6 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 		if (zmb.chunks[i].base == base) {
 			zmb.cache_base = base;
 			zmb.cache_shadow = zmb.chunks[i].shadow;
-			zmb.cache_chunk = &zmb.chunks[i];
-			zmb.cache_hi = zmb.cache_shadow + zmb.cache_chunk->hi;
 			return zmb.cache_shadow;
 		}
 	}
@@ -286,12 +277,9 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	}
 	zmb.chunks[i].base = base;
 	zmb.chunks[i].shadow = s;
-	zmb.chunks[i].hi = 0;
 	zmb.used[zmb.chunk_count++] = i;
 	zmb.cache_base = base;
 	zmb.cache_shadow = s;
-	zmb.cache_chunk = &zmb.chunks[i];
-	zmb.cache_hi = s;
 	return s;
 }
 
@@ -319,6 +307,7 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 {
 	zend_mm_observe_bins_init();
 	zmb.gen = (zmb.gen + 1) & ZEND_MM_OBSERVE_GEN_MASK;
+	zmb.gen_bits = (zmb.gen ? zmb.gen : 1) << ZEND_MM_OBSERVE_GEN_SHIFT;
 	if (zmb.gen) {
 		/* Entries of earlier generations read as empty: nothing to clear. */
 		zend_mm_observe_ptrmap_clear(&zmb.other);
@@ -327,19 +316,8 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 	}
 	zmb.gen = 1;
 	for (uint32_t k = 0; k < zmb.chunk_count; k++) {
-		zend_mm_observe_chunk *c = &zmb.chunks[zmb.used[k]];
-		size_t dirty = (size_t) c->hi * sizeof(uint32_t);
-		if (dirty > ZEND_MM_OBSERVE_CLEAR_MAX) {
-			madvise(c->shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
-		} else if (dirty) {
-			memset(c->shadow, 0, dirty);
-		}
-		c->hi = 0;
+		madvise(zmb.chunks[zmb.used[k]].shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
 	}
-	zmb.cache_base = 0;
-	zmb.cache_shadow = NULL;
-	zmb.cache_chunk = NULL;
-	zmb.cache_hi = NULL;
 	zend_mm_observe_ptrmap_clear(&zmb.other);
 	zmb.zend_mm = zend_mm;
 }
@@ -351,14 +329,9 @@ bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 		if (UNEXPECTED(!slot)) {
 			return false;
 		}
-		if (UNEXPECTED(slot >= zmb.cache_hi)) {
-			/* The shadow_slot() above left this chunk in the cache. */
-			zmb.cache_chunk->hi = (uint32_t) (slot - zmb.cache_shadow) + 1;
-			zmb.cache_hi = slot + 1;
-		}
 		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
 		ZEND_ASSERT(site <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
-		*slot = site | (zmb.gen << ZEND_MM_OBSERVE_GEN_SHIFT) | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
+		*slot = site | zmb.gen_bits | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
 		return true;
 	}
 	return zend_mm_observe_ptrmap_put(&zmb.other, (uintptr_t) ptr, site, size);
@@ -371,9 +344,10 @@ uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 		if (UNEXPECTED(!slot)) {
 			return 0;
 		}
-		uint32_t entry = *slot;
+		/* Its generation field becomes 0 exactly when this request wrote it. */
+		uint32_t entry = *slot ^ zmb.gen_bits;
 		*slot = 0;
-		if (((entry >> ZEND_MM_OBSERVE_GEN_SHIFT) & ZEND_MM_OBSERVE_GEN_MASK) != zmb.gen) {
+		if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
 			return 0; /* empty (generation 0), or written by an earlier request */
 		}
 		if (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) {

@@ -1204,6 +1204,17 @@ static sqlite3_int64 php_mm_export_opcode_id(php_mm_export_strmap *m, const zend
 	return m->opcode_ids[slot];
 }
 
+/* The str_ids naming a site (callee and opcode 0 when it has none). */
+static bool php_mm_export_site_ids(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v, const zend_mm_observe_site *s,
+	sqlite3_int64 *file, sqlite3_int64 *func, sqlite3_int64 *callee, sqlite3_int64 *opcode)
+{
+	*file = php_mm_export_intern(m, v, s->file_str);
+	*func = php_mm_export_intern(m, v, s->function_str);
+	*callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
+	*opcode = php_mm_export_opcode_id(m, s);
+	return *file >= 0 && *func >= 0 && *callee >= 0 && *opcode >= 0;
+}
+
 /* A rolled-back transaction may have taken strings with it: forget every
  * id the map learnt. */
 static void php_mm_export_strmap_forget(php_mm_export_strmap *m)
@@ -1238,11 +1249,8 @@ static bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_obs
 		if (!s->alloc_count && !s->free_count && !s->alloc_bytes) {
 			continue; /* a pseudo site nothing happened at */
 		}
-		sqlite3_int64 file = php_mm_export_intern(m, v, s->file_str);
-		sqlite3_int64 func = php_mm_export_intern(m, v, s->function_str);
-		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
-		sqlite3_int64 opcode = php_mm_export_opcode_id(m, s);
-		if (file < 0 || func < 0 || callee < 0 || opcode < 0) {
+		sqlite3_int64 file, func, callee, opcode;
+		if (!php_mm_export_site_ids(m, v, s, &file, &func, &callee, &opcode)) {
 			ok = false;
 			break;
 		}
@@ -1653,11 +1661,8 @@ static bool php_mm_export_write_agg(php_mm_export_strmap *m, const zend_mm_obser
 		}
 		const php_mm_agg_endpoint *e = &a->endpoints[t->endpoint - 1];
 		const zend_mm_observe_site *s = &v->sites[t->site];
-		sqlite3_int64 file = php_mm_export_intern(m, v, s->file_str);
-		sqlite3_int64 func = php_mm_export_intern(m, v, s->function_str);
-		sqlite3_int64 callee = s->callee_str ? php_mm_export_intern(m, v, s->callee_str) : 0;
-		sqlite3_int64 opcode = php_mm_export_opcode_id(m, s);
-		if (file < 0 || func < 0 || callee < 0 || opcode < 0) {
+		sqlite3_int64 file, func, callee, opcode;
+		if (!php_mm_export_site_ids(m, v, s, &file, &func, &callee, &opcode)) {
 			ok = false;
 			break;
 		}

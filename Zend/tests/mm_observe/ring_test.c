@@ -29,6 +29,7 @@
 /* Engine symbols the ring touches. */
 ZEND_API zend_executor_globals executor_globals;
 ZEND_API void zend_mm_observe_abandon(void) {}
+ZEND_API pid_t zend_mm_observe_getpid(void) { return getpid(); }
 
 #include "../../zend_mm_observe_ring.c"
 

@@ -1,7 +1,8 @@
 --TEST--
 mm_observe ring fuzz (issue 12): 1 000 mutated rings through the readers of --mm-import and --mm-top (every tenth through the CLI itself), and 300 more through the orphan scan of an observed request: no crash, no hang, the database intact after each import
 --DESCRIPTION--
-Mutations of a real ring left by kill -9: bit flips in the header and in
+Mutations of two real rings left by kill -9 (a script's, and a php -S
+worker's with REQUEST records and a request cut short): bit flips in the header and in
 every region, header fields set to extreme values, regions that overlap,
 wrap around 2^64 or pass the end of the file, truncation at every header
 field.  Each mutant is a sparse file of the real size, mode 0600.  Nine in
@@ -37,28 +38,61 @@ mmo_wait_for($pipes, 'ready');
 $pid = proc_get_status($p)['pid'];
 posix_kill($pid, 9);
 proc_close($p);
-$base = "$db.$pid.mmring";
-$f = fopen($base, 'rb');
-$hdr = fread($f, 8192);
-$u32 = fn(int $o) => unpack('V', $hdr, $o)[1];
-$u64 = fn(int $o) => unpack('P', $hdr, $o)[1];
-$size = $u64(72);
-$regions = [[0, 8192], [$u64(32), $u64(40)], [$u64(48), $u32(120) * $u32(24)], [$u64(56), $u32(124)]];
-$chunks = [];
-foreach ($regions as [$off, $len]) {
-    fseek($f, $off);
-    $chunks[$off] = $len ? fread($f, $len) : '';
+/* The used regions of a ring file: [chunks by offset, file size]. */
+function seed(string $base): array
+{
+    $f = fopen($base, 'rb');
+    $hdr = fread($f, 8192);
+    $u32 = fn(int $o) => unpack('V', $hdr, $o)[1];
+    $u64 = fn(int $o) => unpack('P', $hdr, $o)[1];
+    $size = $u64(72);
+    $regions = [[0, 8192], [$u64(32), $u64(40)], [$u64(48), $u32(120) * $u32(24)], [$u64(56), $u32(124)]];
+    $chunks = [];
+    foreach ($regions as [$off, $len]) {
+        fseek($f, $off);
+        $chunks[$off] = $len ? fread($f, $len) : '';
+    }
+    fclose($f);
+    unlink($base);
+    return [$chunks, $size];
 }
-fclose($f);
-unlink($base);
+$seeds = [seed("$db.$pid.mmring")];
+
+/* A worker's ring (php -S runs in worker mode): REQUEST records of five
+ * finished requests, and a sixth killed while it runs. */
+$www = "$dir/www";
+mkdir($www);
+file_put_contents("$www/a.php", '<?php $s = str_repeat("a", 3000); echo "a\n";');
+file_put_contents("$www/slow.php", '<?php $k = []; for ($i = 0; $i < 50; $i++) { $k[] = str_repeat("s", 999); } touch(__DIR__ . "/slow.on"); sleep(60);');
+$srv = stream_socket_server('tcp://127.0.0.1:0');
+$port = (int) substr(strrchr(stream_socket_get_name($srv, false), ':'), 1);
+fclose($srv);
+$wdb = "$dir/w.sqlite";
+$sp = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$wdb",
+    '-d', 'zend.mm_observe_drain_ms=3600000', '-d', 'zend.mm_observe_detail_every=0', '-S', "127.0.0.1:$port", '-t', $www],
+    [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $spipes);
+for ($t = 0; $t < 100 && !($c = @stream_socket_client("tcp://127.0.0.1:$port", $e1, $e2, 1)); $t++) { usleep(50000); }
+if ($c) { fclose($c); }
+for ($i = 0; $i < 5; $i++) { @file_get_contents("http://127.0.0.1:$port/a.php?i=$i"); }
+$c = stream_socket_client("tcp://127.0.0.1:$port", $e1, $e2, 5);
+fwrite($c, "GET /slow.php HTTP/1.0\r\nHost: x\r\n\r\n");
+for ($t = 0; $t < 200 && !is_file("$www/slow.on"); $t++) { usleep(50000); }
+$spid = proc_get_status($sp)['pid'];
+posix_kill($spid, 9);
+proc_close($sp);
+fclose($c);
+$seeds[] = seed("$wdb.$spid.mmring");
 
 /* Offsets of the numeric header fields (zend_mm_observe_ring.h). */
-$fields32 = [8, 12, 16, 20, 24, 28, 80, 84, 120, 124, 160, 164, 200];
-$fields64 = [32, 40, 48, 56, 64, 72, 88, 96, 104, 112, 128, 136, 144, 152, 168, 176, 208];
-$extremes = [0, 1, 15, 16, 4095, 4096, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 32, 1 << 62, PHP_INT_MAX, PHP_INT_MIN, -1, -16, $size, $size - 16, $size + 4096];
+$fields32 = [8, 12, 16, 20, 24, 28, 80, 84, 120, 124, 160, 164, 200, 204];
+$fields64 = [32, 40, 48, 56, 64, 72, 88, 96, 104, 112, 128, 136, 144, 152, 168, 176, 208, 216];
 mt_srand(1201);
-function mutant(string $path, array $chunks, int $size, array $fields32, array $fields64, array $extremes): string
+/* A mutant of one of the seeds (the script's ring, the worker's), in turn. */
+function mutant(string $path, array $seeds, array $fields32, array $fields64): string
 {
+    static $n = 0;
+    [$chunks, $size] = $seeds[$n++ % count($seeds)];
+    $extremes = [0, 1, 15, 16, 4095, 4096, 0x7FFFFFFF, 0xFFFFFFFF, 1 << 32, 1 << 62, PHP_INT_MAX, PHP_INT_MIN, -1, -16, $size, $size - 16, $size + 4096];
     $kind = mt_rand(0, 99);
     $h = fopen($path, 'w+b');
     ftruncate($h, $size);
@@ -152,7 +186,7 @@ $run_batch = function (array $rings) use ($dir, $fdb, $batch, &$crashes, &$hangs
 $pending = [];
 for ($i = 1; $i <= $cases; $i++) {
     $ring = "$dir/f.sqlite." . (100000 + $i) . ".mmring";
-    $what = mutant($ring, $chunks, $size, $fields32, $fields64, $extremes);
+    $what = mutant($ring, $seeds, $fields32, $fields64);
     $kinds[$what] = ($kinds[$what] ?? 0) + 1;
     if ($i % 10 === 0) {
         /* Every tenth through the real CLI, one process each. */
@@ -186,7 +220,7 @@ echo "some imported, some refused: ", var_export($imported > 0 && $refused > 0, 
 /* The orphan scan: 300 mutants next to a database, one observed request. */
 $sdb = "$dir/s.sqlite";
 for ($i = 1; $i <= 300; $i++) {
-    mutant("$dir/s.sqlite." . (200000 + $i) . ".mmring", $chunks, $size, $fields32, $fields64, $extremes);
+    mutant("$dir/s.sqlite." . (200000 + $i) . ".mmring", $seeds, $fields32, $fields64);
 }
 $r = mmo_cli_timed(['-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$sdb", '-r', 'echo "scanned\n";'], 120);
 echo "scan: ", $r['out'], "scan exit ", $r['status'], "\n";
