@@ -12,9 +12,15 @@
 #   make clean      remove the build trees (the downloaded tarball is kept)
 #
 # PHP_TARBALL=/path/to/php-8.4.24.tar.xz uses a tarball you already have.
+# MM_BUILD_DIR=/elsewhere (environment or make argument) puts everything built
+# there instead of _build/; the scripts under mk/ and bench/ read the same
+# variable, so it is passed to them as an absolute path.
 # Rebuilds are incremental: see README.md, "Iterating on the code".
 
 .PHONY: all build fork stock test test-upstream demo bench clean distclean
+
+override MM_BUILD_DIR := $(abspath $(or $(MM_BUILD_DIR),$(CURDIR)/_build))
+export MM_BUILD_DIR
 
 all: build
 
@@ -29,7 +35,7 @@ test:
 
 test-upstream:
 	@mk/test-upstream.sh full
-	@mkdir -p docs && cp _build/upstream/full/report.md docs/upstream-fidelity.md
+	@mkdir -p docs && cp "$(MM_BUILD_DIR)/upstream/full/report.md" docs/upstream-fidelity.md
 
 demo: build
 	@mk/demo.sh
@@ -39,14 +45,16 @@ demo: build
 # FPM_BENCH_RUNS=3 per run; BENCH_FPM=0 skips it.
 bench:
 	@mk/bench.sh
-	@out=$${MM_BUILD_DIR:-_build}/bench/fpm.md; mkdir -p "$${out%/*}"; rc=0; \
+	@out="$(MM_BUILD_DIR)/bench/fpm.md"; mkdir -p "$${out%/*}"; rc=0; \
 	if [ "$${BENCH_FPM:-1}" = 0 ]; then printf '## php-fpm\n\nphp-fpm row skipped: BENCH_FPM=0.\n' >"$$out"; \
 	else FPM_BENCH_OUT="$$out" bench/fpm_throughput.sh "$${FPM_BENCH_SECONDS:-5}" "$${FPM_BENCH_RUNS:-3}" || rc=$$?; fi; \
 	[ -s "$$out" ] || printf '## php-fpm\n\nphp-fpm row failed: bench/fpm_throughput.sh exited with %s (see its messages above).\n' "$$rc" >"$$out"; \
 	{ echo; cat "$$out"; } >>bench/results.md; exit $$rc
 
 clean:
-	rm -rf _build/fork _build/stock _build/bin
+	rm -rf "$(MM_BUILD_DIR)/fork" "$(MM_BUILD_DIR)/stock" "$(MM_BUILD_DIR)/bin"
 
+# Refuses a build directory that holds this checkout (MM_BUILD_DIR=., .., /).
 distclean:
-	rm -rf _build
+	$(if $(filter $(MM_BUILD_DIR:%/=%)/%,$(CURDIR)/),$(error distclean: MM_BUILD_DIR=$(MM_BUILD_DIR) contains the source tree; not removing it))
+	rm -rf "$(MM_BUILD_DIR)"

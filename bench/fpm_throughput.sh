@@ -34,7 +34,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-5}
 runs=${2:-3}
 out=${FPM_BENCH_OUT:-}
-build=${MM_BUILD_DIR:-$top/_build}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
 fork_fpm=${FORK_FPM:-$build/fork/src/sapi/fpm/php-fpm}
 stock_fpm=$build/stock/src/sapi/fpm/php-fpm
 # Helper CLI (free ports, counting database rows): the stock one, so that a

@@ -7,10 +7,11 @@
 #   bench/report_bench.sh [RUNS] [SITES]      (default 100 50000)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-php=${PHP:-$top/_build/fork/src/sapi/cli/php}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+php=${PHP:-$build/fork/src/sapi/cli/php}
 runs=${1:-100}
 sites=${2:-50000}
-dir=$top/_build/bench/report
+dir=$build/bench/report
 db=$dir/big-$runs-$sites.sqlite
 mkdir -p "$dir"
 if [ ! -s "$db" ]; then

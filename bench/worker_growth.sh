@@ -8,7 +8,8 @@
 # e.g. bench/worker_growth.sh 60 100000 -d zend.mm_observe_sample_bytes=64M
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-php=${PHP:-$top/_build/bin/php}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+php=${PHP:-$build/bin/php}
 secs=${1:-30}
 every=${2:-1000}
 shift $(( $# > 2 ? 2 : $# ))

@@ -19,7 +19,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${MM_BUILD_DIR:-$top/_build}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
 runs=${BENCH_RUNS:-11}
 callgrind=${BENCH_CALLGRIND:-1}
 out="$top/bench/results.md"

@@ -25,7 +25,7 @@ case $variant in fork|stock) ;; *) echo "usage: $0 fork|stock" >&2; exit 2 ;; es
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
 . "$top/upstream.lock"
-build=${MM_BUILD_DIR:-$top/_build}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
 vdir="$build/$variant"
 src="$vdir/src"
 jobs=${JOBS:-$(nproc)}

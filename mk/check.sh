@@ -7,6 +7,7 @@
 # failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
 
 if ! "$top/mk/build.sh" fork || ! "$top/mk/build.sh" stock; then
 	echo "build failed"

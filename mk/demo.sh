@@ -3,8 +3,9 @@
 # its report.  The database is _build/demo.sqlite (fresh each time).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-php=${MM_BUILD_DIR:-$top/_build}/fork/src/sapi/cli/php
-db=${MM_BUILD_DIR:-$top/_build}/demo.sqlite
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+php=$build/fork/src/sapi/cli/php
+db=$build/demo.sqlite
 rm -f "$db"
 "$php" -n --mm-observe="$db" "$top/examples/demo.php"
 echo
@@ -42,7 +43,7 @@ sqlite3 -header -column "$db" "
 echo
 echo "The same run with php --mm-report (top lines, with their source):"
 "$php" -n --mm-report "$db" --top 5
-report=${MM_BUILD_DIR:-$top/_build}/demo-report
+report=$build/demo-report
 "$php" -n --mm-report "$db" --format html --output "$report.html"
 "$php" -n --mm-report "$db" --format pprof --output "$report.pb.gz"
 "$php" -n --mm-report "$db" --format collapsed --output "$report.folded"

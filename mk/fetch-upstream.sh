@@ -18,7 +18,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
 . "$top/upstream.lock"
-build=${MM_BUILD_DIR:-$top/_build}
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
 cache="$build/tarballs"
 want="$cache/$UPSTREAM_FILE"
 mkdir -p "$cache"

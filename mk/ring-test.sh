@@ -3,7 +3,8 @@
 # against the configured fork tree.  Last line: "N passed, N failed".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${MM_BUILD_DIR:-$top/_build}/fork/src
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+src=$build/fork/src
 [ -f "$src/main/php_config.h" ] || { echo "ring-test: build the fork first (make)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -23,18 +23,20 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 set_name=${1:-full}
 case $set_name in ci|full) ;; *) echo "usage: $0 [ci|full]" >&2; exit 2 ;; esac
 jobs=${JOBS:-$(nproc)}
-out=$top/_build/upstream/$set_name
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+out=$build/upstream/$set_name
 say() { echo "test-upstream($set_name): $*" >&2; }
 
 if [ -z "${MM_NO_BUILD:-}" ]; then
 	"$top/mk/build.sh" stock >&2
 	"$top/mk/build.sh" fork >&2
 fi
-stock_src=$top/_build/stock/src
-fork_src=$top/_build/fork/src
-for v in "$stock_src" "$fork_src"; do
-	[ -x "$v/sapi/cli/php" ] || { echo "test-upstream: $v/sapi/cli/php is missing: run make build stock" >&2; exit 1; }
+for v in stock fork; do
+	[ -x "$build/$v/src/sapi/cli/php" ] || { echo "test-upstream: $build/$v/src/sapi/cli/php is missing: run make build stock" >&2; exit 1; }
 done
+# Physical paths: run-tests.php writes the realpath of each test, which run() strips.
+stock_src=$(cd "$build/stock/src" && pwd -P)
+fork_src=$(cd "$build/fork/src" && pwd -P)
 rm -rf "$out"
 mkdir -p "$out"
 

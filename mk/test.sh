@@ -8,7 +8,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${MM_BUILD_DIR:-$top/_build}/fork/src
+build=$(realpath -m -- "${MM_BUILD_DIR:-$top/_build}"); export MM_BUILD_DIR=$build  # everything built (default _build/)
+src=$build/fork/src
 php="$src/sapi/cli/php"
 # Bring the tree up to date with our files (fast when nothing changed).
 [ -n "${MM_NO_BUILD:-}" ] || "$top/mk/build.sh" fork >/dev/null || exit 1
