@@ -40,7 +40,16 @@
    With -j, run-tests.php copies $GLOBALS to its workers by serialize():
    the object below keeps only plain settings across that copy; each
    process opens its own database handle.
+
+   The database's identity (application_id, schema version) is checked by
+   MmReportDatabase::problem(), and the facts about the database are the
+   constants, of the report programs' shared file: in a source tree
+   ext/mm_observe/report/mm_report_common.php, which is required from there
+   (or from next to this file, where an installed build directory keeps it).
 */
+
+require_once is_file(__DIR__ . '/mm_report_common.php') ? __DIR__ . '/mm_report_common.php'
+    : __DIR__ . '/ext/mm_observe/report/mm_report_common.php';
 
 final class MmObserveRunTests
 {
@@ -243,10 +252,11 @@ final class MmObserveRunTests
     /**
      * Before the output comparison, for observed runs only: drop the one
      * line the fork prints when it turns a requested JIT off (tests that
-     * ask for the JIT in --INI-- would otherwise all differ by it), and the
-     * "; allocation report in DB run N" that observed runs add to memory
-     * errors.  Like upstream's handling of "Can't preload" warnings under
-     * --preload.
+     * ask for the JIT in --INI-- would otherwise all differ by it).  Like
+     * upstream's handling of "Can't preload" warnings under --preload.
+     * Memory errors need nothing: their message is upstream's, and the
+     * line naming the report goes to the error log, which run-tests.php
+     * turns off (log_errors=0).
      */
     public static function filterOutput(string $output): string
     {
@@ -254,9 +264,7 @@ final class MmObserveRunTests
             return $output;
         }
         $filtered = preg_replace('/^mm_observe: opcache\.jit=.* is turned off while observing: .*$\n?/m', '', $output, -1, $n);
-        /* The memory error's "; allocation report in DB run N" suffix. */
-        $filtered = preg_replace('/(exhausted (?:at \S+ )?\(tried to allocate \d+ bytes\)|Out of memory[^\n]*?\)); allocation report in .*? run \d+/', '$1', $filtered, -1, $m);
-        return $n + $m ? ($n ? trim($filtered) : $filtered) : $output;
+        return $n ? trim($filtered) : $output;
     }
 
     /** After the output comparison: a violated limit fails the test. */
@@ -454,7 +462,8 @@ final class MmObserveRunTests
         $col = self::SITE_METRICS[$metric];
         if ($l['sel'] === '') {
             if ($col === 'peak_live_bytes') {
-                return (int) $db->querySingle("SELECT COALESCE(SUM(peak_live_bytes), 0) FROM mm_sites WHERE run_id = $id AND function <> '{unobserved}'");
+                return (int) $db->querySingle("SELECT COALESCE(SUM(peak_live_bytes), 0) FROM mm_sites WHERE run_id = $id AND function <> '"
+                    . MM_REPORT_UNOBSERVED . "'");
             }
             return (int) $db->querySingle("SELECT $col FROM mm_run_totals WHERE run_id = $id");
         }
@@ -557,19 +566,15 @@ final class MmObserveRunTests
         }
         try {
             $db = new SQLite3($path, SQLITE3_OPEN_READONLY);
-            $app = $db->querySingle('PRAGMA application_id');
-            $version = $db->querySingle('PRAGMA user_version');
+            [$app, $version] = MmReportDatabase::identity($db);
             $db->close();
         } catch (Exception $e) {
             return "'$path' cannot be read (" . $e->getMessage() . ')';
         }
-        if ($app !== 0x6D6D6F62) {
-            return "'$path' is not an mm_observe report database (application_id " . sprintf('0x%08X', $app) . ')';
-        }
-        if ($mustExist && $version < 2) {
-            return "'$path' has schema version $version, which records no test runs (run-tests.php --mm-observe writes version 2 or later)";
-        }
-        return null;
+        /* The same check, in the same words, as php --mm-report's; a
+         * database about to be recorded into may have any version (the
+         * recording PHP upgrades an old one, leaves a newer one alone). */
+        return MmReportDatabase::problem($path, $app, $mustExist ? $version : null, MmReportDatabase::FOR_TESTS);
     }
 
     private function tempDatabase(): string

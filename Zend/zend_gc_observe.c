@@ -54,6 +54,7 @@ static struct {
 	zend_hrtime_t last_end;       /* end of the last closed pass of the open call */
 	zend_hrtime_t t[ZEND_GC_OBSERVE_CALL_END + 1];
 	zend_hrtime_t request_start;
+	const zend_function *explicit_fn; /* PHP's gc_collect_cycles(): its calls are "explicit" */
 	uint32_t total;               /* passes recorded this request */
 } zgo;
 
@@ -143,6 +144,59 @@ static void zend_gc_observe_close_call(zend_hrtime_t end, uint32_t threshold, bo
 	}
 }
 
+/* A zend_gc_collect_cycles() call starts (not a nested one): closes a call
+ * left open (an aborted one), and decides what triggered this one. */
+static void zend_gc_observe_call_begin(const void *call_token, uint32_t threshold, zend_hrtime_t now)
+{
+	if (zgo.token) {
+		zend_gc_observe_close_call(zgo.last_end ? zgo.last_end : zgo.call_begin, threshold, true);
+	}
+	zend_gc_observe_push();
+	zgo.token = call_token;
+	zgo.calls++;
+	zgo.call_begin = now;
+	zgo.last_end = 0;
+	zgo.first_pass = zgo.count;
+	zgo.cur = -1;
+	zgo.threshold_before = threshold;
+	zgo.site = zend_mm_observe_site_here();
+	if (zgo.pending_threshold) {
+		zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_THRESHOLD;
+	} else if (EG(current_execute_data) && zgo.explicit_fn
+			&& EG(current_execute_data)->func == zgo.explicit_fn) {
+		zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_EXPLICIT;
+	} else if (EG(flags) & EG_FLAGS_IN_SHUTDOWN) {
+		zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_SHUTDOWN;
+	} else {
+		zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_OTHER;
+	}
+	zgo.pending_threshold = false;
+}
+
+/* A pass of the open call starts (GC_G(gc_runs)++). */
+static void zend_gc_observe_pass_begin(uint32_t num_roots, uint32_t buf_size, uint32_t threshold, zend_hrtime_t now)
+{
+	zend_gc_observe_close_pass();
+	zend_gc_observe_pass *pass = zend_gc_observe_new_pass();
+	if (!pass) {
+		return;
+	}
+	pass->call = zgo.calls;
+	pass->trigger = zgo.trigger;
+	pass->rerun = zgo.count - 1 > zgo.first_pass;
+	pass->site = zgo.site;
+	pass->roots = num_roots;
+	pass->buffer_size = buf_size;
+	pass->threshold_before = zgo.threshold_before;
+	pass->threshold_after = threshold;
+	pass->mem_before = zend_memory_usage(false);
+	pass->started_ns = now - zgo.request_start;
+	memset(zgo.t, 0, sizeof(zgo.t));
+	zgo.t[ZEND_GC_OBSERVE_PASS_BEGIN] = now;
+	zgo.cur = zgo.count - 1;
+	zend_gc_observe_in_pass = true;
+}
+
 ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const void *call_token,
 	uint32_t num_roots, uint32_t buf_size, uint32_t threshold, int count, bool gc_active)
 {
@@ -167,31 +221,7 @@ ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const
 			if (zgo.token && gc_active) {
 				return; /* nested: invariant 1 */
 			}
-			if (zgo.token) {
-				zend_gc_observe_close_call(zgo.last_end ? zgo.last_end : zgo.call_begin, threshold, true);
-			}
-			zend_gc_observe_push();
-			zgo.token = call_token;
-			zgo.calls++;
-			zgo.call_begin = now;
-			zgo.last_end = 0;
-			zgo.first_pass = zgo.count;
-			zgo.cur = -1;
-			zgo.threshold_before = threshold;
-			zgo.site = zend_mm_observe_site_here();
-			if (zgo.pending_threshold) {
-				zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_THRESHOLD;
-			} else if (EG(current_execute_data) && EG(current_execute_data)->func
-					&& EG(current_execute_data)->func->type == ZEND_INTERNAL_FUNCTION
-					&& EG(current_execute_data)->func->common.function_name
-					&& zend_string_equals_literal(EG(current_execute_data)->func->common.function_name, "gc_collect_cycles")) {
-				zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_EXPLICIT;
-			} else if (EG(flags) & EG_FLAGS_IN_SHUTDOWN) {
-				zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_SHUTDOWN;
-			} else {
-				zgo.trigger = ZEND_GC_OBSERVE_TRIGGER_OTHER;
-			}
-			zgo.pending_threshold = false;
+			zend_gc_observe_call_begin(call_token, threshold, now);
 			return;
 		default:
 			break;
@@ -201,28 +231,9 @@ ZEND_API ZEND_COLD void zend_gc_observe_probe(zend_gc_observe_phase phase, const
 		return; /* a nested call's probe: invariant 1 */
 	}
 	switch (phase) {
-		case ZEND_GC_OBSERVE_PASS_BEGIN: {
-			zend_gc_observe_close_pass();
-			zend_gc_observe_pass *pass = zend_gc_observe_new_pass();
-			if (!pass) {
-				return;
-			}
-			pass->call = zgo.calls;
-			pass->trigger = zgo.trigger;
-			pass->rerun = zgo.count - 1 > zgo.first_pass;
-			pass->site = zgo.site;
-			pass->roots = num_roots;
-			pass->buffer_size = buf_size;
-			pass->threshold_before = zgo.threshold_before;
-			pass->threshold_after = threshold;
-			pass->mem_before = zend_memory_usage(false);
-			pass->started_ns = now - zgo.request_start;
-			memset(zgo.t, 0, sizeof(zgo.t));
-			zgo.t[ZEND_GC_OBSERVE_PASS_BEGIN] = now;
-			zgo.cur = zgo.count - 1;
-			zend_gc_observe_in_pass = true;
+		case ZEND_GC_OBSERVE_PASS_BEGIN:
+			zend_gc_observe_pass_begin(num_roots, buf_size, threshold, now);
 			return;
-		}
 		case ZEND_GC_OBSERVE_FREED:
 			if (zgo.cur >= 0) {
 				zgo.passes[zgo.cur].collected = (uint32_t) count;
@@ -258,7 +269,11 @@ void zend_gc_observe_request_start(void)
 	zgo.cur = -1;
 	zgo.total = 0;
 	zgo.pending_threshold = false;
-	zgo.request_start = zend_hrtime();
+	zgo.request_start = zend_mm_observe_started_hr(); /* the one clock of every t_ns */
+	if (!zgo.explicit_fn) {
+		/* Internal functions live as long as the process: looked up once. */
+		zgo.explicit_fn = zend_hash_str_find_ptr(CG(function_table), ZEND_STRL("gc_collect_cycles"));
+	}
 	zend_gc_observe_in_pass = false;
 }
 

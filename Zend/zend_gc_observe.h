@@ -55,32 +55,6 @@ typedef enum _zend_gc_observe_phase {
 	ZEND_GC_OBSERVE_THRESHOLD_ADJUSTED,/* ... and the threshold was adjusted after the run */
 } zend_gc_observe_phase;
 
-typedef enum _zend_gc_observe_trigger {
-	ZEND_GC_OBSERVE_TRIGGER_OTHER = 0,     /* an extension called gc_collect_cycles() */
-	ZEND_GC_OBSERVE_TRIGGER_THRESHOLD = 1, /* the root buffer reached its threshold */
-	ZEND_GC_OBSERVE_TRIGGER_EXPLICIT = 2,  /* PHP's gc_collect_cycles() */
-	ZEND_GC_OBSERVE_TRIGGER_SHUTDOWN = 3,  /* during request shutdown */
-} zend_gc_observe_trigger;
-
-/* One pass of the collector. */
-typedef struct _zend_gc_observe_pass {
-	uint32_t call;             /* 1-based number of the zend_gc_collect_cycles() call in the request */
-	uint8_t  trigger;          /* zend_gc_observe_trigger */
-	uint8_t  rerun;            /* 1: the pass rerun after the destructors of the previous one */
-	uint8_t  aborted;          /* 1: the call ended early (GC protected after destructors) */
-	uint8_t  reserved;
-	uint32_t seq;              /* 1-based pass number in the request */
-	uint32_t site;             /* mm_observe site index executing when the call started */
-	uint32_t roots;            /* root buffer entries at the start of the pass */
-	uint32_t collected;        /* what the pass freed (what gc_status()['collected'] adds) */
-	uint32_t buffer_size;      /* root buffer size at the start of the pass */
-	uint32_t threshold_before; /* GC threshold when the call started */
-	uint32_t threshold_after;  /* ... after the call (and the threshold adjustment) */
-	uint64_t mem_before;       /* zend_memory_usage(false) at the start of the pass */
-	uint64_t mem_after;        /* ... at its end */
-	uint64_t started_ns;       /* start of the pass, from the start of the request */
-	uint64_t mark_ns, scan_ns, collect_ns, destructor_ns, free_ns, compact_ns, total_ns;
-} zend_gc_observe_pass;
 
 BEGIN_EXTERN_C()
 

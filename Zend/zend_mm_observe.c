@@ -30,12 +30,15 @@
    flagged ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK.
 
    Site table.  A dense array of fixed-size records (zend_mm_observe_site),
-   indexed by 1..count-1 (0 means "none"), plus a power-of-two bucket array of
-   uint32 heads for chained hashing.  Both are anonymous mappings reserved at
-   full capacity on first use (MAP_NORESERVE: only the pages touched cost
-   memory), so records never move and a later file-backed mapping can replace
-   them unchanged.  Strings live in a separate malloc'd arena addressed by
-   offset; offset 0 is the empty string.
+   indexed by 1..count-1 (0 means "none"): the site region of the ring
+   mapping (zend_mm_observe_format.h), reserved at full capacity on first
+   use (MAP_NORESERVE: only the pages touched cost memory) and backed by the
+   ring file at the same address once the exporter attaches it, so records
+   never move.  Lookups go through a power-of-two bucket array of uint32
+   heads (chained hashing), a private anonymous mapping of its own.
+   Strings live in the ring's string arena, addressed by offset (offset 0
+   is the empty string), and are interned through a malloc'd open-addressing
+   table of offsets.
 
    Invariants
    ----------
@@ -120,14 +123,6 @@
 /* Longest composed name ("Class::method") we keep; longer ones are cut. */
 #define ZEND_MM_OBSERVE_NAME_MAX        1024
 
-/* Pseudo sites: fixed indexes. */
-#define ZEND_MM_OBSERVE_IDX_STARTUP    1  /* request startup, before any user code ran */
-#define ZEND_MM_OBSERVE_IDX_ENGINE     2  /* no frame, after user code started, not yet shutting down */
-#define ZEND_MM_OBSERVE_IDX_SHUTDOWN   3  /* no frame, request shutdown */
-#define ZEND_MM_OBSERVE_IDX_OVERFLOW   4  /* the table is full */
-#define ZEND_MM_OBSERVE_IDX_UNOBSERVED 5  /* blocks live before observation started */
-#define ZEND_MM_OBSERVE_PSEUDO_LAST    5
-
 /* Key sentinel marking compile-time sites (never dereferenced). */
 static const char zend_mm_observe_compile_sentinel = 'C';
 #define ZEND_MM_OBSERVE_COMPILE_KEY ((const void *) &zend_mm_observe_compile_sentinel)
@@ -166,6 +161,7 @@ static struct {
 	bool suppressed;                  /* zend_mm_observe_suppress(): no request is observed */
 	zend_mm_observe_exporter_t exporter;
 	zend_mm_observe_ring_header *hdr; /* the ring's header: the run summary lives there */
+	zend_hrtime_t started_hr;         /* zend_hrtime() at request start: every t_ns counts from it */
 } zmo;
 
 static uint64_t zend_mm_observe_now_ns(void)
@@ -231,7 +227,7 @@ static uint32_t zend_mm_observe_str_add(const char *s, size_t len)
 	memcpy(zmo.str + off, s, len);
 	zmo.str[off + len] = '\0';
 	zmo.str_len += (uint32_t) len + 1;
-	__atomic_store_n(&zmo.hdr->strings_len, zmo.str_len, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_publish_strings(zmo.hdr, zmo.str_len);
 	zmo.intern[j] = off;
 	zmo.intern_used++;
 	return off;
@@ -313,11 +309,11 @@ static void zend_mm_observe_table_reset(void)
 		memset(zmo.intern, 0, sizeof(uint32_t) * zmo.intern_cap);
 	}
 	zmo.intern_used = 0;
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_STARTUP, "{startup}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_ENGINE, "{engine}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_SHUTDOWN, "{shutdown}", 0);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_OVERFLOW, "{overflow}", ZEND_MM_OBSERVE_SITE_OVERFLOW);
-	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_UNOBSERVED, "{unobserved}", 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_STARTUP, ZEND_MM_OBSERVE_NAME_STARTUP, 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_ENGINE, ZEND_MM_OBSERVE_NAME_ENGINE, 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_SHUTDOWN, ZEND_MM_OBSERVE_NAME_SHUTDOWN, 0);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_OVERFLOW, ZEND_MM_OBSERVE_NAME_OVERFLOW, ZEND_MM_OBSERVE_SITE_OVERFLOW);
+	zend_mm_observe_pseudo(ZEND_MM_OBSERVE_IDX_UNOBSERVED, ZEND_MM_OBSERVE_NAME_UNOBSERVED, ZEND_MM_OBSERVE_SITE_UNOBSERVED);
 	zend_mm_observe_ptrmap_clear(&zmo.op_sites);
 	if (zmo.retired) {
 		memset(zmo.retired, 0, sizeof(uint32_t) * zmo.retired_cap);
@@ -325,7 +321,7 @@ static void zend_mm_observe_table_reset(void)
 	zmo.retired_used = 0;
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	zmo.last = 0;
-	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_publish_sites(zmo.hdr, zmo.count);
 }
 
 static zend_always_inline bool zend_mm_observe_site_is(const zend_mm_observe_site *site,
@@ -478,9 +474,9 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_site_create(uint32_t
 	probe.file_str = zend_mm_observe_str_zstr(file);
 	if (func) {
 		probe.function_str = zend_mm_observe_str_function(func,
-			func->op_array.type == ZEND_EVAL_CODE ? "{eval}" : "{main}");
+			func->op_array.type == ZEND_EVAL_CODE ? ZEND_MM_OBSERVE_NAME_EVAL : ZEND_MM_OBSERVE_NAME_MAIN);
 	} else {
-		probe.function_str = zend_mm_observe_str_add("{main}", sizeof("{main}") - 1);
+		probe.function_str = zend_mm_observe_str_add(ZEND_MM_OBSERVE_NAME_MAIN, sizeof(ZEND_MM_OBSERVE_NAME_MAIN) - 1);
 	}
 	if (callee_func) {
 		probe.callee_str = zend_mm_observe_str_function(callee_func, "");
@@ -509,7 +505,7 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_site_create(uint32_t
 	memcpy(&zmo.sites[idx], &probe, sizeof(probe));
 	zend_mm_observe_site_link(idx, b, func);
 	/* Published once complete (zend_mm_observe_ring.h, ordering). */
-	__atomic_store_n(&zmo.hdr->site_count, zmo.count, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_publish_sites(zmo.hdr, zmo.count);
 	return idx;
 }
 
@@ -654,7 +650,7 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zend_mm_observe_sample s;
 
 	s.seq = ++zmo.samples;
-	s.t_ns = zend_mm_observe_now_ns() - zmo.hdr->run.started_ns;
+	s.t_ns = zend_hrtime() - zmo.started_hr;
 	s.usage = (uint64_t) zmo.usage;
 	s.peak = (uint64_t) zmo.peak;
 	s.allocated = zmo.allocated;
@@ -833,11 +829,14 @@ ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_s
 
 /* ---- engine phases ------------------------------------------------------ */
 
+static void zend_mm_observe_atfork_register(void);
+
 ZEND_API void zend_mm_observe_request_start(void)
 {
 	if (!zend_mm_observe_enabled || zmo.suppressed) {
 		return;
 	}
+	zend_mm_observe_atfork_register();
 	if (UNEXPECTED(!zend_mm_observe_calibrated)) {
 		/* Turned on after module startup (php-fpm's php_admin_value). */
 		zend_mm_observe_calibrate();
@@ -869,6 +868,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.heap_is_zend_mm = is_zend_mm();
 	zmo.hdr->run.zend_mm_heap = zmo.heap_is_zend_mm;
 	zmo.hdr->run.started_ns = zend_mm_observe_now_ns();
+	zmo.started_hr = zend_hrtime();
 	zmo.hdr->run.usage_start = zend_memory_usage(false);
 	zend_mm_observe_blocks_reset(zmo.heap_is_zend_mm);
 	/* What is live already belongs to {unobserved}; its frees are credited
@@ -890,30 +890,48 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zend_mm_observe_active = true;
 }
 
+ZEND_API const char *zend_mm_observe_opcode_name(const zend_mm_observe_site *site)
+{
+	if (site->kind == ZEND_MM_OBSERVE_KIND_PSEUDO) {
+		return NULL;
+	}
+	if (site->kind == ZEND_MM_OBSERVE_KIND_COMPILE) {
+		return "COMPILE";
+	}
+	const char *name = zend_get_opcode_name(site->opcode);
+	if (!name) {
+		return "UNKNOWN";
+	}
+	return strncmp(name, "ZEND_", sizeof("ZEND_") - 1) == 0 ? name + sizeof("ZEND_") - 1 : name;
+}
+
+ZEND_API zend_hrtime_t zend_mm_observe_started_hr(void)
+{
+	return zmo.started_hr;
+}
+
+ZEND_API uint64_t zend_mm_observe_elapsed_ns(void)
+{
+	return zend_hrtime() - zmo.started_hr;
+}
+
 ZEND_API uint32_t zend_mm_observe_site_here(void)
 {
 	return zend_mm_observe_current_site();
 }
 
-static zend_mm_observe_describer_t zend_mm_observe_describer;
-
-ZEND_API void zend_mm_observe_set_describer(zend_mm_observe_describer_t describer)
-{
-	zend_mm_observe_describer = describer;
-}
-
 /* Called from zend_mm_safe_error() while observing, before the error is
  * raised (and the request bails out).  Nothing here allocates through
  * ZendMM: the heap is at its limit.  Only the request's first memory error
- * is recorded; every one gets the extended message. */
-ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, size_t limit, size_t size)
+ * is recorded.  The error's own message is upstream's, unchanged: where
+ * the report is goes to the error log (ext/mm_observe). */
+ZEND_API ZEND_COLD void zend_mm_observe_memory_error(size_t limit, size_t size, bool is_limit)
 {
-	static char extended[4096];
 	zend_mm_observe_oom *oom = &zmo.hdr->run.oom;
 
 	if (!oom->happened) {
 		oom->happened = true;
-		oom->system = strncmp(format, "Allowed memory size", sizeof("Allowed memory size") - 1) != 0;
+		oom->system = !is_limit;
 		oom->site = zend_mm_observe_current_site();
 		oom->requested = size;
 		oom->limit = oom->system ? 0 : limit;   /* "Out of memory" formats carry other figures */
@@ -944,23 +962,6 @@ ZEND_API ZEND_COLD const char *zend_mm_observe_memory_error(const char *format, 
 		}
 		zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_OOM, oom, sizeof(*oom), NULL, 0);
 	}
-
-	const char *where = zend_mm_observe_describer ? zend_mm_observe_describer() : NULL;
-	size_t len = strlen(format);
-	if (!where || len + 32 >= sizeof(extended)) {
-		return format;
-	}
-	/* The format's own conversions stay; the path's '%' are doubled. */
-	memcpy(extended, format, len);
-	len += (size_t) snprintf(extended + len, sizeof(extended) - len, "; allocation report in ");
-	for (const char *p = where; *p && len + 2 < sizeof(extended); p++) {
-		if (*p == '%') {
-			extended[len++] = '%';
-		}
-		extended[len++] = *p;
-	}
-	extended[len] = '\0';
-	return extended;
 }
 
 /* Calls fn for every site this request changed (invariant 7). */
@@ -1057,19 +1058,30 @@ ZEND_API void zend_mm_observe_abandon(void)
 
 static pid_t zend_mm_observe_pid;
 
-static void zend_mm_observe_pid_atfork_child(void)
+/* The child of a fork: its own pid, and never its parent's ring file. */
+static void zend_mm_observe_atfork_child(void)
 {
 	zend_mm_observe_pid = 0;
+	if (!zend_mm_observe_ring_fork_child()) {
+		zend_mm_observe_abandon();
+	}
+}
+
+/* Registered before the first request is observed, so before any ring
+ * file exists (the exporter attaches it later in the request). */
+static void zend_mm_observe_atfork_register(void)
+{
+	static bool registered;
+	if (!registered) {
+		pthread_atfork(NULL, NULL, zend_mm_observe_atfork_child);
+		registered = true;
+	}
 }
 
 ZEND_API pid_t zend_mm_observe_getpid(void)
 {
 	if (UNEXPECTED(!zend_mm_observe_pid)) {
-		static bool registered;
-		if (!registered) {
-			pthread_atfork(NULL, NULL, zend_mm_observe_pid_atfork_child);
-			registered = true;
-		}
+		zend_mm_observe_atfork_register();
 		zend_mm_observe_pid = getpid();
 	}
 	return zend_mm_observe_pid;
@@ -1130,6 +1142,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 	zmo.hdr->run.usage_end = zend_memory_usage(false);
 	zmo.hdr->run.peak_usage = zend_memory_peak_usage(false);
 	zmo.hdr->run.ended_ns = zend_mm_observe_now_ns();
+	zmo.hdr->run.duration_ns = zend_hrtime() - zmo.started_hr;
 	zmo.hdr->run.site_count = zmo.count;
 	zmo.hdr->run.site_capacity = ZEND_MM_OBSERVE_SITE_CAPACITY;
 	zmo.hdr->run.unclean_shutdown = CG(unclean_shutdown);
@@ -1143,7 +1156,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites)
 		+ sizeof(uint32_t) * zmo.retired_cap;
 	zmo.hdr->allocated = zmo.allocated;
-	__atomic_store_n(&zmo.hdr->writer_state, ZEND_MM_OBSERVE_RING_ENDED, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_set_state(zmo.hdr, ZEND_MM_OBSERVE_RING_ENDED);
 	if (zmo.exporter) {
 		zmo.exporter(&zmo.hdr->run);
 	}
@@ -1185,10 +1198,6 @@ ZEND_API const uint32_t *zend_mm_observe_touched(uint32_t *count)
 	return zmo.touched_lost ? NULL : zmo.touched;
 }
 
-ZEND_API const char *zend_mm_observe_str(uint32_t offset)
-{
-	return (zmo.str && offset < zmo.str_len) ? zmo.str + offset : "";
-}
 
 /* ---- settings ----------------------------------------------------------- */
 

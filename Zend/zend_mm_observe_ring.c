@@ -21,6 +21,9 @@
      - fork: a child must never write its parent's file.  A pthread_atfork
        child handler copies the used parts out, maps the range anonymous
        again, copies them back and forgets the file (the parent keeps it).
+       The observer's pthread_atfork child handler calls it and stops
+       observing the child when it fails: the ring never calls the
+       observer (it is the bottom layer; zend_mm_observe_format.h).
 
    Invariants
    ----------
@@ -51,7 +54,6 @@
 #include <sys/param.h>
 #include <sys/stat.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -94,8 +96,7 @@ static struct {
 	pid_t owner;
 	uint64_t reserved_sites;           /* bytes of the sites region backed on disk */
 	uint64_t reserved_strings;
-	bool atfork;
-} zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0, false };
+} zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0 };
 
 /* ---- fault injection ---------------------------------------------------- */
 
@@ -234,10 +235,10 @@ ZEND_API bool zend_mm_observe_ring_rewind(void)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
 
-	if (!hdr || __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE) > hdr->request_head) {
+	if (!hdr || zend_mm_observe_ring_read_tail(hdr) > hdr->request_head) {
 		return false;
 	}
-	__atomic_store_n(&hdr->head, hdr->request_head, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_publish_head(hdr, hdr->request_head);
 	return true;
 }
 
@@ -245,13 +246,13 @@ ZEND_API uint64_t zend_mm_observe_ring_pending(void)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
 
-	return hdr ? __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE) - __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE) : 0;
+	return hdr ? zend_mm_observe_ring_read_head(hdr) - zend_mm_observe_ring_read_tail(hdr) : 0;
 }
 
 void zend_mm_observe_ring_idle(void)
 {
 	zr.hdr->request_head = zr.hdr->head;
-	__atomic_store_n(&zr.hdr->writer_state, ZEND_MM_OBSERVE_RING_IDLE, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_set_state(zr.hdr, ZEND_MM_OBSERVE_RING_IDLE);
 }
 
 /* Invariant 4: a call that extends the file fails with EFBIG instead of
@@ -323,7 +324,7 @@ ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uin
 	uint64_t n = hdr->events_size;
 	uint64_t size = ZEND_MM_ALIGNED_SIZE_EX((uint64_t) sizeof(zend_mm_observe_event) + len + extra_len, 16);
 	uint64_t head = hdr->head;
-	uint64_t tail = __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE);
+	uint64_t tail = zend_mm_observe_ring_read_tail(hdr);
 	uint64_t off = head % n;
 	uint64_t pad = off + size > n ? n - off : 0;
 	unsigned char *events = (unsigned char *) hdr + hdr->events_offset;
@@ -339,7 +340,7 @@ ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uin
 		p->type = ZEND_MM_OBSERVE_EVENT_PAD;
 		p->reserved = 0;
 		p->reserved2 = 0;
-		__atomic_store_n(&p->commit, zend_mm_observe_event_mark(head), __ATOMIC_RELEASE);
+		zend_mm_observe_ring_commit_record(p, head);
 		head += pad;
 		off = 0;
 	}
@@ -352,8 +353,8 @@ ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uin
 	ev->type = type;
 	ev->reserved = 0;
 	ev->reserved2 = 0;
-	__atomic_store_n(&ev->commit, zend_mm_observe_event_mark(head), __ATOMIC_RELEASE);
-	__atomic_store_n(&hdr->head, head + size, __ATOMIC_RELEASE);
+	zend_mm_observe_ring_commit_record(ev, head);
+	zend_mm_observe_ring_publish_head(hdr, head + size);
 	if (!zend_mm_observe_drain_wanted && head + size - tail > ZEND_MM_OBSERVE_RING_HIGH_WATER(n)) {
 		/* Drain at the next safe point: the VM calls zend_interrupt_function
 		 * (ext/mm_observe hooks it) before its next opline. */
@@ -373,12 +374,13 @@ ZEND_API bool zend_mm_observe_event_push(uint16_t type, const void *payload, uin
  * counters go on; the block map refers to them) and the published strings
  * (the interning table refers to them); a few MB at most, never the event
  * area. */
-static void zend_mm_observe_ring_atfork_child(void)
+bool zend_mm_observe_ring_fork_child(void)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
+	bool ok = true;
 
 	if (zr.fd < 0 || !hdr) {
-		return;
+		return true;
 	}
 	size_t used[3][2] = {
 		{ 0, hdr->header_size },
@@ -395,12 +397,12 @@ static void zend_mm_observe_ring_atfork_child(void)
 		}
 	}
 	if (!zend_mm_observe_ring_map_anon(hdr, zr.len)) {
-		/* Cannot happen short of address-space exhaustion: stop observing
-		 * the child rather than let it write its parent's file. */
-		zend_mm_observe_abandon();
+		/* Cannot happen short of address-space exhaustion: the child must
+		 * stop observing rather than write its parent's file. */
+		ok = false;
 	} else if (!copy) {
 		/* Fresh zero pages: pointers stay valid, nothing to observe. */
-		zend_mm_observe_abandon();
+		ok = false;
 	} else {
 		p = copy;
 		for (int i = 0; i < 3; i++) {
@@ -415,6 +417,7 @@ static void zend_mm_observe_ring_atfork_child(void)
 	zr.fd = -1;
 	free(zr.path);
 	zr.path = NULL;
+	return ok;
 }
 
 static void zend_mm_observe_ring_fail(char *err, size_t err_len, const char *what, int error)
@@ -449,6 +452,29 @@ static bool zend_mm_observe_ring_pwrite(int fd, const void *buf, uint64_t len, u
 /* Creates, sizes and fills the file `tmp` from the live layout; the
  * descriptor, locked, or -1 with `err` set.  SIGXFSZ is ignored by the
  * caller (invariant 4). */
+/* The used parts of the in-memory layout into the new file; the caller
+ * then maps the file over them.  Events: the whole used span (at most the
+ * area). */
+static bool zend_mm_observe_ring_write_used(int fd, uint64_t sites_len)
+{
+	zend_mm_observe_ring_header *hdr = zr.hdr;
+	uint64_t n = hdr->events_size;
+	uint64_t from = hdr->tail, to = hdr->head;
+	bool ok = zend_mm_observe_ring_pwrite(fd, hdr, hdr->header_size, 0);
+
+	while (ok && from < to) {
+		uint64_t off = from % n;
+		uint64_t chunk = MIN(to - from, n - off);
+		ok = zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->events_offset + off, chunk, hdr->events_offset + off);
+		from += chunk;
+	}
+	return ok
+		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->sites_offset, sites_len, hdr->sites_offset)
+		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, hdr->strings_offset);
+}
+
+/* Creates, locks, sizes and fills the file at `tmp` (invariants 2 and 4);
+ * its descriptor, or -1 with `err` set and the file gone. */
 static int zend_mm_observe_ring_make(const char *tmp, char *err, size_t err_len)
 {
 	zend_mm_observe_ring_header *hdr = zr.hdr;
@@ -498,20 +524,7 @@ static int zend_mm_observe_ring_make(const char *tmp, char *err, size_t err_len)
 	}
 	hdr->pid = (int32_t) getpid();
 	hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
-	/* The used parts, then (the caller) the mapping over them.  Events:
-	 * the whole used span (at most the area). */
-	uint64_t n = hdr->events_size;
-	uint64_t from = hdr->tail, to = hdr->head;
-	bool ok = zend_mm_observe_ring_pwrite(fd, hdr, hdr->header_size, 0);
-	while (ok && from < to) {
-		uint64_t off = from % n;
-		uint64_t chunk = MIN(to - from, n - off);
-		ok = zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->events_offset + off, chunk, hdr->events_offset + off);
-		from += chunk;
-	}
-	ok = ok && zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->sites_offset, sites_len, hdr->sites_offset);
-	ok = ok && zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, hdr->strings_offset);
-	if (!ok) {
+	if (!zend_mm_observe_ring_write_used(fd, sites_len)) {
 		zend_mm_observe_ring_fail(err, err_len, "cannot be written", errno);
 		goto fail;
 	}
@@ -533,10 +546,6 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 	if (!hdr || zr.fd >= 0) {
 		snprintf(err, err_len, "no ring to attach");
 		return FAILURE;
-	}
-	if (!zr.atfork) {
-		pthread_atfork(NULL, NULL, zend_mm_observe_ring_atfork_child);
-		zr.atfork = true;
 	}
 	/* Made under a temporary name, locked, then linked to its name: a
 	 * reader scanning for orphans never sees it unlocked or half made,
@@ -596,7 +605,7 @@ ZEND_API zend_mm_observe_ring_header *zend_mm_observe_ring_live(void)
 
 ZEND_API bool zend_mm_observe_ring_is_file(void)
 {
-	return zr.fd >= 0 && zr.owner == zend_mm_observe_getpid();
+	return zr.fd >= 0; /* a forked child has forgotten it (zend_mm_observe_ring_fork_child) */
 }
 
 ZEND_API const char *zend_mm_observe_ring_path(void)
@@ -610,7 +619,7 @@ ZEND_API void zend_mm_observe_ring_remove(void)
 		return;
 	}
 	if (zr.owner == getpid()) {
-		__atomic_store_n(&zr.hdr->writer_state, ZEND_MM_OBSERVE_RING_EXPORTED, __ATOMIC_RELEASE);
+		zend_mm_observe_ring_set_state(zr.hdr, ZEND_MM_OBSERVE_RING_EXPORTED);
 		/* A fresh anonymous range over the file's pages: the observer's
 		 * pointers stay valid, nothing dirty is written back. */
 		if (!zend_mm_observe_ring_map_anon(zr.hdr, zr.len)) {
@@ -651,9 +660,9 @@ static void zend_mm_observe_ring_view_fill(zend_mm_observe_ring_view *view, zend
 {
 	view->hdr = hdr;
 	view->sites = (const zend_mm_observe_site *) ((unsigned char *) hdr + hdr->sites_offset);
-	view->site_count = __atomic_load_n(&hdr->site_count, __ATOMIC_ACQUIRE);
+	view->site_count = zend_mm_observe_ring_read_site_count(hdr);
 	view->strings = (const char *) hdr + hdr->strings_offset;
-	view->strings_len = __atomic_load_n(&hdr->strings_len, __ATOMIC_ACQUIRE);
+	view->strings_len = zend_mm_observe_ring_read_strings_len(hdr);
 	view->events = (const unsigned char *) hdr + hdr->events_offset;
 }
 
@@ -787,6 +796,57 @@ ZEND_API void zend_mm_observe_ring_read_close(zend_mm_observe_ring_reader *r)
 	r->fd = -1;
 }
 
+/* What an opened candidate must be before anything of it is read: a
+ * regular, non-empty file; with READ_OWN, ours and private. */
+static bool zend_mm_observe_ring_file_ok(const struct stat *st, int flags, char *err, size_t err_len)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, err_len, "is %s, not a ring file", zend_mm_observe_ring_file_type(st->st_mode));
+		return false;
+	}
+	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && st->st_uid != geteuid()) {
+		snprintf(err, err_len, "belongs to uid %ld, not to you (uid %ld); only its owner imports it",
+			(long) st->st_uid, (long) geteuid());
+		return false;
+	}
+	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && (st->st_mode & 077)) {
+		snprintf(err, err_len, "has mode %04o; a ring file is mode 0600 (others could have written it)",
+			(unsigned) (st->st_mode & 07777));
+		return false;
+	}
+	if (st->st_size == 0) {
+		snprintf(err, err_len, "is empty: not an mm_observe ring file");
+		return false;
+	}
+	return true;
+}
+
+/* The pending records of a validated ring: the whole area, zero pages but
+ * for [tail, head). */
+static bool zend_mm_observe_ring_read_events(zend_mm_observe_ring_reader *r, char *err, size_t err_len)
+{
+	const zend_mm_observe_ring_header *hdr = r->header;
+	uint64_t n = hdr->events_size;
+	void *ev = mmap(NULL, (size_t) n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (ev == MAP_FAILED) {
+		snprintf(err, err_len, "cannot be read (out of memory for %llu bytes of records)", (unsigned long long) n);
+		return false;
+	}
+	r->events = ev;
+	r->events_len = (size_t) n;
+	for (uint64_t from = hdr->tail; from < hdr->head; ) {
+		uint64_t off = from % n;
+		uint64_t chunk = MIN(hdr->head - from, n - off);
+		if (!zend_mm_observe_ring_pread(r->fd, (unsigned char *) ev + off, chunk, hdr->events_offset + off)) {
+			snprintf(err, err_len, "is truncated (it shrank while being read)");
+			return false;
+		}
+		from += chunk;
+	}
+	return true;
+}
+
 ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader *r, const char *path, int flags,
 	char *err, size_t err_len)
 {
@@ -810,22 +870,7 @@ ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader 
 		snprintf(err, err_len, "cannot be examined (%s)", strerror(errno));
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, err_len, "is %s, not a ring file", zend_mm_observe_ring_file_type(st.st_mode));
-		goto fail;
-	}
-	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && st.st_uid != geteuid()) {
-		snprintf(err, err_len, "belongs to uid %ld, not to you (uid %ld); only its owner imports it",
-			(long) st.st_uid, (long) geteuid());
-		goto fail;
-	}
-	if ((flags & ZEND_MM_OBSERVE_RING_READ_OWN) && (st.st_mode & 077)) {
-		snprintf(err, err_len, "has mode %04o; a ring file is mode 0600 (others could have written it)",
-			(unsigned) (st.st_mode & 07777));
-		goto fail;
-	}
-	if (st.st_size == 0) {
-		snprintf(err, err_len, "is empty: not an mm_observe ring file");
+	if (!zend_mm_observe_ring_file_ok(&st, flags, err, err_len)) {
 		goto fail;
 	}
 	r->uid = st.st_uid;
@@ -864,25 +909,8 @@ ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader 
 		goto fail;
 	}
 	((char *) r->strings)[hdr->strings_len] = '\0';
-	if (flags & ZEND_MM_OBSERVE_RING_READ_EVENTS) {
-		/* The whole area, zero pages but for [tail, head). */
-		uint64_t n = hdr->events_size;
-		void *ev = mmap(NULL, (size_t) n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (ev == MAP_FAILED) {
-			snprintf(err, err_len, "cannot be read (out of memory for %llu bytes of records)", (unsigned long long) n);
-			goto fail;
-		}
-		r->events = ev;
-		r->events_len = (size_t) n;
-		for (uint64_t from = hdr->tail; from < hdr->head; ) {
-			uint64_t off = from % n;
-			uint64_t chunk = MIN(hdr->head - from, n - off);
-			if (!zend_mm_observe_ring_pread(fd, (unsigned char *) ev + off, chunk, hdr->events_offset + off)) {
-				snprintf(err, err_len, "is truncated (it shrank while being read)");
-				goto fail;
-			}
-			from += chunk;
-		}
+	if ((flags & ZEND_MM_OBSERVE_RING_READ_EVENTS) && !zend_mm_observe_ring_read_events(r, err, err_len)) {
+		goto fail;
 	}
 	r->view.hdr = hdr;
 	r->view.sites = r->sites;
@@ -909,9 +937,12 @@ ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_ob
 			*torn = true;
 			return NULL;
 		}
-		uint32_t size = ev->size;
-		if (__atomic_load_n(&ev->commit, __ATOMIC_ACQUIRE) != zend_mm_observe_event_mark(*pos)
-				|| size < sizeof(*ev) || size % 16 || off + size > n || *pos + size > head
+		if (!zend_mm_observe_ring_record_committed(ev, *pos)) {
+			*torn = true;
+			return NULL;
+		}
+		uint32_t size = ev->size; /* read after the commit mark (acquire) */
+		if (size < sizeof(*ev) || size % 16 || off + size > n || *pos + size > head
 				|| ev->type == 0 || ev->type > ZEND_MM_OBSERVE_EVENT_LAST) {
 			*torn = true;
 			return NULL;

@@ -23,83 +23,12 @@
    Until the exporter attaches the file (module RINIT, once the database is
    known to be usable), the same layout lives in an anonymous private
    mapping; attaching copies what is used so far into the file and switches
-   the pointers.  So the layout below is also the in-memory layout.
+   the pointers.  So the file layout (zend_mm_observe_format.h) is also the
+   in-memory layout.
 
-   File layout (native byte order and alignment; a reader checks
-   endian_check, version and the record sizes and refuses anything else)
-   ----------------------------------------------------------------------
-       offset            size               content
-       0                 header_size        zend_mm_observe_ring_header
-       events_offset     events_size        the event ring (records below)
-       sites_offset      site_capacity *    zend_mm_observe_site[]
-                         site_size          (zend_mm_observe.h); index 0 unused
-       strings_offset    strings_capacity   the string arena: NUL-terminated
-                                            strings, addressed by offset;
-                                            offset 0 is ""
-
-   The file is sparse: regions are reserved with posix_fallocate() in steps
-   as they fill (ZEND_MM_OBSERVE_RING_GROW), so a full disk shows as a
-   counted loss ({overflow} site, events_lost) and never as SIGBUS.
-
-   Header (all offsets in bytes from the start of the file)
-       0    char     magic[8]           "MMOBRING"
-       8    uint32   version            layout version (ZEND_MM_OBSERVE_RING_VERSION)
-       12   uint32   compat_version     oldest reader version that can read it
-       16   uint32   header_size
-       20   uint32   endian_check       0x01020304 as written by the writer
-       24   uint32   site_size          sizeof(zend_mm_observe_site)
-       28   uint32   site_capacity
-       32   uint64   events_offset
-       40   uint64   events_size        multiple of 4096
-       48   uint64   sites_offset
-       56   uint64   strings_offset
-       64   uint64   strings_capacity
-       72   uint64   file_size          offset of the end of the strings region
-       80   int32    pid                the writer
-       84   uint32   writer_state       ZEND_MM_OBSERVE_RING_* below
-       88   uint64   head               bytes ever appended to the ring (producer)
-       96   uint64   tail               bytes ever consumed (exporter)
-       104  uint64   events_lost        records dropped because the ring was full
-       112  uint64   bytes_lost         ... and their size
-       120  uint32   site_count         sites published: [1, site_count) are valid
-       124  uint32   strings_len        arena bytes published
-       128  int64    run_id             mm_runs.run_id in the database, 0 = none yet
-       136  uint64   started_ns         CLOCK_REALTIME at request start
-       144  uint64   updated_ns         CLOCK_REALTIME of the last flush
-       152  uint64   flushes            drains done so far
-       160  uint32   run_size           sizeof(zend_mm_observe_run)
-       164  uint32   event_header_size  sizeof(zend_mm_observe_event)
-       168  uint64   sample_bytes       a memory sample every this many bytes allocated
-       176  uint64   allocated          bytes allocated so far (drives the samples)
-       184  uint64   flush_ns           time spent draining, in total
-       192  uint64   flush_ns_max       ... the longest drain
-       200  uint32   torn               records found torn by the last reader
-       204  uint32   worker             1: worker mode (see below), 0: one run per process
-       208  uint64   run_token          random, also in mm_runs.ring_token: the
-                                        proof that the ring owns that run row
-                                        (0: none; an importer never merges then)
-       216  uint64   request_head       head when the current request started
-                                        (worker mode; 0 in script mode): its
-                                        records are the ones at or after it
-       256  zend_mm_observe_run run     the request summary (zend_mm_observe.h)
-       2048 char     database[2048]     absolute path of the report database
-       4096 char     script[2048]       the script path (never its contents)
-       6144 char     sapi[64]
-       6208 char     php_version[32]
-       6240 char     run_tag[256]
-       6496 char     method[16]         the request method (web SAPIs), or ""
-       6512 char     uri[1024]          the request URI without its query string
-       7536 char     final_status[16]   set when the run ended but could not be
-                                        written: the status it was to get ("ok", ...)
-       7552 int32    exit_status        ... and its exit status
-       ... zero up to header_size (8192)
-
-   Writer states (writer_state): 1 RECORDING, the request is running;
-   2 ENDED, observation stopped and the exporter is writing the run;
-   3 EXPORTED, everything is in the database (the file is about to go);
-   4 IDLE, worker mode between two requests: the sites' counters are zero
-   and the ring holds only REQUEST records not yet drained.
-   A file in state 1, 2 or 4 whose writer holds no lock is an orphan.
+   The format itself (header, records, site table) is in
+   zend_mm_observe_format.h; this header is its life cycle and the API of
+   its writer and its readers.
 
    Worker mode (zend_mm_observe_persistent: php-fpm and the other SAPIs
    serving many requests per process).  The file is made at the first
@@ -134,42 +63,38 @@
    dies.  An importer takes the lock with LOCK_NB first: it never touches
    the ring of a live process, and two importers never import one file.
 
-   Event records
-   -------------
-   The ring is a byte area of events_size bytes; positions are free-running
-   64-bit counters (head, tail, a record's own position) and the byte of
-   position p is at events_offset + p % events_size.  A record is
-   zend_mm_observe_event (16 bytes) followed by its payload, padded to a
-   multiple of 16, and never wraps: when it would, a PAD record fills the
-   rest of the area first (16 bytes always fit, since every size is a
-   multiple of 16).
-
-       0   uint32 size      of header + payload, multiple of 16
-       4   uint16 type      ZEND_MM_OBSERVE_EVENT_*
-       6   uint16 reserved
-       8   uint32 commit    zend_mm_observe_event_mark(position), written last
-       12  uint32 reserved2
-
    Producer / consumer ordering (written down because it is the whole
-   crash-safety argument):
-     1. the producer (the observed process, one thread) writes the payload,
-        then size and type, then commit, then publishes head with a release
-        store;
-     2. a consumer loads head with an acquire load and reads records in
-        [tail, head) only; it checks each record's commit mark, size and
-        type, and stops at the first record that fails (a torn record: it is
-        counted in `torn`, never imported);
-     3. only the exporter of the same process, or an importer holding the
-        lock, consumes: it advances tail (release store) after the records
-        are committed to SQLite.  Re-importing after a crash between COMMIT
-        and the tail store is harmless: every row an event makes has a
-        primary key derived from the event (INSERT OR IGNORE).
-   Sites are published the same way: a new site's record and strings are
-   written first, then site_count (release).  Counters of published sites
-   are updated in place by plain stores; a reader may see a site mid-update
-   (alloc_count bumped, alloc_bytes not yet): off by one allocation, never
-   garbage.  A full ring drops the new record and counts it (events_lost,
-   bytes_lost); it never overwrites.
+   crash-safety argument).  Every shared field of a mapped ring is read
+   and written through the helpers at the end of this header, never with
+   a plain access or a raw __atomic builtin elsewhere; each release store
+   on the left pairs with the acquire load on the right:
+
+     producer (the observed process, one thread)   consumer (drain, --mm-top)
+     -------------------------------------------   --------------------------
+     payload, size, type of the record
+     ring_commit_record(ev, pos)        ---rel-->  ring_record_committed(ev, pos)
+     ring_publish_head(hdr, pos)        ---rel-->  ring_read_head(hdr)
+     a site's record and its strings
+     ring_publish_strings(hdr, len)     ---rel-->  ring_read_strings_len(hdr)
+     ring_publish_sites(hdr, count)     ---rel-->  ring_read_site_count(hdr)
+     ring_set_state(hdr, state)         ---rel-->  (the importer's pread copy)
+     ring_read_tail(hdr)                <--rel---  ring_write_tail(hdr, pos),
+                                                   after the rows are COMMITted
+
+     1. a consumer reads records in [tail, head) only; it checks each
+        record's commit mark, size and type, and stops at the first record
+        that fails (a torn record: it is counted in `torn`, never imported);
+     2. only the exporter of the same process, or an importer holding the
+        lock, consumes: it advances tail after the records are committed to
+        SQLite.  Re-importing after a crash between COMMIT and the tail
+        store is harmless: every row an event makes has a primary key
+        derived from the event (INSERT OR IGNORE);
+     3. the producer reads tail (acquire) before it reuses space, so it
+        never overwrites a record a consumer has not finished with; a full
+        ring drops the new record and counts it (events_lost, bytes_lost).
+   Counters of published sites are updated in place by plain stores; a
+   reader may see a site mid-update (alloc_count bumped, alloc_bytes not
+   yet): off by one allocation, never garbage.
 */
 
 #ifndef ZEND_MM_OBSERVE_RING_H
@@ -178,16 +103,9 @@
 #include "zend_portability.h"
 #include <sys/types.h>
 #include "zend_types.h"
-#include "zend_mm_observe.h"
+#include "zend_mm_observe_format.h"
 
 #ifdef ZEND_MM_OBSERVE
-
-#define ZEND_MM_OBSERVE_RING_MAGIC        "MMOBRING"
-#define ZEND_MM_OBSERVE_RING_VERSION      2
-#define ZEND_MM_OBSERVE_RING_COMPAT       2
-#define ZEND_MM_OBSERVE_RING_HEADER_SIZE  8192
-#define ZEND_MM_OBSERVE_RING_ENDIAN       0x01020304u
-#define ZEND_MM_OBSERVE_RING_SUFFIX       ".mmring"
 
 /* zend.mm_observe_ring_size: default and bounds (bytes of the event ring). */
 #define ZEND_MM_OBSERVE_RING_DEFAULT      (1024 * 1024)
@@ -199,169 +117,6 @@
 #define ZEND_MM_OBSERVE_RING_GROW         (256 * 1024)
 /* Capacity of the string arena. */
 #define ZEND_MM_OBSERVE_RING_STRINGS      (32u * 1024 * 1024)
-/* The largest site table a reader accepts (the writer uses the site
- * table's capacity, ZEND_MM_OBSERVE_SITE_CAPACITY in zend_mm_observe.c). */
-#define ZEND_MM_OBSERVE_RING_SITES_MAX    (1u << 20)
-
-enum {
-	ZEND_MM_OBSERVE_RING_RECORDING = 1,
-	ZEND_MM_OBSERVE_RING_ENDED = 2,
-	ZEND_MM_OBSERVE_RING_EXPORTED = 3,
-	ZEND_MM_OBSERVE_RING_IDLE = 4,
-};
-
-typedef struct _zend_mm_observe_ring_header {
-	char     magic[8];
-	uint32_t version;
-	uint32_t compat_version;
-	uint32_t header_size;
-	uint32_t endian_check;
-	uint32_t site_size;
-	uint32_t site_capacity;
-	uint64_t events_offset;
-	uint64_t events_size;
-	uint64_t sites_offset;
-	uint64_t strings_offset;
-	uint64_t strings_capacity;
-	uint64_t file_size;
-	int32_t  pid;
-	uint32_t writer_state;
-	uint64_t head;
-	uint64_t tail;
-	uint64_t events_lost;
-	uint64_t bytes_lost;
-	uint32_t site_count;
-	uint32_t strings_len;
-	int64_t  run_id;
-	uint64_t started_ns;
-	uint64_t updated_ns;
-	uint64_t flushes;
-	uint32_t run_size;
-	uint32_t event_header_size;
-	uint64_t sample_bytes;
-	uint64_t allocated;
-	uint64_t flush_ns;
-	uint64_t flush_ns_max;
-	uint32_t torn;
-	uint32_t worker;
-	uint64_t run_token;
-	uint64_t request_head;
-	char     pad0[256 - 224];
-	zend_mm_observe_run run;
-	char     pad1[2048 - 256 - sizeof(zend_mm_observe_run)];
-	char     database[2048];
-	char     script[2048];
-	char     sapi[64];
-	char     php_version[32];
-	char     run_tag[256];
-	char     method[16];
-	char     uri[1024];
-	char     final_status[16];
-	int32_t  exit_status;
-} zend_mm_observe_ring_header;
-
-typedef struct _zend_mm_observe_event {
-	uint32_t size;
-	uint16_t type;
-	uint16_t reserved;
-	uint32_t commit;
-	uint32_t reserved2;
-} zend_mm_observe_event;
-
-enum {
-	ZEND_MM_OBSERVE_EVENT_PAD = 1,      /* filler up to the end of the area */
-	ZEND_MM_OBSERVE_EVENT_GC_PASS = 2,  /* zend_gc_observe_pass */
-	ZEND_MM_OBSERVE_EVENT_SAMPLE = 3,   /* zend_mm_observe_sample */
-	ZEND_MM_OBSERVE_EVENT_SNAPSHOT = 4, /* zend_mm_observe_snapshot_event */
-	ZEND_MM_OBSERVE_EVENT_OOM = 5,      /* zend_mm_observe_oom (also kept in header.run.oom) */
-	ZEND_MM_OBSERVE_EVENT_FLUSH = 6,    /* zend_mm_observe_flush_event */
-	ZEND_MM_OBSERVE_EVENT_REQUEST = 7,  /* zend_mm_observe_request_event: a finished request (worker mode) */
-	ZEND_MM_OBSERVE_EVENT_LAST = 7,
-};
-
-/* A point of the memory timeline: every sample_bytes allocated. */
-typedef struct _zend_mm_observe_sample {
-	uint64_t seq;            /* 1-based in the run */
-	uint64_t t_ns;           /* from the start of the request */
-	uint64_t usage;          /* memory_get_usage() */
-	uint64_t peak;           /* memory_get_peak_usage() so far */
-	uint64_t allocated;      /* bytes allocated since the request started */
-	uint32_t site;           /* the site allocating when the sample was taken */
-	uint32_t reserved;
-} zend_mm_observe_sample;
-
-typedef struct _zend_mm_observe_snapshot_event {
-	uint64_t id;             /* 1-based in the run (mm_observe_snapshot()'s result) */
-	uint64_t t_ns;
-	uint64_t usage;
-	uint32_t site;           /* where mm_observe_snapshot() was called */
-	uint32_t label_len;      /* bytes of label that follow (no NUL) */
-} zend_mm_observe_snapshot_event;
-
-typedef struct _zend_mm_observe_flush_event {
-	uint64_t seq;            /* 1-based in the run */
-	uint64_t t_ns;           /* when it started, from the start of the request */
-	uint64_t duration_ns;    /* how long the drain paused the script */
-	uint64_t events;         /* records it wrote */
-	uint32_t reason;         /* ZEND_MM_OBSERVE_FLUSH_* */
-	uint32_t reserved;
-} zend_mm_observe_flush_event;
-
-/* The summary of a finished request (worker mode), followed by the
- * request method (method_len bytes), the URI without its query
- * (uri_len) and the script path (script_len), no NULs. */
-typedef struct _zend_mm_observe_request_event {
-	uint64_t seq;            /* 1-based number of the request in its process */
-	uint64_t token;          /* its run_token: mm_runs.ring_token of its row when it has detail */
-	uint64_t started_ns;     /* CLOCK_REALTIME */
-	uint64_t duration_ns;
-	uint64_t usage_start;
-	uint64_t usage_end;
-	uint64_t peak_usage;
-	uint64_t alloc_count;    /* {unobserved} left out */
-	uint64_t alloc_bytes;
-	int64_t  end_live_bytes; /* live at the end of the script */
-	uint64_t gc_passes;
-	uint64_t gc_ns;
-	uint64_t site_count;
-	int32_t  exit_status;
-	uint16_t http_status;    /* 0 when the SAPI has none */
-	uint8_t  status;         /* ZEND_MM_OBSERVE_STATUS_* */
-	uint8_t  detail;         /* ZEND_MM_OBSERVE_DETAIL_*: why its detail is kept (0: summary only) */
-	uint8_t  script_ended;
-	uint8_t  zend_mm;
-	uint16_t method_len;
-	uint16_t uri_len;
-	uint16_t script_len;
-	uint32_t reserved;
-	uint32_t reserved2;
-} zend_mm_observe_request_event;
-
-enum {
-	ZEND_MM_OBSERVE_STATUS_OK = 0,
-	ZEND_MM_OBSERVE_STATUS_ERROR = 1,    /* fatal error, uncaught exception, bailout */
-	ZEND_MM_OBSERVE_STATUS_OOM = 2,      /* a memory error */
-};
-
-/* Why a request's full detail (sites, samples, GC passes) is kept. */
-enum {
-	ZEND_MM_OBSERVE_DETAIL_NONE = 0,     /* summary row and endpoint aggregates only */
-	ZEND_MM_OBSERVE_DETAIL_ALL = 1,      /* zend.mm_observe_detail=all (and every CLI run) */
-	ZEND_MM_OBSERVE_DETAIL_OOM = 2,
-	ZEND_MM_OBSERVE_DETAIL_ERROR = 3,
-	ZEND_MM_OBSERVE_DETAIL_PEAK = 4,     /* peak over zend.mm_observe_detail_peak */
-	ZEND_MM_OBSERVE_DETAIL_SLOW = 5,     /* duration over zend.mm_observe_detail_ms */
-	ZEND_MM_OBSERVE_DETAIL_SAMPLED = 6,  /* one in zend.mm_observe_detail_every */
-	ZEND_MM_OBSERVE_DETAIL_FLUSHED = 7,  /* the script drained mid-request (mm_observe_flush(), snapshots, a full ring) */
-	ZEND_MM_OBSERVE_DETAIL_LAST = 7,
-};
-
-enum {
-	ZEND_MM_OBSERVE_FLUSH_END = 0,        /* request end */
-	ZEND_MM_OBSERVE_FLUSH_EXPLICIT = 1,   /* mm_observe_flush() */
-	ZEND_MM_OBSERVE_FLUSH_HIGH_WATER = 2, /* the ring passed its high-water mark */
-	ZEND_MM_OBSERVE_FLUSH_SNAPSHOT = 3,   /* mm_observe_snapshot() */
-};
 
 /* A ring, as the exporter reads it: the live one of this process, or a
  * file read by an importer or by --mm-top (zend_mm_observe_ring_read_open). */
@@ -403,10 +158,6 @@ typedef enum {
 	ZEND_MM_OBSERVE_FAULT_KINDS
 } zend_mm_observe_fault_kind;
 
-static zend_always_inline uint32_t zend_mm_observe_event_mark(uint64_t pos)
-{
-	return (uint32_t) ((pos >> 4) * 0x9E3779B1u) ^ 0x4D4D4F42u;
-}
 
 BEGIN_EXTERN_C()
 
@@ -432,6 +183,10 @@ void zend_mm_observe_ring_idle(void);
 /* Drops the records the current request pushed, unless a drain already
  * consumed some of them (then false, and they stay). */
 ZEND_API bool zend_mm_observe_ring_rewind(void);
+/* In the child of a fork (the observer's pthread_atfork child handler):
+ * keeps a private copy of what the child goes on using and forgets the
+ * parent's file; false when the child cannot go on observing. */
+bool zend_mm_observe_ring_fork_child(void);
 /* Bytes of records not yet drained. */
 ZEND_API uint64_t zend_mm_observe_ring_pending(void);
 /* The ring passed its high-water mark since the last drain. */
@@ -487,6 +242,53 @@ ZEND_API const zend_mm_observe_event *zend_mm_observe_ring_next(const zend_mm_ob
 ZEND_API const char *zend_mm_observe_ring_str(const zend_mm_observe_ring_view *view, uint32_t offset);
 
 END_EXTERN_C()
+
+/* ---- the ordering contract (see the pairs at the top) -------------------- */
+
+static zend_always_inline void zend_mm_observe_ring_commit_record(zend_mm_observe_event *ev, uint64_t pos)
+{
+	__atomic_store_n(&ev->commit, zend_mm_observe_event_mark(pos), __ATOMIC_RELEASE);
+}
+static zend_always_inline bool zend_mm_observe_ring_record_committed(const zend_mm_observe_event *ev, uint64_t pos)
+{
+	return __atomic_load_n(&ev->commit, __ATOMIC_ACQUIRE) == zend_mm_observe_event_mark(pos);
+}
+static zend_always_inline void zend_mm_observe_ring_publish_head(zend_mm_observe_ring_header *hdr, uint64_t pos)
+{
+	__atomic_store_n(&hdr->head, pos, __ATOMIC_RELEASE);
+}
+static zend_always_inline uint64_t zend_mm_observe_ring_read_head(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
+}
+static zend_always_inline void zend_mm_observe_ring_write_tail(zend_mm_observe_ring_header *hdr, uint64_t pos)
+{
+	__atomic_store_n(&hdr->tail, pos, __ATOMIC_RELEASE);
+}
+static zend_always_inline uint64_t zend_mm_observe_ring_read_tail(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->tail, __ATOMIC_ACQUIRE);
+}
+static zend_always_inline void zend_mm_observe_ring_publish_sites(zend_mm_observe_ring_header *hdr, uint32_t count)
+{
+	__atomic_store_n(&hdr->site_count, count, __ATOMIC_RELEASE);
+}
+static zend_always_inline uint32_t zend_mm_observe_ring_read_site_count(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->site_count, __ATOMIC_ACQUIRE);
+}
+static zend_always_inline void zend_mm_observe_ring_publish_strings(zend_mm_observe_ring_header *hdr, uint32_t len)
+{
+	__atomic_store_n(&hdr->strings_len, len, __ATOMIC_RELEASE);
+}
+static zend_always_inline uint32_t zend_mm_observe_ring_read_strings_len(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->strings_len, __ATOMIC_ACQUIRE);
+}
+static zend_always_inline void zend_mm_observe_ring_set_state(zend_mm_observe_ring_header *hdr, uint32_t state)
+{
+	__atomic_store_n(&hdr->writer_state, state, __ATOMIC_RELEASE);
+}
 
 #endif /* ZEND_MM_OBSERVE */
 

@@ -11,7 +11,15 @@ if test "$ZEND_MM_OBSERVE" = "yes"; then
   PHP_EVAL_INCLINE([$MM_OBSERVE_SQLITE_CFLAGS])
   PHP_EVAL_LIBLINE([$MM_OBSERVE_SQLITE_LIBS])
   PHP_NEW_EXTENSION([mm_observe],
-    [mm_observe.c php_mm_export.c php_mm_export_agg.c php_mm_report.c],
+    m4_normalize([
+      mm_observe.c
+      php_mm_export.c
+      php_mm_export_agg.c
+      php_mm_export_import.c
+      php_mm_export_schema.c
+      php_mm_export_write.c
+      php_mm_report.c
+    ]),
     [no],,
     [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1])
   PHP_INSTALL_HEADERS([ext/mm_observe], [php_mm_observe.h php_mm_export.h])

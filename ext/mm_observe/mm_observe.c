@@ -34,6 +34,7 @@
 #include "php_mm_export.h"
 #include "zend_mm_observe_ring.h"
 #include "zend_exceptions.h"
+#include "zend_observer.h"
 #include "mm_observe_arginfo.h"
 
 #include <sys/mman.h>
@@ -41,6 +42,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
+#include <syslog.h>
 
 /* Settings of this module.  Like the engine's zend.mm_observe*, they are
  * PHP_INI_SYSTEM: fixed before the first observed request. */
@@ -54,6 +56,12 @@ typedef struct {
 } mm_observe_settings;
 static mm_observe_settings mm_observe_ini;
 
+/* mm_observe_ring_read(): sites returned when $top is not given (the stub's default). */
+#define MM_OBSERVE_TOP_DEFAULT 20
+
+/* The ring and the memory timeline. */
+#define MM_OBSERVE_DEFAULT_RING_SIZE    "1M"    /* ZEND_MM_OBSERVE_RING_DEFAULT */
+#define MM_OBSERVE_DEFAULT_SAMPLE_BYTES "16M"   /* a memory sample per 16 MiB allocated */
 /* Worker-mode defaults: a busy staging site stays bounded (UPGRADING,
  * "Worker mode" has the measured growth). */
 #define MM_OBSERVE_DEFAULT_DETAIL_EVERY "1000"  /* one request in 1000 keeps its detail ... */
@@ -173,7 +181,7 @@ static PHP_INI_MH(mm_observe_update_max_db_size)
 }
 
 PHP_INI_BEGIN()
-	PHP_INI_ENTRY("zend.mm_observe_ring_size", "1M", PHP_INI_SYSTEM, mm_observe_update_ring_size)
+	PHP_INI_ENTRY("zend.mm_observe_ring_size", MM_OBSERVE_DEFAULT_RING_SIZE, PHP_INI_SYSTEM, mm_observe_update_ring_size)
 	PHP_INI_ENTRY("zend.mm_observe_detail", "selected", PHP_INI_SYSTEM, mm_observe_update_detail)
 	PHP_INI_ENTRY("zend.mm_observe_detail_every", MM_OBSERVE_DEFAULT_DETAIL_EVERY, PHP_INI_SYSTEM, mm_observe_update_detail_every)
 	PHP_INI_ENTRY("zend.mm_observe_detail_peak", MM_OBSERVE_DEFAULT_DETAIL_PEAK, PHP_INI_SYSTEM, mm_observe_update_detail_peak)
@@ -181,7 +189,7 @@ PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_window", MM_OBSERVE_DEFAULT_WINDOW, PHP_INI_SYSTEM, mm_observe_update_window)
 	PHP_INI_ENTRY("zend.mm_observe_drain_ms", MM_OBSERVE_DEFAULT_DRAIN_MS, PHP_INI_SYSTEM, mm_observe_update_drain_ms)
 	PHP_INI_ENTRY("zend.mm_observe_max_db_size", MM_OBSERVE_DEFAULT_MAX_DB_SIZE, PHP_INI_SYSTEM, mm_observe_update_max_db_size)
-	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", "16M", PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
+	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", MM_OBSERVE_DEFAULT_SAMPLE_BYTES, PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
 		run_tag, mm_observe_settings, mm_observe_ini)
@@ -232,6 +240,29 @@ static void mm_observe_interrupt(zend_execute_data *execute_data)
 
 /* SAPIs that serve one script per process: everything else (php-fpm, the
  * CLI server, CGI/FastCGI, apache2handler, ...) runs in worker mode. */
+static bool mm_observe_oom_noted;
+
+/* The memory error of an observed request: where its report is, on a
+ * line of its own in PHP's error log, just before the error itself (error
+ * observers run before the error is logged).  The error's message stays
+ * upstream's, and a display-only setup (run-tests.php sets log_errors=0)
+ * shows nothing more.  The heap is past its limit here, with ZendMM's
+ * overflow allowance, as for the logging of the error that follows. */
+static void mm_observe_error_observer(int type, zend_string *file, uint32_t line, zend_string *message)
+{
+	if (!(type & E_FATAL_ERRORS) || !zend_mm_observe_active || mm_observe_oom_noted || !PG(log_errors)
+			|| !zend_mm_observe_run_info()->oom.happened) {
+		return;
+	}
+	mm_observe_oom_noted = true;
+	const char *where = php_mm_export_describe();
+	if (where) {
+		char msg[MAXPATHLEN + 128];
+		snprintf(msg, sizeof(msg), "mm_observe: the memory error below is recorded in %s", where);
+		php_log_err_with_severity(msg, LOG_ERR);
+	}
+}
+
 static bool mm_observe_sapi_is_script(const char *name)
 {
 	return !strcmp(name, "cli") || !strcmp(name, "phpdbg") || !strcmp(name, "embed");
@@ -239,21 +270,16 @@ static bool mm_observe_sapi_is_script(const char *name)
 
 static PHP_MINIT_FUNCTION(mm_observe)
 {
-	mm_observe_ini.ring_size = ZEND_MM_OBSERVE_RING_DEFAULT;
-	mm_observe_ini.sample_bytes = 16 * 1024 * 1024;
-	mm_observe_ini.export.detail_every = 1000;
-	mm_observe_ini.export.detail_peak = 64 * 1024 * 1024;
-	mm_observe_ini.export.detail_ms = 2000;
-	mm_observe_ini.export.window = 300;
-	mm_observe_ini.export.drain_ms = 1000;
-	mm_observe_ini.export.max_db_size = (zend_long) 1024 * 1024 * 1024;
+	/* Every setting takes its value from its entry's default (the strings
+	 * above and in the table): a value php.ini sets that its handler
+	 * refuses falls back to the default, through the same handler. */
 	REGISTER_INI_ENTRIES();
 	zend_mm_observe_persistent = !mm_observe_sapi_is_script(sapi_module.name);
 	zend_mm_observe_ring_configure((size_t) mm_observe_ini.ring_size, (uint64_t) mm_observe_ini.sample_bytes);
 	mm_observe_prev_interrupt = zend_interrupt_function;
 	zend_interrupt_function = mm_observe_interrupt;
 	zend_mm_observe_set_exporter(php_mm_export_finish);
-	zend_mm_observe_set_describer(php_mm_export_describe);
+	zend_observer_error_register(mm_observe_error_observer);
 	if (zend_mm_observe_enabled) {
 		mm_observe_disable_jit();
 		zend_mm_observe_calibrate();
@@ -273,6 +299,7 @@ static PHP_RINIT_FUNCTION(mm_observe)
 #if defined(ZTS) && defined(COMPILE_DL_MM_OBSERVE)
 	ZEND_TSRMLS_CACHE_UPDATE();
 #endif
+	mm_observe_oom_noted = false;
 	if (!zend_mm_observe_active) {
 		return SUCCESS;
 	}
@@ -355,7 +382,6 @@ PHP_FUNCTION(mm_observe_flush)
 PHP_FUNCTION(mm_observe_snapshot)
 {
 	zend_string *label = NULL;
-	struct timespec ts;
 
 	ZEND_PARSE_PARAMETERS_START(0, 1)
 		Z_PARAM_OPTIONAL
@@ -368,9 +394,8 @@ PHP_FUNCTION(mm_observe_snapshot)
 	zend_mm_observe_run *run = zend_mm_observe_run_mut();
 	zend_mm_observe_snapshot_event ev;
 	memset(&ev, 0, sizeof(ev));
-	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.id = ++run->snapshots;
-	ev.t_ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec - run->started_ns;
+	ev.t_ns = zend_mm_observe_elapsed_ns();
 	ev.usage = zend_memory_usage(false);
 	ev.site = zend_mm_observe_site_here();
 	ev.label_len = label ? (uint32_t) MIN(ZSTR_LEN(label), 1024) : 0;
@@ -445,75 +470,67 @@ static void mm_observe_add_str(zval *arr, const char *key, const char *s)
 	add_assoc_string(arr, key, (char *) s);
 }
 
-PHP_FUNCTION(mm_observe_ring_read)
+/* The ring file of a target: a pid (its mapped ring, /proc) or a path. */
+static bool mm_observe_ring_target(const zend_string *target, char *path, size_t len)
 {
-	zend_string *target;
-	zend_long top = 20;
-	char path[MAXPATHLEN], err[256];
-
-	ZEND_PARSE_PARAMETERS_START(1, 2)
-		Z_PARAM_PATH_STR(target)
-		Z_PARAM_OPTIONAL
-		Z_PARAM_LONG(top)
-	ZEND_PARSE_PARAMETERS_END();
-
 	const char *t = ZSTR_VAL(target);
 	if (*t && strspn(t, "0123456789") == ZSTR_LEN(target)) {
-		if (!mm_observe_ring_of_pid(ZEND_STRTOL(t, NULL, 10), path, sizeof(path))) {
+		if (!mm_observe_ring_of_pid(ZEND_STRTOL(t, NULL, 10), path, len)) {
 			zend_throw_exception_ex(NULL, 0, "process %s has no mm_observe ring mapped (not running, not observed, or not yours)", t);
-			RETURN_THROWS();
+			return false;
 		}
 	} else {
-		snprintf(path, sizeof(path), "%s", t);
+		snprintf(path, len, "%s", t);
 	}
-	/* Read, never mapped: the file may be anyone's, and may change or
-	 * shrink while we look (zend_mm_observe_ring_read_open()). */
-	zend_mm_observe_ring_reader r;
-	if (zend_mm_observe_ring_read_open(&r, path, 0, err, sizeof(err)) == FAILURE) {
-		zend_throw_exception_ex(NULL, 0, "'%s' %s", path, err);
-		RETURN_THROWS();
-	}
-	zend_mm_observe_ring_view v = r.view;
-	const zend_mm_observe_ring_header *h = v.hdr;
-	array_init(return_value);
-	mm_observe_add_str(return_value, "path", path);
-	add_assoc_long(return_value, "pid", h->pid);
-	add_assoc_string(return_value, "state", h->writer_state == ZEND_MM_OBSERVE_RING_RECORDING ? "recording"
-		: h->writer_state == ZEND_MM_OBSERVE_RING_ENDED ? "ended" : h->writer_state == ZEND_MM_OBSERVE_RING_EXPORTED ? "exported"
-		: h->writer_state == ZEND_MM_OBSERVE_RING_IDLE ? "idle" : "unknown");
-	mm_observe_add_str(return_value, "database", h->database);
-	add_assoc_long(return_value, "run_id", (zend_long) h->run_id);
-	mm_observe_add_str(return_value, "script", h->script);
-	mm_observe_add_str(return_value, "sapi", h->sapi);
-	mm_observe_add_str(return_value, "method", h->method);
-	mm_observe_add_str(return_value, "uri", h->uri);
-	add_assoc_long(return_value, "started_ns", mm_observe_clamp(h->started_ns));
-	add_assoc_long(return_value, "allocated", mm_observe_clamp(h->allocated));
-	add_assoc_long(return_value, "usage_start", mm_observe_clamp(h->run.usage_start));
-	add_assoc_long(return_value, "events_size", mm_observe_clamp(h->events_size));
-	add_assoc_long(return_value, "events_pending", mm_observe_clamp(h->head - h->tail));
-	add_assoc_long(return_value, "events_lost", mm_observe_clamp(h->events_lost));
-	add_assoc_long(return_value, "flushes", mm_observe_clamp(h->flushes));
-	add_assoc_long(return_value, "gc_passes", mm_observe_clamp(h->run.gc_passes));
-	add_assoc_long(return_value, "site_count", v.site_count);
+	return true;
+}
 
-	/* The top sites by live bytes ({unobserved} left out), and the sums. */
+/* What the header of a ring says about its process and run. */
+static void mm_observe_ring_describe(zval *out, const char *path, const zend_mm_observe_ring_view *v)
+{
+	const zend_mm_observe_ring_header *h = v->hdr;
+
+	mm_observe_add_str(out, "path", path);
+	add_assoc_long(out, "pid", h->pid);
+	add_assoc_string(out, "state", zend_mm_observe_state_name(h->writer_state));
+	mm_observe_add_str(out, "database", h->database);
+	add_assoc_long(out, "run_id", (zend_long) h->run_id);
+	mm_observe_add_str(out, "script", h->script);
+	mm_observe_add_str(out, "sapi", h->sapi);
+	mm_observe_add_str(out, "method", h->method);
+	mm_observe_add_str(out, "uri", h->uri);
+	add_assoc_long(out, "started_ns", mm_observe_clamp(h->started_ns));
+	add_assoc_long(out, "allocated", mm_observe_clamp(h->allocated));
+	add_assoc_long(out, "usage_start", mm_observe_clamp(h->run.usage_start));
+	add_assoc_long(out, "events_size", mm_observe_clamp(h->events_size));
+	add_assoc_long(out, "events_pending", mm_observe_clamp(h->head - h->tail));
+	add_assoc_long(out, "events_lost", mm_observe_clamp(h->events_lost));
+	add_assoc_long(out, "flushes", mm_observe_clamp(h->flushes));
+	add_assoc_long(out, "gc_passes", mm_observe_clamp(h->run.gc_passes));
+	add_assoc_long(out, "site_count", v->site_count);
+}
+
+/* The sums of live and allocated bytes, and the `top` sites by live bytes
+ * ({unobserved} left out), largest first. */
+static void mm_observe_ring_top(zval *out, const zend_mm_observe_ring_view *v, zend_long top)
+{
 	int64_t live = 0, alloc = 0;
 	uint32_t n = top > 0 ? (uint32_t) MIN(top, 10000) : 0, used = 0;
 	uint32_t *best = n ? safe_emalloc(n, sizeof(uint32_t), 0) : NULL;
-	for (uint32_t i = 1; i < v.site_count; i++) {
-		const zend_mm_observe_site *s = &v.sites[i];
+
+	for (uint32_t i = 1; i < v->site_count; i++) {
+		const zend_mm_observe_site *s = &v->sites[i];
 		if (__builtin_add_overflow(live, s->live_bytes, &live)) {
 			live = s->live_bytes > 0 ? INT64_MAX : INT64_MIN;
 		}
 		if (__builtin_add_overflow(alloc, mm_observe_clamp(s->alloc_bytes), &alloc)) {
 			alloc = INT64_MAX;
 		}
-		if (!n || s->live_bytes <= 0 || !strcmp(zend_mm_observe_ring_str(&v, s->function_str), "{unobserved}")) {
+		if (!n || s->live_bytes <= 0 || (s->flags & ZEND_MM_OBSERVE_SITE_UNOBSERVED)) {
 			continue;
 		}
 		uint32_t at = used;
-		while (at > 0 && v.sites[best[at - 1]].live_bytes < s->live_bytes) {
+		while (at > 0 && v->sites[best[at - 1]].live_bytes < s->live_bytes) {
 			at--;
 		}
 		if (at >= n) {
@@ -526,22 +543,22 @@ PHP_FUNCTION(mm_observe_ring_read)
 			used++;
 		}
 	}
-	add_assoc_long(return_value, "live_bytes", (zend_long) live);
-	add_assoc_long(return_value, "alloc_bytes", (zend_long) alloc);
+	add_assoc_long(out, "live_bytes", (zend_long) live);
+	add_assoc_long(out, "alloc_bytes", (zend_long) alloc);
 	zval sites;
 	array_init(&sites);
 	for (uint32_t k = 0; k < used; k++) {
-		const zend_mm_observe_site *s = &v.sites[best[k]];
+		const zend_mm_observe_site *s = &v->sites[best[k]];
+		const char *op = zend_mm_observe_opcode_name(s);
 		zval row;
-		const char *op = s->kind == ZEND_MM_OBSERVE_KIND_VM ? zend_get_opcode_name(s->opcode) : NULL;
 		array_init(&row);
 		add_assoc_long(&row, "site_id", best[k]);
-		mm_observe_add_str(&row, "kind", s->kind == ZEND_MM_OBSERVE_KIND_COMPILE ? "compile" : s->kind == ZEND_MM_OBSERVE_KIND_PSEUDO ? "pseudo" : "vm");
-		mm_observe_add_str(&row, "file", zend_mm_observe_ring_str(&v, s->file_str));
+		mm_observe_add_str(&row, "kind", zend_mm_observe_kind_name(s->kind));
+		mm_observe_add_str(&row, "file", zend_mm_observe_ring_str(v, s->file_str));
 		add_assoc_long(&row, "line", s->line);
-		mm_observe_add_str(&row, "function", zend_mm_observe_ring_str(&v, s->function_str));
-		mm_observe_add_str(&row, "opcode", op ? op + (strncmp(op, "ZEND_", 5) ? 0 : 5) : "");
-		mm_observe_add_str(&row, "callee", zend_mm_observe_ring_str(&v, s->callee_str));
+		mm_observe_add_str(&row, "function", zend_mm_observe_ring_str(v, s->function_str));
+		mm_observe_add_str(&row, "opcode", op ? op : "");
+		mm_observe_add_str(&row, "callee", zend_mm_observe_ring_str(v, s->callee_str));
 		add_assoc_long(&row, "alloc_count", mm_observe_clamp(s->alloc_count));
 		add_assoc_long(&row, "alloc_bytes", mm_observe_clamp(s->alloc_bytes));
 		add_assoc_long(&row, "live_count", (zend_long) s->live_count);
@@ -551,7 +568,34 @@ PHP_FUNCTION(mm_observe_ring_read)
 	if (best) {
 		efree(best);
 	}
-	add_assoc_zval(return_value, "sites", &sites);
+	add_assoc_zval(out, "sites", &sites);
+}
+
+PHP_FUNCTION(mm_observe_ring_read)
+{
+	zend_string *target;
+	zend_long top = MM_OBSERVE_TOP_DEFAULT;
+	char path[MAXPATHLEN], err[256];
+
+	ZEND_PARSE_PARAMETERS_START(1, 2)
+		Z_PARAM_PATH_STR(target)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_LONG(top)
+	ZEND_PARSE_PARAMETERS_END();
+
+	if (!mm_observe_ring_target(target, path, sizeof(path))) {
+		RETURN_THROWS();
+	}
+	/* Read, never mapped: the file may be anyone's, and may change or
+	 * shrink while we look (zend_mm_observe_ring_read_open()). */
+	zend_mm_observe_ring_reader r;
+	if (zend_mm_observe_ring_read_open(&r, path, 0, err, sizeof(err)) == FAILURE) {
+		zend_throw_exception_ex(NULL, 0, "'%s' %s", path, err);
+		RETURN_THROWS();
+	}
+	array_init(return_value);
+	mm_observe_ring_describe(return_value, path, &r.view);
+	mm_observe_ring_top(return_value, &r.view, top);
 	zend_mm_observe_ring_read_close(&r);
 }
 

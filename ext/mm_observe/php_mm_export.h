@@ -40,8 +40,6 @@
 
 /* The database format.  application_id 'mmob'; user_version is the schema
  * version: readers refuse newer ones. */
-#define PHP_MM_EXPORT_APPLICATION_ID 0x6D6D6F62
-#define PHP_MM_EXPORT_SCHEMA_VERSION 5
 /* How long a writer waits for another process's lock, in milliseconds:
  * php --mm-import, and creating or upgrading the schema (once per
  * database). */

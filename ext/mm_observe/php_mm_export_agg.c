@@ -23,43 +23,20 @@ int64_t php_mm_agg_window(uint64_t started_ns, uint32_t window_seconds)
 	return window_seconds ? sec - sec % window_seconds : sec;
 }
 
-/* FNV-1a over the window, the method and the URI. */
-static uint32_t php_mm_agg_hash(int64_t window, const char *method, size_t method_len, const char *uri, size_t uri_len)
+typedef struct {
+	const php_mm_agg *a;
+	int64_t window;
+	const char *method, *uri;
+	size_t method_len, uri_len;
+} php_mm_agg_endpoint_key;
+
+static bool php_mm_agg_endpoint_eq(const void *ctx, uint32_t entry)
 {
-	uint32_t h = 2166136261u;
+	const php_mm_agg_endpoint_key *k = ctx;
+	const php_mm_agg_endpoint *ep = &k->a->endpoints[entry];
 
-	for (int i = 0; i < 8; i++) {
-		h = (h ^ (uint8_t) ((uint64_t) window >> (i * 8))) * 16777619u;
-	}
-	for (size_t i = 0; i < method_len; i++) {
-		h = (h ^ (uint8_t) method[i]) * 16777619u;
-	}
-	h = (h ^ 0xFFu) * 16777619u;
-	for (size_t i = 0; i < uri_len; i++) {
-		h = (h ^ (uint8_t) uri[i]) * 16777619u;
-	}
-	return h ? h : 1;
-}
-
-static bool php_mm_agg_slots_grow(php_mm_agg *a)
-{
-	uint32_t cap = a->slot_cap ? a->slot_cap * 2 : 64;
-	uint32_t *slots = calloc(cap, sizeof(uint32_t));
-
-	if (!slots) {
-		return false;
-	}
-	for (uint32_t i = 0; i < a->endpoint_count; i++) {
-		uint32_t j = a->endpoints[i].hash & (cap - 1);
-		while (slots[j]) {
-			j = (j + 1) & (cap - 1);
-		}
-		slots[j] = i + 1;
-	}
-	free(a->slots);
-	a->slots = slots;
-	a->slot_cap = cap;
-	return true;
+	return ep->window == k->window && strlen(ep->method) == k->method_len && memcmp(ep->method, k->method, k->method_len) == 0
+		&& strlen(ep->uri) == k->uri_len && memcmp(ep->uri, k->uri, k->uri_len) == 0;
 }
 
 static int32_t php_mm_agg_endpoint_get(php_mm_agg *a, int64_t window, const char *method, size_t method_len,
@@ -68,18 +45,18 @@ static int32_t php_mm_agg_endpoint_get(php_mm_agg *a, int64_t window, const char
 	if (method_len >= sizeof(a->endpoints[0].method)) {
 		method_len = sizeof(a->endpoints[0].method) - 1;
 	}
-	uint32_t h = php_mm_agg_hash(window, method, method_len, uri, uri_len);
-	if ((a->endpoint_count + 1) * 2 > a->slot_cap && !php_mm_agg_slots_grow(a)) {
+	/* The window, the method, a separator no method holds, the URI. */
+	uint32_t h = php_mm_hash_bytes(PHP_MM_HASH_SEED, &window, sizeof(window));
+	h = php_mm_hash_bytes(h, method, method_len);
+	h = php_mm_hash_bytes(h, "\xFF", 1);
+	h = php_mm_hash_bytes(h, uri, uri_len);
+	if (!php_mm_hash_reserve(&a->endpoint_index)) {
 		return -1;
 	}
-	uint32_t j = h & (a->slot_cap - 1);
-	for (; a->slots[j]; j = (j + 1) & (a->slot_cap - 1)) {
-		php_mm_agg_endpoint *ep = &a->endpoints[a->slots[j] - 1];
-		if (ep->hash == h && ep->window == window && strlen(ep->method) == method_len
-				&& memcmp(ep->method, method, method_len) == 0
-				&& strlen(ep->uri) == uri_len && memcmp(ep->uri, uri, uri_len) == 0) {
-			return (int32_t) (a->slots[j] - 1);
-		}
+	php_mm_agg_endpoint_key key = { a, window, method, uri, method_len, uri_len };
+	uint32_t slot, found = php_mm_hash_find(&a->endpoint_index, h, php_mm_agg_endpoint_eq, &key, &slot);
+	if (found != PHP_MM_HASH_NONE) {
+		return (int32_t) found;
 	}
 	bool other = method_len == 0 && uri_len == sizeof(PHP_MM_AGG_OTHER) - 1 && memcmp(uri, PHP_MM_AGG_OTHER, uri_len) == 0;
 	if (a->endpoint_count >= PHP_MM_AGG_ENDPOINTS_MAX && !other) {
@@ -107,9 +84,8 @@ static int32_t php_mm_agg_endpoint_get(php_mm_agg *a, int64_t window, const char
 	ep->window = window;
 	memcpy(ep->method, method, method_len);
 	ep->uri = copy;
-	ep->hash = h;
-	a->slots[j] = ++a->endpoint_count;
-	return (int32_t) (a->endpoint_count - 1);
+	php_mm_hash_add(&a->endpoint_index, slot, h, a->endpoint_count);
+	return (int32_t) a->endpoint_count++;
 }
 
 int32_t php_mm_agg_request(php_mm_agg *a, int64_t window, const zend_mm_observe_request_event *e,
@@ -143,52 +119,61 @@ int32_t php_mm_agg_request(php_mm_agg *a, int64_t window, const zend_mm_observe_
 	return idx;
 }
 
-static zend_always_inline uint32_t php_mm_agg_site_hash(uint32_t endpoint, uint32_t site)
+typedef struct {
+	const php_mm_agg *a;
+	uint32_t endpoint, site;
+} php_mm_agg_site_key;
+
+static bool php_mm_agg_site_eq(const void *ctx, uint32_t entry)
 {
-	return (uint32_t) ((((uint64_t) endpoint << 32) | site) * 0x9E3779B97F4A7C15ull >> 32);
+	const php_mm_agg_site_key *k = ctx;
+	const php_mm_agg_site *t = &k->a->sites[entry];
+
+	return t->endpoint == k->endpoint && t->site == k->site;
 }
 
-static bool php_mm_agg_sites_grow(php_mm_agg *a)
+/* The (endpoint, site) pair's entry, made when new; NULL past the bound
+ * or out of memory. */
+static php_mm_agg_site *php_mm_agg_site_get(php_mm_agg *a, uint32_t endpoint, uint32_t site_idx)
 {
-	uint32_t cap = a->site_cap ? a->site_cap * 2 : 1024;
-	php_mm_agg_site *sites = calloc(cap, sizeof(*sites));
+	uint32_t h = php_mm_hash_u64(((uint64_t) endpoint << 32) | site_idx);
+	php_mm_agg_site_key key = { a, endpoint, site_idx };
+	uint32_t slot, found;
 
-	if (!sites) {
-		return false;
+	if (!php_mm_hash_reserve(&a->site_index)) {
+		return NULL;
 	}
-	for (uint32_t i = 0; i < a->site_cap; i++) {
-		if (a->sites[i].endpoint) {
-			uint32_t j = php_mm_agg_site_hash(a->sites[i].endpoint, a->sites[i].site) & (cap - 1);
-			while (sites[j].endpoint) {
-				j = (j + 1) & (cap - 1);
-			}
-			sites[j] = a->sites[i];
+	found = php_mm_hash_find(&a->site_index, h, php_mm_agg_site_eq, &key, &slot);
+	if (found != PHP_MM_HASH_NONE) {
+		return &a->sites[found];
+	}
+	if (a->site_count >= PHP_MM_AGG_SITES_MAX) {
+		return NULL;
+	}
+	if (a->site_count == a->site_cap) {
+		uint32_t cap = a->site_cap ? a->site_cap * 2 : 1024;
+		php_mm_agg_site *n = realloc(a->sites, sizeof(*n) * cap);
+		if (!n) {
+			return NULL;
 		}
+		a->sites = n;
+		a->site_cap = cap;
 	}
-	free(a->sites);
-	a->sites = sites;
-	a->site_cap = cap;
-	return true;
+	php_mm_agg_site *t = &a->sites[a->site_count];
+	memset(t, 0, sizeof(*t));
+	t->endpoint = endpoint;
+	t->site = site_idx;
+	php_mm_hash_add(&a->site_index, slot, h, a->site_count++);
+	return t;
 }
 
 void php_mm_agg_site_add(php_mm_agg *a, int32_t endpoint, uint32_t site_idx, const zend_mm_observe_site *s)
 {
-	uint32_t key = (uint32_t) endpoint + 1;
+	php_mm_agg_site *t = php_mm_agg_site_get(a, (uint32_t) endpoint, site_idx);
 
-	if ((a->site_used + 1) * 2 > a->site_cap
-			&& (a->site_cap >= 2 * PHP_MM_AGG_SITES_MAX || !php_mm_agg_sites_grow(a))) {
+	if (!t) {
 		a->sites_dropped++;
 		return;
-	}
-	uint32_t j = php_mm_agg_site_hash(key, site_idx) & (a->site_cap - 1);
-	while (a->sites[j].endpoint && (a->sites[j].endpoint != key || a->sites[j].site != site_idx)) {
-		j = (j + 1) & (a->site_cap - 1);
-	}
-	php_mm_agg_site *t = &a->sites[j];
-	if (!t->endpoint) {
-		t->endpoint = key;
-		t->site = site_idx;
-		a->site_used++;
 	}
 	t->requests++;
 	t->alloc_count += s->alloc_count;
@@ -205,13 +190,9 @@ void php_mm_agg_clear(php_mm_agg *a)
 		free(a->endpoints[i].uri);
 	}
 	a->endpoint_count = 0;
-	if (a->slots) {
-		memset(a->slots, 0, sizeof(uint32_t) * a->slot_cap);
-	}
-	if (a->site_used) {
-		memset(a->sites, 0, sizeof(*a->sites) * a->site_cap);
-	}
-	a->site_used = 0;
+	php_mm_hash_clear(&a->endpoint_index);
+	a->site_count = 0;
+	php_mm_hash_clear(&a->site_index);
 	a->sites_dropped = 0;
 	a->requests = 0;
 }
@@ -220,7 +201,8 @@ void php_mm_agg_free(php_mm_agg *a)
 {
 	php_mm_agg_clear(a);
 	free(a->endpoints);
-	free(a->slots);
+	php_mm_hash_free(&a->endpoint_index);
 	free(a->sites);
+	php_mm_hash_free(&a->site_index);
 	memset(a, 0, sizeof(*a));
 }

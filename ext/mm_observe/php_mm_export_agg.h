@@ -7,8 +7,8 @@
    process) most requests keep no per-site detail: each one leaves a
    summary row, and its figures fold into aggregates per endpoint (request
    method and URI without the query) and time window, with the sites it
-   touched summed across requests.  This is the in-memory half: plain
-   malloc'd hash tables, filled at the end of each request (while ZendMM is
+   touched summed across requests.  This is the in-memory half: two
+   arrays, indexed by php_mm_export_hash.h and malloc'd, filled at the end of each request (while ZendMM is
    shut down: nothing here uses it) and written by the exporter in the
    transaction that writes the requests' summary rows, then cleared.  So,
    per endpoint and window, the database's aggregates are always the sum
@@ -24,6 +24,7 @@
 
 #include "zend_mm_observe.h"
 #include "zend_mm_observe_ring.h"
+#include "php_mm_export_hash.h"
 
 #define PHP_MM_AGG_ENDPOINTS_MAX   4096
 #define PHP_MM_AGG_SITES_MAX       (1u << 20)
@@ -37,7 +38,6 @@ typedef struct _php_mm_agg_endpoint {
 	int64_t  window;            /* start of its window, Unix seconds */
 	char     method[16];
 	char    *uri;               /* malloc'd */
-	uint32_t hash;
 	uint64_t requests, errors, ooms, detailed;
 	uint64_t duration_ns, duration_max_ns;
 	uint64_t alloc_count, alloc_bytes;
@@ -48,7 +48,7 @@ typedef struct _php_mm_agg_endpoint {
 } php_mm_agg_endpoint;
 
 typedef struct _php_mm_agg_site {
-	uint32_t endpoint;          /* index into endpoints + 1; 0 = empty slot */
+	uint32_t endpoint;          /* index into endpoints */
 	uint32_t site;              /* index into the ring's site table */
 	uint64_t requests;          /* requests that touched it */
 	uint64_t alloc_count, alloc_bytes;
@@ -60,10 +60,10 @@ typedef struct _php_mm_agg_site {
 typedef struct _php_mm_agg {
 	php_mm_agg_endpoint *endpoints;
 	uint32_t endpoint_count, endpoint_cap;
-	uint32_t *slots;            /* open addressing: endpoint index + 1 */
-	uint32_t slot_cap;
-	php_mm_agg_site *sites;     /* open addressing by (endpoint, site) */
-	uint32_t site_used, site_cap;
+	php_mm_hash endpoint_index; /* by (window, method, uri) */
+	php_mm_agg_site *sites;
+	uint32_t site_count, site_cap;
+	php_mm_hash site_index;     /* by (endpoint, site) */
 	uint64_t sites_dropped;     /* (endpoint, site) pairs past the bound or out of memory */
 	uint64_t requests;          /* requests folded since the last clear */
 } php_mm_agg;

@@ -34,9 +34,11 @@
    itself keeps upstream's INI semantics (${VAR} expands there): it is the
    user's INI text, not ours to reinterpret.
 
-   --mm-report runs the report program (ext/mm_observe/mm_report.php, compiled
-   in as php_mm_report_code) exactly as -r runs its code, so the arguments
-   after it are the program's $argv: `php --mm-report FILE.sqlite --top 10`.
+   --mm-report, --mm-import and --mm-top each run their own program (made
+   from ext/mm_observe/report/ and compiled in as php_mm_report_code,
+   php_mm_import_code and php_mm_top_code) exactly as -r runs its code, so
+   the arguments after the option are the program's $argv:
+   `php --mm-report FILE.sqlite --top 10`.
    The first pass also turns observation off for that process: a report must
    not add a run to a database because php.ini says zend.mm_observe=1.
 
@@ -58,8 +60,10 @@
 #define PHP_CLI_OPT_MM_IMPORT 19
 #define PHP_CLI_OPT_MM_TOP 20
 
-/* ext/mm_observe/php_mm_report.c */
+/* ext/mm_observe/php_mm_report.c: the programs of --mm-report, --mm-import, --mm-top */
 extern const char php_mm_report_code[];
+extern const char php_mm_import_code[];
+extern const char php_mm_top_code[];
 
 /* What the first pass asked for, checked by the second
  * (php_cli_mm_observe_verify): the last --mm-observe / --mm-report /
@@ -155,20 +159,6 @@ static bool php_cli_mm_observe_verify(void)
 	return false;
 }
 
-/* The same program serves --mm-import and --mm-top; $mm_tool says which. */
-static char *php_cli_mm_tool_code(const char *tool)
-{
-	static char *code;
-	size_t len = strlen(php_mm_report_code) + 64;
-
-	free(code);
-	code = malloc(len);
-	if (code) {
-		snprintf(code, len, "$mm_tool = '%s';%s", tool, php_mm_report_code);
-	}
-	return code;
-}
-
 # define PHP_CLI_MM_OBSERVE_OPTIONS {PHP_CLI_OPT_MM_OBSERVE, 2, "mm-observe"}, {PHP_CLI_OPT_MM_REPORT, 0, "mm-report"}, \
 	{PHP_CLI_OPT_MM_IMPORT, 0, "mm-import"}, {PHP_CLI_OPT_MM_TOP, 0, "mm-top"},
 /* The first option pass (main()). */
@@ -206,8 +196,8 @@ static char *php_cli_mm_tool_code(const char *tool)
 					break; \
 				} \
 				context.mode = PHP_CLI_MODE_CLI_DIRECT; \
-				exec_direct = c == PHP_CLI_OPT_MM_REPORT ? (char *) php_mm_report_code \
-					: php_cli_mm_tool_code(c == PHP_CLI_OPT_MM_IMPORT ? "import" : "top"); \
+				exec_direct = (char *) (c == PHP_CLI_OPT_MM_REPORT ? php_mm_report_code \
+					: c == PHP_CLI_OPT_MM_IMPORT ? php_mm_import_code : php_mm_top_code); \
 				break;
 # define PHP_CLI_MM_OBSERVE_USAGE \
 				"  --mm-observe[=FILE] Record which line allocated what, into the SQLite\n" \

@@ -4,12 +4,12 @@
    +----------------------------------------------------------------------+
 
    Built and run by mk/ring-test.sh against the configured fork tree: the
-   ring's code is compiled in directly, with the few engine symbols it
-   touches stubbed out.  Cases: wrap-around, full (counted loss), torn
+   ring's code is compiled in directly, with the one engine global it
+   touches defined here.  Cases: wrap-around, full (counted loss), torn
    records (bad commit mark, record past head), the header check's refusal
    of foreign, truncated, newer and crafted files (regions that wrap or
    pass the end), and the file reader against a few thousand mutated
-   files, a FIFO and a file others may write.  Prints one line per check and ends
+   files, a FIFO and a file others may write, and the child of a fork.  Prints one line per check and ends
    with "N passed, N failed".
 */
 
@@ -25,11 +25,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 
-/* Engine symbols the ring touches. */
+/* The one engine symbol the ring touches (EG(vm_interrupt), to ask for a
+ * drain).  Nothing of the observer's: the ring never calls it. */
 ZEND_API zend_executor_globals executor_globals;
-ZEND_API void zend_mm_observe_abandon(void) {}
-ZEND_API pid_t zend_mm_observe_getpid(void) { return getpid(); }
 
 #include "../../zend_mm_observe_ring.c"
 
@@ -350,6 +350,52 @@ static void test_reader_fuzz(void)
 	unlink(path);
 }
 
+/* The child of a fork keeps a private copy and forgets the parent's file
+ * (the observer's pthread_atfork handler calls this; the ring returns a
+ * status and never calls the observer). */
+static void test_fork_child(void)
+{
+	char path[] = "/tmp/ring_test_fork_XXXXXX";
+	char err[256];
+	int tmp = mkstemp(path);
+	int pipefd[2];
+
+	close(tmp);
+	unlink(path);
+	zend_mm_observe_ring_header *live = zend_mm_observe_ring_anon(64);
+	live->site_count = 2;
+	check(zend_mm_observe_ring_attach(path, err, sizeof(err)) == SUCCESS, "fork: the ring file is attached");
+	check(zend_mm_observe_ring_is_file(), "fork: the parent owns its file");
+	push(1, 16);
+	uint64_t head = live->head;
+	if (pipe(pipefd) != 0) {
+		check(false, "fork: pipe");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		bool ok = zend_mm_observe_ring_fork_child();
+		char r = (char) (ok && !zend_mm_observe_ring_is_file() && live->tail == live->head);
+		/* The child goes on in private memory: its pushes never reach
+		 * the parent's file. */
+		r = (char) (r && push(2, 16));
+		ssize_t w = write(pipefd[1], &r, 1);
+		(void) w;
+		_exit(0);
+	}
+	close(pipefd[1]);
+	char r = 0;
+	ssize_t got = read(pipefd[0], &r, 1);
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	check(got == 1 && r, "fork: the child keeps a private copy, no file, nothing pending");
+	check(zend_mm_observe_ring_is_file() && live->head == head, "fork: the parent's file is untouched by the child");
+	zend_mm_observe_ring_remove();
+	struct stat st;
+	check(stat(path, &st) != 0, "fork: the parent removes its file");
+}
+
 int main(void)
 {
 	test_wrap();
@@ -357,6 +403,7 @@ int main(void)
 	test_torn();
 	test_refusals();
 	test_reader_fuzz();
+	test_fork_child();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 --TEST--
-mm_observe: "Allowed memory size exhausted" is recorded before the bailout (site, request, limit, usage, top live sites), status 'oom', and the message names the report; small, large and huge requests
+mm_observe: "Allowed memory size exhausted" is recorded before the bailout (site, request, limit, usage, top live sites), status 'oom'; the message is upstream's and the error log names the report on a line of its own; small, large and huge requests
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -16,7 +16,8 @@ $cases = [
     'huge'  => "\n\$big = str_repeat('h', 6 * 1024 * 1024);\n",
 ];
 foreach ($cases as $name => $tail) {
-    $r = mmo_observe(__FILE__, $prefix . $tail . "echo 'not reached';\n", $db, ['-d', 'memory_limit=4M']);
+    /* log_errors=1 without error_log: the CLI logs to stderr. */
+    $r = mmo_observe(__FILE__, $prefix . $tail . "echo 'not reached';\n", $db, ['-d', 'memory_limit=4M', '-d', 'log_errors=1']);
     $run = $name === 'small' ? 1 : ($name === 'large' ? 2 : 3);
     echo "== $name: exit {$r['status']}\n", str_replace([$db, $r['script']], ['DB', 'SCRIPT'], trim($r['out'] . $r['err'])), "\n";
 }
@@ -39,11 +40,17 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
 == small: exit 255
-Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 4096 bytes); allocation report in DB run 1 in SCRIPT on line 4
+Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 4096 bytes) in SCRIPT on line 4
+mm_observe: the memory error below is recorded in DB run 1
+PHP Fatal error:  Allowed memory size of 4194304 bytes exhausted (tried to allocate 4096 bytes) in SCRIPT on line 4
 == large: exit 255
-Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 102400 bytes); allocation report in DB run 2 in SCRIPT on line 4
+Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 102400 bytes) in SCRIPT on line 4
+mm_observe: the memory error below is recorded in DB run 2
+PHP Fatal error:  Allowed memory size of 4194304 bytes exhausted (tried to allocate 102400 bytes) in SCRIPT on line 4
 == huge: exit 255
-Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 6291488 bytes); allocation report in DB run 3 in SCRIPT on line 4
+Fatal error: Allowed memory size of 4194304 bytes exhausted (tried to allocate 6291488 bytes) in SCRIPT on line 4
+mm_observe: the memory error below is recorded in DB run 3
+PHP Fatal error:  Allowed memory size of 4194304 bytes exhausted (tried to allocate 6291488 bytes) in SCRIPT on line 4
 1 | oom | memory_limit | 4 | {main} | DO_ICALL | str_repeat | 4096 | 4194304 | 1
 2 | oom | memory_limit | 4 | {main} | DO_ICALL | str_repeat | 102400 | 4194304 | 1
 3 | oom | memory_limit | 4 | {main} | DO_ICALL | str_repeat | 6291488 | 4194304 | 1

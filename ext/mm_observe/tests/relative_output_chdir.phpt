@@ -1,5 +1,5 @@
 --TEST--
-mm_observe (issue 12): a relative database path is resolved once, at request start: chdir() moves neither the database nor the ring, and the memory error names the absolute path
+mm_observe (issue 12): a relative database path is resolved once, at request start: chdir() moves neither the database nor the ring, and the error log names the memory error's report by its absolute path
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -19,8 +19,8 @@ file_put_contents(mmo_path(__FILE__, '.child.php'), $code);
 $rel = basename($db);
 $r = mmo_cli(['-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$rel", basename(mmo_path(__FILE__, '.child.php')), $away], __DIR__);
 echo $r['out'], $r['err'], "exit ", $r['status'], "\n";
-$r = mmo_cli(['-d', 'memory_limit=32M', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$rel", basename(mmo_path(__FILE__, '.child.php')), $away, 'oom'], __DIR__);
-echo str_replace($db, 'ABSOLUTE-DB', $r['out']);
+$r = mmo_cli(['-d', 'memory_limit=32M', '-d', 'log_errors=1', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$rel", basename(mmo_path(__FILE__, '.child.php')), $away, 'oom'], __DIR__);
+echo str_replace($db, 'ABSOLUTE-DB', $r['out'] . $r['err']);
 echo "files in the other directory: ", count(glob("$away/*")), "\n";
 echo "rings left: ", count(glob("$db.*")), "\n";
 $h = mmo_db($db);
@@ -36,7 +36,9 @@ moved
 exit 0
 moved
 
-Fatal error: Allowed memory size of 33554432 bytes exhausted (tried to allocate %d bytes); allocation report in ABSOLUTE-DB run 2 in %s on line 6
+Fatal error: Allowed memory size of 33554432 bytes exhausted (tried to allocate %d bytes) in %s on line 6
+mm_observe: the memory error below is recorded in ABSOLUTE-DB run 2
+PHP Fatal error:  Allowed memory size of 33554432 bytes exhausted (tried to allocate %d bytes) in %s on line 6
 files in the other directory: 0
 rings left: 0
 ok,oom

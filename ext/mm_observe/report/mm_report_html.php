@@ -1,0 +1,218 @@
+<?php
+/*
+   +----------------------------------------------------------------------+
+   | mm_observe: php --mm-report --format html                            |
+   +----------------------------------------------------------------------+
+
+   MmReportHtml writes one self-contained page (no script, no external
+   asset): the run's summary, the top rows, flame graphs of the sites
+   (MmReportFormat::frames()), memory and GC timelines as inline SVG.
+   Every name from the database is escaped twice over: MmText::text(),
+   then htmlspecialchars().  Part of the --mm-report program only
+   (ext/mm_observe/Makefile.frag).
+*/
+
+/** One self-contained HTML page: summary, top table, flame graphs, memory and GC timelines.  No script, no external asset. */
+final class MmReportHtml
+{
+    public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort): string
+    {
+        $h = fn($s) => htmlspecialchars(MmText::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+        $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
+        $o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" . $h($title) . "</title>\n<style>"
+            . 'body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}'
+            . 'table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}'
+            . 'td.l,th.l{text-align:left}code{font:12px monospace;color:#555}.dl td{text-align:left}'
+            . 'svg text{font:11px monospace;pointer-events:none}svg rect:hover{stroke:#000;stroke-width:1}.note{color:#777}'
+            . "</style></head><body>\n<h1>" . $h($title) . "</h1>\n<table class=\"dl\">";
+        $dur = null;
+        foreach ([
+            'script' => $run['script'], 'sapi' => $run['sapi'] . ', PHP ' . $run['php_version'] . ', pid ' . $run['pid'],
+            'status' => $run['status'] . ', exit status ' . ($run['exit_status'] ?? '-'),
+            'started' => $run['started_at'] . ' (ended ' . ($run['ended_at'] ?? 'never') . ')',
+            'memory' => 'peak ' . MmText::bytes($run['peak_usage']) . '; allocated ' . MmText::bytes($run['alloc_bytes'])
+                . ' in ' . number_format((int) $run['alloc_count']) . ' blocks; live at the end ' . MmText::bytes($run['live_bytes']),
+            'GC' => (int) $run['gc_runs'] . ' run(s), ' . MmText::ms((int) $run['gc_ns']) . ' total pause, ' . (int) $run['gc_collected'] . ' collected',
+        ] as $k => $v) {
+            $o .= '<tr><th class="l">' . $h($k) . '</th><td>' . $h($v) . '</td></tr>';
+        }
+        $o .= "</table>\n<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        foreach ($rows as $r) {
+            $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
+                . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
+            $o .= '<tr><td>' . MmText::bytes($r['alloc_bytes']) . '</td><td>' . number_format((int) $r['alloc_count']) . '</td><td>'
+                . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
+        }
+        $o .= "</table>\n";
+        foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
+            $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($sites, $metric, $h);
+        }
+        $o .= "<h2>Memory over time</h2>\n" . self::memory($run, $gc, $samples, $snapshots, $h);
+        $o .= "<h2>GC timeline</h2>\n" . self::gcTimeline($run, $gc, $h);
+        return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: file, function, line, internal callee.</p>\n</body></html>\n";
+    }
+
+    /** An icicle-style flame graph (root on top), laid out here as SVG rectangles with tooltips. */
+    private static function flame(array $sites, string $metric, callable $h): string
+    {
+        $root = ['name' => 'all', 'value' => 0, 'children' => []];
+        foreach ($sites as $s) {
+            $v = (int) $s[$metric];
+            if ($v <= 0) {
+                continue;
+            }
+            $node = &$root;
+            $node['value'] += $v;
+            foreach (MmReportFormat::frames($s) as $f) {
+                $node['children'][$f] ??= ['name' => $f, 'value' => 0, 'children' => []];
+                $node = &$node['children'][$f];
+                $node['value'] += $v;
+            }
+            unset($node);
+        }
+        if ($root['value'] === 0) {
+            return "<p class=\"note\">Nothing to show.</p>\n";
+        }
+        $width = 1200;
+        $rowH = 18;
+        $rects = [];
+        $depth = 0;
+        $walk = function (array $n, float $x, int $d) use (&$walk, &$rects, &$depth, $width, $root) {
+            $w = $n['value'] / $root['value'] * $width;
+            if ($w < 0.5) {
+                return;
+            }
+            $rects[] = [$x, $d, $w, $n['name'], $n['value']];
+            $depth = max($depth, $d);
+            $cx = $x;
+            uasort($n['children'], fn($a, $b) => $b['value'] <=> $a['value']);
+            foreach ($n['children'] as $c) {
+                $walk($c, $cx, $d + 1);
+                $cx += $c['value'] / $root['value'] * $width;
+            }
+        };
+        $walk($root, 0.0, 0);
+        $svg = sprintf('<svg class="flame" data-metric="%s" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">',
+            $metric, $width, ($depth + 1) * $rowH, $width, ($depth + 1) * $rowH);
+        foreach ($rects as [$x, $d, $w, $name, $v]) {
+            $hue = crc32($name) % 40 + 5;
+            $label = $w > 40 ? mb_strimwidth($name, 0, (int) (($w - 6) / 7), '…') : '';
+            $svg .= sprintf('<g class="frame"><title>%s — %s (%.1f%%)</title><rect x="%.1f" y="%d" width="%.1f" height="%d" fill="hsl(%d,80%%,62%%)" rx="2"/>'
+                . '<text x="%.1f" y="%d">%s</text></g>', $h($name), MmText::bytes($v), $v * 100 / $root['value'],
+                $x, $d * $rowH, max($w - 1, 0.5), $rowH - 1, $hue, $x + 3, $d * $rowH + 13, $h($label));
+        }
+        return $svg . "</svg>\n";
+    }
+
+    /**
+     * memory_get_usage() over the run: from the ring's samples (with the peak
+     * as a lighter line) when it has any, else at the start, around each GC
+     * pass and at the end.  Snapshots are ticks with their label as tooltip.
+     */
+    private static function memory(array $run, array $gc, array $samples, array $snapshots, callable $h): string
+    {
+        $usage = [[0, (int) $run['usage_start']]];
+        $peak = [];
+        if ($samples) {
+            foreach ($samples as $s) {
+                $usage[] = [(int) $s['t_ns'], (int) $s['usage']];
+                $peak[] = [(int) $s['t_ns'], (int) $s['peak']];
+            }
+            $note = count($samples) . ' sample(s) of memory_get_usage() (blue) and memory_get_peak_usage() (light blue), one every'
+                . ' zend.mm_observe_sample_bytes allocated, with the usage at the start and at the end of the run.';
+        } else {
+            foreach ($gc as $g) {
+                $usage[] = [(int) $g['started_ns'], (int) $g['mem_before']];
+                $usage[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
+            }
+            $note = 'memory_get_usage() at the start, before and after each GC pass, and at the end of the run.';
+        }
+        $duration = $run['ended_at'] !== null ? self::ns($run['ended_at']) - self::ns($run['started_at']) : 0;
+        $end = max(1, $duration, end($usage)[0], ...array_map(fn($s) => (int) $s['t_ns'], $snapshots));
+        $usage[] = [$end, (int) ($run['usage_end'] ?? 0)];
+        if ($peak) {
+            $peak[] = [$end, (int) $run['peak_usage']];
+        }
+        $max = max(1, (int) $run['peak_usage'], ...array_column($usage, 1), ...array_column($peak, 1));
+        [$w, $hgt] = [1200, 160];
+        $y = fn(int $v) => $hgt - $v / $max * ($hgt - 10);
+        $svg = sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        if ($peak) {
+            $svg .= sprintf('<polyline class="peak" points="%s" fill="none" stroke="#9cd3f0" stroke-width="2"/>', self::polyline($peak, $end, $w, $y));
+        }
+        $svg .= sprintf('<polyline class="usage" points="%s" fill="none" stroke="#36c" stroke-width="2"/>', self::polyline($usage, $end, $w, $y));
+        foreach ($snapshots as $s) {
+            $x = (int) $s['t_ns'] / $end * $w;
+            $svg .= sprintf('<g class="snapshot"><title>snapshot %d: %s (at %s, usage %s)</title><line x1="%.1f" x2="%.1f" y1="0" y2="%d" stroke="#777" stroke-dasharray="3"/>'
+                . '<rect x="%.1f" y="0" width="6" height="%d" fill="transparent"/></g>', $s['snapshot_id'], $h($s['label']), MmText::ms((int) $s['t_ns']),
+                MmText::bytes($s['usage']), $x, $x, $hgt, $x - 3, $hgt);
+        }
+        $peakY = $y((int) $run['peak_usage']);
+        $svg .= sprintf('<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></svg>',
+            $w, $peakY, $peakY, MmText::bytes($run['peak_usage']), MmText::bytes($run['peak_usage']));
+        if ($snapshots) {
+            $note .= ' Grey ticks: the ' . count($snapshots) . ' snapshot(s) (mm_observe_snapshot()); hover for the label.';
+        }
+        return $svg . "\n<p class=\"note\">$note</p>\n";
+    }
+
+    /**
+     * SVG points for [t_ns, bytes] pairs: within one pixel column only the
+     * lowest and the highest point are kept (in time order), so a long
+     * run's thousands of samples stay a small page.
+     */
+    private static function polyline(array $points, int $end, int $w, callable $y): string
+    {
+        $columns = [];
+        foreach ($points as $i => [$t, $v]) {
+            $c = &$columns[(int) ($t / $end * $w)];
+            $c['lo'] = isset($c['lo']) && $points[$c['lo']][1] <= $v ? $c['lo'] : $i;
+            $c['hi'] = isset($c['hi']) && $points[$c['hi']][1] >= $v ? $c['hi'] : $i;
+            unset($c);
+        }
+        $out = [];
+        foreach ($columns as $c) {
+            foreach (array_unique([min($c), max($c)]) as $i) {
+                $out[] = sprintf('%.1f,%.1f', $points[$i][0] / $end * $w, $y($points[$i][1]));
+            }
+        }
+        return implode(' ', $out);
+    }
+
+    private static function gcTimeline(array $run, array $gc, callable $h): string
+    {
+        if (!$gc) {
+            return "<p class=\"note\">The cycle collector did not run.</p>\n";
+        }
+        $phases = ['mark_ns' => '#4a90d9', 'scan_ns' => '#50b070', 'collect_ns' => '#e0a030', 'destructor_ns' => '#c05050', 'free_ns' => '#9060c0', 'compact_ns' => '#808080'];
+        $end = max(1, self::ns($run['ended_at']) - self::ns($run['started_at']), ...array_map(fn($g) => (int) $g['started_ns'] + (int) $g['total_ns'], $gc));
+        $maxPause = max(1, ...array_map(fn($g) => (int) $g['total_ns'], $gc));
+        [$w, $hgt] = [1200, 120];
+        $svg = sprintf('<svg class="gc" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        foreach ($gc as $g) {
+            $x = (int) $g['started_ns'] / $end * ($w - 6);
+            $y = $hgt;
+            foreach ($phases as $p => $color) {
+                $ph = (int) $g[$p] / $maxPause * ($hgt - 4);
+                if ($ph <= 0) {
+                    continue;
+                }
+                $y -= $ph;
+                $svg .= sprintf('<rect class="gc-run" x="%.1f" y="%.1f" width="5" height="%.1f" fill="%s"><title>GC pass %d (%s at %s:%d): %s %s, pause %s, %d collected</title></rect>',
+                    $x, $y, $ph, $color, $g['seq'], $h($g['trigger']), $h($g['file']), $g['line'], str_replace('_ns', '', $p),
+                    MmText::ms((int) $g[$p]), MmText::ms((int) $g['total_ns']), $g['collected']);
+            }
+        }
+        $legend = '';
+        foreach ($phases as $p => $color) {
+            $legend .= sprintf('<span style="display:inline-block;width:10px;height:10px;background:%s"></span> %s &nbsp; ', $color, str_replace('_ns', '', $p));
+        }
+        return $svg . "</svg>\n<p class=\"note\">One mark per GC pass at its start; height = pause (longest " . MmText::ms($maxPause) . "), coloured by phase: $legend</p>\n";
+    }
+
+    private static function ns(?string $iso): int
+    {
+        $d = $iso ? DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', $iso, new DateTimeZone('UTC')) : false;
+        return $d ? (int) round((float) $d->format('U.u') * 1e9) : 0;
+    }
+}
