@@ -644,7 +644,7 @@ static zend_always_inline void zend_mm_observe_peak_sync(zend_mm_observe_site *s
 }
 
 /* A point of the memory timeline, every zend.mm_observe_sample_bytes
- * allocated (zend_mm_observe_ring.h, EVENT_SAMPLE). */
+ * allocated (zend_mm_observe_format.h, EVENT_SAMPLE). */
 static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t site)
 {
 	zend_mm_observe_sample s;

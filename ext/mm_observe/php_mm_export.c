@@ -191,6 +191,18 @@ static bool php_mm_export_make_ring(const char *path)
 	return true;
 }
 
+/* The orphans next to the open database, imported once per process and
+ * database: a worker serving thousands of requests looks at its directory
+ * on its first request only. */
+static void php_mm_export_scan_once(const char *path)
+{
+	if (!XW(scanned) || strcmp(XW(scanned), path) != 0) {
+		free(XW(scanned));
+		XW(scanned) = strdup(path);
+		php_mm_export_import_orphans();
+	}
+}
+
 zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *meta)
 {
 	if (XW(cfg).worker) {
@@ -208,14 +220,7 @@ zend_result php_mm_export_open(const char *given, const php_mm_export_run_meta *
 		free(path);
 		return FAILURE;
 	}
-	/* Once per process and database: a worker serving thousands of
-	 * requests looks at its directory on its first request only. */
-	static char *scanned;
-	if (!scanned || strcmp(scanned, path) != 0) {
-		free(scanned);
-		scanned = strdup(path);
-		php_mm_export_import_orphans();
-	}
+	php_mm_export_scan_once(path);
 	XS(max_runs) = meta->max_runs;
 	XS(full_shutdown) = meta->full_shutdown;
 
@@ -253,7 +258,7 @@ void php_mm_export_abort(void)
 	php_mm_export_close();
 }
 
-/* "PATH run N", for the memory error message (zend_mm_observe_describer_t). */
+/* "PATH run N", for the error log line of a memory error (mm_observe.c). */
 const char *php_mm_export_describe(void)
 {
 	static char where[MAXPATHLEN + 64];
@@ -378,11 +383,7 @@ static zend_result php_mm_export_open_worker(const char *given, const php_mm_exp
 				(long long) wal, (long long) MAX(wal / 4096, 16));
 			sqlite3_exec(XS(db), sql, NULL, NULL, NULL);
 		}
-		if (!XW(scanned) || strcmp(XW(scanned), path) != 0) {
-			free(XW(scanned));
-			XW(scanned) = strdup(path);
-			php_mm_export_import_orphans();
-		}
+		php_mm_export_scan_once(path);
 		uint64_t base = 0;
 		while (!base) {
 			if (php_random_bytes_silent(&base, sizeof(base)) == FAILURE) {

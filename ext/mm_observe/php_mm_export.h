@@ -94,7 +94,7 @@ void php_mm_export_finish(const zend_mm_observe_run *run);
  * may not be written yet, invariant 2 of php_mm_export.c). */
 bool php_mm_export_recording(void);
 void php_mm_export_abort(void);
-/* "PATH run N" while a run is open, else NULL (zend_mm_observe_describer_t). */
+/* "PATH run N" while a run is open, else NULL (the error log line of a memory error). */
 const char *php_mm_export_describe(void);
 /* A safe point mid-request (mm_observe_flush(), mm_observe_snapshot(), the
  * ring's high-water mark): drains the ring and writes the counters as of

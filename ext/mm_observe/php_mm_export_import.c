@@ -265,8 +265,6 @@ static sqlite3_int64 php_mm_export_import_ring(const char *ring, const char *db_
 	char *db = NULL;
 
 	*ignorable = false;
-	memset(&r, 0, sizeof(r));
-	r.fd = -1;
 	if (php_mm_export_import_open(&r, ring, db_override, &db, msg, msg_len, ignorable, &result) == FAILURE) {
 		free(db);
 		zend_mm_observe_ring_read_close(&r);
@@ -348,7 +346,7 @@ void php_mm_export_import_orphans(void)
 		if (snprintf(ring, sizeof(ring), "%s/%s", dir, n) >= (int) sizeof(ring)) {
 			continue;
 		}
-		/* Another user's file is theirs to import (invariant 6); one
+		/* Another user's file is theirs to import (invariant 1); one
 		 * gone meanwhile was imported by a concurrent scanner. */
 		if (lstat(ring, &st) != 0 || (S_ISREG(st.st_mode) && st.st_uid != geteuid())) {
 			continue;

@@ -100,7 +100,7 @@ typedef struct _php_mm_export_worker {
 	uint32_t budget_every;     /* check after this many */
 	uint64_t retry_ns;         /* the database failed: not tried again before this */
 	bool ring_failed;          /* the ring file could not be made: in memory for good */
-	char *scanned;             /* the database whose orphans were imported */
+	char *scanned;             /* the database whose orphans were imported (once per process and database) */
 	uint64_t lost;             /* request summaries the full ring could not take */
 	uint32_t logged[PHP_MM_EXPORT_LOG_MAX];   /* hashes of the messages logged so far */
 	uint32_t logged_count;
@@ -128,7 +128,7 @@ typedef struct _php_mm_export_drain {
 } php_mm_export_drain;
 
 /* A counter from a ring into SQLite's signed 64-bit INTEGER: an imported
- * ring may hold anything (php_mm_export.c, invariant 6). */
+ * ring may hold anything (php_mm_export_import.c, invariant 1). */
 static zend_always_inline sqlite3_int64 php_mm_export_u64(uint64_t v)
 {
 	return v > (uint64_t) INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
