@@ -110,6 +110,7 @@
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
+#include <math.h>
 
 #ifndef MAP_NORESERVE
 # define MAP_NORESERVE 0
@@ -627,6 +628,381 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	return zmo.last;
 }
 
+/* ---- call paths ------------------------------------------------------------
+
+   Sampling (zend_mm_observe.h, "call paths").  zmp.countdown is the number
+   of bytes until the next point of the Poisson process; each allocation
+   subtracts its size, and a block that takes it below zero is sampled: its
+   call path is found, its path's estimates grow by 1/p blocks and s/p
+   bytes, the block is flagged in the block map (ZEND_MM_OBSERVE_BLOCK_
+   SAMPLED) and remembered in `sampled` (address -> path, size), and the
+   next distance is drawn.  A free of a flagged block takes it back out.
+   The fast path pays one subtraction and one branch per allocation and one
+   bit test per free.
+
+   Tables.  Frames and paths are two regions of the ring (zend_mm_observe_
+   format.h), records indexed from 1 and published like sites (ring.h,
+   ordering), so a crash leaves them with the rest; lookups go through
+   chained hashing with private bucket arrays.  They are emptied when a
+   request starts, so keys (opline addresses) never outlive the code they
+   name: code freed and reloaded mid-request at the same address is told
+   apart by its file and line, as sites are. */
+
+#define ZEND_MM_OBSERVE_PATH_BUCKETS   (1u << 14)
+#define ZEND_MM_OBSERVE_PATH_DEPTH_MAX 1024
+/* Frames (user and internal) of the last walk remembered, to skip the
+ * lookups when the next sample has the same callers. */
+#define ZEND_MM_OBSERVE_PATH_CACHE     256
+
+/* Key of the "{truncated}" root frame (never dereferenced). */
+static const char zend_mm_observe_truncated_sentinel = 'T';
+
+static struct {
+	int64_t countdown;                   /* bytes to the next sample; INT64_MAX when off */
+	uint64_t rng;                        /* xorshift64* state */
+	struct {
+		bool enabled;                    /* zend.mm_observe_call_paths */
+		uint64_t sample_bytes;           /* zend.mm_observe_path_sample_bytes */
+		uint32_t max_depth;              /* zend.mm_observe_path_depth */
+	} cfg;
+	zend_mm_observe_path_frame *frames; /* the ring's regions */
+	zend_mm_observe_path *paths;
+	uint32_t frame_count, path_count;    /* next free index of each */
+	zend_mm_observe_run *run;            /* where the sampling figures go */
+	uint32_t *frame_buckets;             /* [ZEND_MM_OBSERVE_PATH_BUCKETS] */
+	uint32_t *path_buckets;
+	zend_mm_observe_ptrmap sampled;      /* sampled live block -> (path, usable size) */
+	struct {
+		const zend_execute_data *ex;
+		const zend_function *callee;
+	} *chain;                            /* scratch: the frames of one walk */
+	/* The last walk: every execute_data above the site's frame, with the
+	 * function and opline it had, and the caller frame they made. */
+	struct {
+		const zend_execute_data *ex;
+		const zend_function *func;
+		const zend_op *opline;
+	} *cache;
+	uint32_t cache_len;
+	uint32_t cache_frame;
+	bool cache_valid;
+	bool cache_truncated;
+} zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 512, .max_depth = 128 } };
+
+ZEND_API void zend_mm_observe_paths_configure(bool enabled, uint64_t sample_bytes, uint32_t max_depth)
+{
+	zmp.cfg.enabled = enabled;
+	zmp.cfg.sample_bytes = sample_bytes;
+	zmp.cfg.max_depth = MAX(2, MIN(max_depth, ZEND_MM_OBSERVE_PATH_DEPTH_MAX));
+}
+
+static uint64_t zend_mm_observe_rng_next(void)
+{
+	uint64_t x = zmp.rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	zmp.rng = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* The distance to the next sample: exponential with the configured mean. */
+static int64_t zend_mm_observe_path_distance(void)
+{
+	if (zmp.cfg.sample_bytes == 0) {
+		return 0;
+	}
+	double u = (double) ((zend_mm_observe_rng_next() >> 11) + 1) * (1.0 / 9007199254740992.0); /* (0, 1] */
+	double d = -log(u) * (double) zmp.cfg.sample_bytes;
+	return d >= 9.0e18 ? INT64_MAX : (int64_t) d;
+}
+
+/* 1/p for a block of `usable` bytes: how many blocks one sample stands for. */
+static double zend_mm_observe_path_weight(size_t usable)
+{
+	if (zmp.cfg.sample_bytes == 0) {
+		return 1.0;
+	}
+	double p = -expm1(-(double) usable / (double) zmp.cfg.sample_bytes);
+	return p > 0 ? 1.0 / p : 1.0;
+}
+
+static void zend_mm_observe_paths_reset(void)
+{
+	zend_mm_observe_ring_header *hdr = zmo.hdr;
+
+	zmp.frames = (zend_mm_observe_path_frame *) ((char *) hdr + hdr->paths_offset);
+	zmp.paths = (zend_mm_observe_path *) ((char *) hdr + zend_mm_observe_ring_path_table(hdr));
+	zmp.frame_count = zmp.path_count = 1;
+	zend_mm_observe_ring_publish_path_frames(hdr, 1);
+	zend_mm_observe_ring_publish_paths(hdr, 1);
+	zmp.run = &hdr->run;
+	zmp.run->paths = zmp.cfg.enabled;
+	zmp.run->path_sample_bytes = zmp.cfg.sample_bytes;
+	if (zmp.frame_buckets) {
+		memset(zmp.frame_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
+		memset(zmp.path_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
+	}
+	zend_mm_observe_ptrmap_clear(&zmp.sampled);
+	zmp.cache_valid = false;
+	if (!zmp.cfg.enabled) {
+		zmp.countdown = INT64_MAX;
+		return;
+	}
+	if (!zmp.rng) {
+		const char *seed = getenv("MM_OBSERVE_PATH_SEED");
+		zmp.rng = seed && *seed ? (uint64_t) strtoull(seed, NULL, 10) : (uint64_t) zend_hrtime() ^ ((uint64_t) zend_mm_observe_getpid() << 32);
+		zmp.rng = zmp.rng ? zmp.rng : 0x9E3779B97F4A7C15ull;
+	}
+	zmp.countdown = zend_mm_observe_path_distance();
+}
+
+/* Makes room for record `count` of the region at `offset` (backed on
+ * disk as it fills); false when the region is full. */
+static bool zend_mm_observe_path_room(uint64_t offset, uint32_t count, uint32_t capacity, size_t size)
+{
+	return count < capacity && zend_mm_observe_ring_reserve(offset, (uint64_t) (count + 1) * size);
+}
+
+static zend_always_inline uint32_t zend_mm_observe_path_hash(uintptr_t a, uintptr_t b, uintptr_t c)
+{
+	uint64_t h = ((uint64_t) a * 0x9E3779B97F4A7C15ull) ^ ((uint64_t) (b >> 3) * 0xC2B2AE3D27D4EB4Full) ^ (uint64_t) (c >> 4);
+	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull) >> 50) & (ZEND_MM_OBSERVE_PATH_BUCKETS - 1);
+}
+
+/* The frame (parent, the call at `opline` of `func`, inside `callee`);
+ * 0 when the table is full. */
+static uint32_t zend_mm_observe_path_frame_find(uint32_t parent, const zend_function *func, const zend_op *opline,
+	const zend_function *callee)
+{
+	const void *file = func ? (const void *) func->op_array.filename : (const void *) &zend_mm_observe_truncated_sentinel;
+	uint32_t line = opline ? opline->lineno : 0;
+	uint32_t b = zend_mm_observe_path_hash(parent, (uintptr_t) opline, (uintptr_t) callee);
+
+	for (uint32_t i = zmp.frame_buckets[b]; i; i = zmp.frames[i].next) {
+		const zend_mm_observe_path_frame *f = &zmp.frames[i];
+		if (f->parent == parent && f->key_opline == opline && f->key_callee == callee && f->key_file == file && f->line == line) {
+			return i;
+		}
+	}
+	if (!zend_mm_observe_path_room(zmo.hdr->paths_offset, zmp.frame_count, zmo.hdr->path_frame_capacity, sizeof(*zmp.frames))) {
+		return 0;
+	}
+	uint32_t i = zmp.frame_count++;
+	zend_mm_observe_path_frame *f = &zmp.frames[i];
+	memset(f, 0, sizeof(*f));
+	f->key_opline = opline;
+	f->key_callee = callee;
+	f->key_file = file;
+	f->parent = parent;
+	f->line = line;
+	f->depth = parent ? zmp.frames[parent].depth + 1 : 1;
+	if (func) {
+		f->function_str = zend_mm_observe_str_function(func,
+			func->op_array.type == ZEND_EVAL_CODE ? ZEND_MM_OBSERVE_NAME_EVAL : ZEND_MM_OBSERVE_NAME_MAIN);
+		f->file_str = zend_mm_observe_str_zstr(func->op_array.filename);
+	} else {
+		f->function_str = zend_mm_observe_str_add(ZEND_MM_OBSERVE_NAME_TRUNCATED, sizeof(ZEND_MM_OBSERVE_NAME_TRUNCATED) - 1);
+	}
+	if (callee) {
+		f->callee_str = zend_mm_observe_str_function(callee, "");
+	}
+	f->next = zmp.frame_buckets[b];
+	zmp.frame_buckets[b] = i;
+	/* Published once complete (zend_mm_observe_ring.h, ordering). */
+	zend_mm_observe_ring_publish_path_frames(zmo.hdr, zmp.frame_count);
+	return i;
+}
+
+/* The innermost caller frame of the allocation happening now (0: none);
+ * false when the tables are full. */
+static bool zend_mm_observe_path_callers(uint32_t *frame)
+{
+	const zend_execute_data *ex = EG(current_execute_data);
+	const zend_function *callee = NULL;
+	uint32_t n = 0, max = zmp.cfg.max_depth - 1;
+	bool truncated = false;
+
+	*frame = 0;
+	/* The site's own frame: the innermost user frame with code. */
+	while (ex && !(ex->func && ZEND_USER_CODE(ex->func->type) && ex->func->op_array.last)) {
+		ex = ex->prev_execute_data;
+	}
+	if (!ex) {
+		return true;
+	}
+	const zend_execute_data *first = ex->prev_execute_data;
+
+	/* The same callers as the last sample (a loop allocating in one
+	 * function): the same frames, the same opline in each, so the same
+	 * path frame, without a lookup. */
+	if (zmp.cache_valid) {
+		uint32_t k = 0;
+		const zend_execute_data *c = first;
+		for (; c && k < zmp.cache_len; c = c->prev_execute_data, k++) {
+			if (zmp.cache[k].ex != c || zmp.cache[k].func != c->func || zmp.cache[k].opline != c->opline) {
+				break;
+			}
+		}
+		if (!c && k == zmp.cache_len) {
+			zmp.run->paths_truncated += zmp.cache_truncated;
+			*frame = zmp.cache_frame;
+			return true;
+		}
+	}
+
+	for (ex = first; ex; ex = ex->prev_execute_data) {
+		const zend_function *func = ex->func;
+		if (!func) {
+			continue;
+		}
+		if (!ZEND_USER_CODE(func->type)) {
+			callee = callee ? callee : func;
+			continue;
+		}
+		if (!func->op_array.last) {
+			continue;
+		}
+		/* Direct recursion: the same call from the same line, kept once. */
+		if (n && zmp.chain[n - 1].ex->opline == ex->opline && zmp.chain[n - 1].ex->func == func
+				&& zmp.chain[n - 1].callee == callee) {
+			callee = NULL;
+			continue;
+		}
+		if (n == max) {
+			truncated = true;
+			break;
+		}
+		zmp.chain[n].ex = ex;
+		zmp.chain[n].callee = callee;
+		n++;
+		callee = NULL;
+	}
+
+	uint32_t parent = 0;
+	if (truncated) {
+		zmp.run->paths_truncated++;
+		if (!(parent = zend_mm_observe_path_frame_find(0, NULL, NULL, NULL))) {
+			return false;
+		}
+	}
+	while (n--) {
+		const zend_execute_data *call = zmp.chain[n].ex;
+		const zend_op_array *op_array = &call->func->op_array;
+		const zend_op *opline = call->opline;
+		if (!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last) {
+			opline = op_array->opcodes;
+		}
+		if (!(parent = zend_mm_observe_path_frame_find(parent, call->func, opline, zmp.chain[n].callee))) {
+			return false;
+		}
+	}
+	*frame = parent;
+
+	/* Remember this walk for the next sample. */
+	uint32_t k = 0;
+	for (ex = first; ex && k < ZEND_MM_OBSERVE_PATH_CACHE; ex = ex->prev_execute_data, k++) {
+		zmp.cache[k].ex = ex;
+		zmp.cache[k].func = ex->func;
+		zmp.cache[k].opline = ex->opline;
+	}
+	zmp.cache_valid = !ex;
+	zmp.cache_len = k;
+	zmp.cache_frame = parent;
+	zmp.cache_truncated = truncated;
+	return true;
+}
+
+static zend_always_inline void zend_mm_observe_path_peak_sync(zend_mm_observe_path *path)
+{
+	if (path->peak_epoch != zmo.peak_epoch) {
+		path->peak_live_bytes = path->live_bytes;
+		path->peak_epoch = zmo.peak_epoch;
+	}
+}
+
+/* A sample fell in the block `ptr` (`usable` bytes) site `site` allocates:
+ * its path, with the block counted; NULL when it cannot be kept. */
+static ZEND_COLD zend_never_inline zend_mm_observe_path *zend_mm_observe_path_sample(uint32_t site, void *ptr, size_t usable)
+{
+	uint32_t frame;
+
+	zmp.countdown = zend_mm_observe_path_distance();
+	zmp.run->path_samples++;
+	if (UNEXPECTED(!zmp.frame_buckets)) {
+		zmp.frame_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
+		zmp.path_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
+		zmp.chain = malloc(sizeof(*zmp.chain) * ZEND_MM_OBSERVE_PATH_DEPTH_MAX);
+		zmp.cache = malloc(sizeof(*zmp.cache) * ZEND_MM_OBSERVE_PATH_CACHE);
+		if (!zmp.frame_buckets || !zmp.path_buckets || !zmp.chain || !zmp.cache) {
+			free(zmp.frame_buckets);
+			free(zmp.path_buckets);
+			free(zmp.chain);
+			free(zmp.cache);
+			zmp.frame_buckets = zmp.path_buckets = NULL;
+			zmp.chain = NULL;
+			zmp.cache = NULL;
+			zmp.run->paths_dropped++;
+			return NULL;
+		}
+	}
+	if (!zend_mm_observe_path_callers(&frame)) {
+		zmp.run->paths_dropped++;
+		return NULL;
+	}
+
+	uint32_t b = zend_mm_observe_path_hash(frame, site, 0);
+	uint32_t i;
+	for (i = zmp.path_buckets[b]; i; i = zmp.paths[i].next) {
+		if (zmp.paths[i].frame == frame && zmp.paths[i].site == site) {
+			break;
+		}
+	}
+	if (!i) {
+		if (!zend_mm_observe_path_room(zend_mm_observe_ring_path_table(zmo.hdr), zmp.path_count, zmo.hdr->path_capacity, sizeof(*zmp.paths))) {
+			zmp.run->paths_dropped++;
+			return NULL;
+		}
+		i = zmp.path_count++;
+		memset(&zmp.paths[i], 0, sizeof(zmp.paths[i]));
+		zmp.paths[i].frame = frame;
+		zmp.paths[i].site = site;
+		zmp.paths[i].peak_epoch = zmo.peak_epoch;
+		zmp.paths[i].next = zmp.path_buckets[b];
+		zmp.path_buckets[b] = i;
+		zend_mm_observe_ring_publish_paths(zmo.hdr, zmp.path_count);
+	}
+	if (!zend_mm_observe_ptrmap_put(&zmp.sampled, (uintptr_t) ptr, i, usable)) {
+		zmp.run->paths_dropped++;
+		return NULL;
+	}
+
+	zend_mm_observe_path *path = &zmp.paths[i];
+	double w = zend_mm_observe_path_weight(usable);
+	zend_mm_observe_path_peak_sync(path);
+	path->samples++;
+	path->alloc_count += w;
+	path->alloc_bytes += w * (double) usable;
+	path->live_count += w;
+	path->live_bytes += w * (double) usable;
+	return path;
+}
+
+/* The free of a sampled block. */
+static ZEND_COLD zend_never_inline void zend_mm_observe_path_free(void *ptr)
+{
+	zend_mm_observe_ptrmap_entry e;
+
+	if (!zend_mm_observe_ptrmap_take(&zmp.sampled, (uintptr_t) ptr, &e) || e.site >= zmp.path_count) {
+		return;
+	}
+	zend_mm_observe_path *path = &zmp.paths[e.site];
+	double w = zend_mm_observe_path_weight((size_t) e.size);
+	zend_mm_observe_path_peak_sync(path);
+	path->live_count -= w;
+	path->live_bytes -= w * (double) e.size;
+}
+
 /* ---- accounting ---------------------------------------------------------- */
 
 /* The peak, lazily.  When `usage` sets a new peak we do not copy every
@@ -664,10 +1040,24 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
+	zend_mm_observe_path *path = NULL;
+	uint32_t owner = idx;
 
-	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, idx, usable))) {
+	/* A point of the Poisson process over allocated bytes fell inside this
+	 * block: record its call path (rare; every block with a mean of 0). */
+	if (UNEXPECTED((zmp.countdown -= (int64_t) usable) < 0)) {
+		path = zend_mm_observe_path_sample(idx, ptr, usable);
+		if (path) {
+			owner |= ZEND_MM_OBSERVE_BLOCK_SAMPLED;
+		}
+	}
+	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, owner, usable))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
 		zmo.hdr->run.blocks_untracked++;
+		if (path) {
+			zend_mm_observe_path_free(ptr);
+			path = NULL;
+		}
 	}
 	zend_mm_observe_peak_sync(site);
 	site->alloc_count++;
@@ -684,6 +1074,10 @@ static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void 
 		zmo.peak_epoch++;
 		site->peak_live_bytes = site->live_bytes;
 		site->peak_epoch = zmo.peak_epoch;
+		if (path) {
+			path->peak_live_bytes = path->live_bytes;
+			path->peak_epoch = zmo.peak_epoch;
+		}
 	}
 	zmo.allocated += usable;
 	if (UNEXPECTED(zmo.allocated >= zmo.next_sample)) {
@@ -697,13 +1091,18 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
 {
 	size_t mapped = 0;
 	uint32_t idx = zend_mm_observe_blocks_take(ptr, &mapped);
-	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
 
 	if (!usable) {
 		/* The map knows small, huge and custom-heap blocks; ask ZendMM for
 		 * large ones (the block is still allocated: hooks run before the free). */
 		usable = mapped ? mapped : zend_mm_observe_block_size(ptr);
 	}
+	if (UNEXPECTED(idx & ZEND_MM_OBSERVE_BLOCK_SAMPLED)) {
+		idx &= ~ZEND_MM_OBSERVE_BLOCK_SAMPLED;
+		zend_mm_observe_path_free(ptr);
+	}
+	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
+
 	zend_mm_observe_peak_sync(site);
 	site->free_count++;
 	site->free_bytes += usable;
@@ -886,6 +1285,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.allocated = 0;
 	zmo.samples = 0;
 	zmo.next_sample = zmo.hdr->sample_bytes ? zmo.hdr->sample_bytes : UINT64_MAX;
+	zend_mm_observe_paths_reset();
 	zend_gc_observe_request_start();
 	zend_mm_observe_active = true;
 }
@@ -999,6 +1399,10 @@ static void zend_mm_observe_site_end(zend_mm_observe_site *site)
 ZEND_API void zend_mm_observe_script_end(void)
 {
 	zend_mm_observe_each_touched(zend_mm_observe_site_end);
+	for (uint32_t i = 1; i < zmp.path_count; i++) {
+		zmp.paths[i].end_live_count = zmp.paths[i].live_count;
+		zmp.paths[i].end_live_bytes = zmp.paths[i].live_bytes;
+	}
 	zmo.hdr->run.script_ended = true;
 }
 
@@ -1040,6 +1444,9 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array)
 {
 	zend_mm_observe_ptrmap_entry head;
 
+	/* Code at these addresses may be replaced by other code: the walk
+	 * remembered for call paths may name it. */
+	zmp.cache_valid = false;
 	if (!op_array->opcodes || !zend_mm_observe_ptrmap_take(&zmo.op_sites, (uintptr_t) op_array->opcodes, &head)) {
 		return;
 	}
@@ -1150,6 +1557,9 @@ ZEND_API void zend_mm_observe_request_end(void)
 	/* Finish the lazy peak (see zend_mm_observe_peak_sync); the request's
 	 * own totals. */
 	zend_mm_observe_each_touched(zend_mm_observe_site_finish);
+	for (uint32_t i = 1; i < zmp.path_count; i++) {
+		zend_mm_observe_path_peak_sync(&zmp.paths[i]);
+	}
 	zmo.hdr->run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
 		+ sizeof(uint32_t) * zmo.touched_cap
 		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap

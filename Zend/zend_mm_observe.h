@@ -134,6 +134,36 @@ ZEND_API const zend_mm_observe_run *zend_mm_observe_run_info(void);
 /* The same, writable (the GC recorder and the exporter keep their figures there). */
 ZEND_API zend_mm_observe_run *zend_mm_observe_run_mut(void);
 
+/* ---- call paths -----------------------------------------------------------
+
+   A sampled allocation's call path: the chain of user frames from the
+   request's root to the frame of its site, as frames in a tree (each frame
+   points to its caller, so paths share prefixes).  A frame is a caller:
+   its function, file and the line of the call it is making, and the
+   internal function between it and the next frame inward when there is
+   one (array_map() calling a closure, usort() a comparator).  The
+   allocation's own site (zend_mm_observe_site) is the path's leaf.
+
+   Which allocations: a Poisson process over allocated bytes with mean
+   zend.mm_observe_path_sample_bytes (as jemalloc, tcmalloc and Go's heap
+   profiler sample): a block of s bytes is sampled with probability
+   p = 1 - exp(-s / mean) and counts 1/p blocks and s/p bytes, so the sums
+   are unbiased estimates.  A mean of 0 samples every block (exact).  A
+   sampled block is followed to its free, so a path's live bytes (at script
+   end, at the peak, at the end) are estimates of the same kind.
+
+   Recursion: a frame identical to its caller (same function calling itself
+   from the same line) is kept once; past zend.mm_observe_path_depth frames
+   the outermost ones are replaced by one "{truncated}" frame.
+
+   The frames and paths are regions of the ring file (zend_mm_observe_
+   format.h), so a run imported after a crash has them too; the request's
+   sampling figures are in its summary (zend_mm_observe_run.path_*).
+   Reset when a request starts. */
+
+/* Settings, fixed at module startup by ext/mm_observe. */
+ZEND_API void zend_mm_observe_paths_configure(bool enabled, uint64_t sample_bytes, uint32_t max_depth);
+
 /* ini entries for Zend/zend.c's table. */
 ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_enabled);
 ZEND_API ZEND_INI_MH(zend_mm_observe_ini_update_output);

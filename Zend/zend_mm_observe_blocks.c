@@ -18,9 +18,10 @@
      slot   = (ptr & (2 MiB - 1)) >> 4        -> entry, 0 = none
 
    An entry is the site index in its low 18 bits (the site table holds
-   2^18), the request generation in the next 6 (invariant 2) and, in its
-   high 8 bits, the block's small bin + 1 (0 for large blocks), so a free
-   learns the block's size without asking ZendMM.
+   2^18), the request generation in the next 6 (invariant 2), the block's
+   small bin + 1 (0 for large blocks) in the next 7, so a free learns the
+   block's size without asking ZendMM, and in its top bit the owner's
+   ZEND_MM_OBSERVE_BLOCK_SAMPLED flag (the block's call path was sampled).
 
    That is 4 bytes of shadow per 16 bytes of chunk (512 KiB of address space
    per chunk), reserved with MAP_NORESERVE: only the pages under granules
@@ -82,6 +83,7 @@
 #define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
 #define ZEND_MM_OBSERVE_GEN_MASK      63u
 #define ZEND_MM_OBSERVE_BIN_SHIFT     24
+#define ZEND_MM_OBSERVE_BIN_MASK      0x7fu   /* bit 31 is ZEND_MM_OBSERVE_BLOCK_SAMPLED */
 /* Initial capacity of a ptrmap. */
 #define ZEND_MM_OBSERVE_PTRMAP_MIN    256
 
@@ -330,7 +332,8 @@ bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 			return false;
 		}
 		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
-		ZEND_ASSERT(site <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
+		ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
+		ZEND_ASSERT(code <= ZEND_MM_OBSERVE_BIN_MASK);
 		*slot = site | zmb.gen_bits | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
 		return true;
 	}
@@ -350,10 +353,11 @@ uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 		if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
 			return 0; /* empty (generation 0), or written by an earlier request */
 		}
-		if (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) {
-			*size = zend_mm_observe_bin_size[(entry >> ZEND_MM_OBSERVE_BIN_SHIFT) - 1];
+		uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
+		if (code) {
+			*size = zend_mm_observe_bin_size[code - 1];
 		}
-		return entry & ZEND_MM_OBSERVE_SITE_MASK;
+		return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
 	}
 	zend_mm_observe_ptrmap_entry e;
 	if (!zend_mm_observe_ptrmap_take(&zmb.other, (uintptr_t) ptr, &e)) {

@@ -61,6 +61,10 @@ size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map);
  * false if the map could not grow (the block then reads as unobserved).
  * take: forgets the block and returns its site (0: not recorded) and, when
  * the map knows it, its size in *size (else *size is left alone). */
+/* A block's owner may carry this flag (its call path was sampled: the
+ * observer's sampled-block map knows it); take returns it as it was set. */
+#define ZEND_MM_OBSERVE_BLOCK_SAMPLED (1u << 31)
+
 void     zend_mm_observe_blocks_reset(bool zend_mm);
 bool     zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size);
 uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size);

@@ -35,6 +35,11 @@
        strings_offset    strings_capacity   the string arena: NUL-terminated
                                             strings, addressed by offset;
                                             offset 0 is ""
+       paths_offset      path_frame_capacity * path_frame_size, rounded up
+                                            to 4096: zend_mm_observe_path_frame[]
+                                            (index 0 unused), then
+                         path_capacity *    zend_mm_observe_path[] (index 0
+                         path_size          unused): the call paths
 
    The file is sparse: regions are reserved with posix_fallocate() in steps
    as they fill (ZEND_MM_OBSERVE_RING_GROW), so a full disk shows as a
@@ -80,6 +85,13 @@
        216  uint64   request_head       head when the current request started
                                         (worker mode; 0 in script mode): its
                                         records are the ones at or after it
+       224  uint64   paths_offset       the call paths' regions (frames, then paths)
+       232  uint32   path_frame_capacity
+       236  uint32   path_capacity
+       240  uint32   path_frame_count   frames published: [1, count) are valid
+       244  uint32   path_count         paths published: [1, count) are valid
+       248  uint32   path_frame_size    sizeof(zend_mm_observe_path_frame)
+       252  uint32   path_size          sizeof(zend_mm_observe_path)
        256  zend_mm_observe_run run     the request summary (zend_mm_observe.h)
        2048 char     database[2048]     absolute path of the report database
        4096 char     script[2048]       the script path (never its contents)
@@ -92,6 +104,8 @@
                                         written: the status it was to get ("ok", ...)
        7552 int32    exit_status        ... and its exit status
        ... zero up to header_size (8192)
+
+   file_size is the end of the paths region.
 
    Writer states (writer_state): 1 RECORDING, the request is running;
    2 ENDED, observation stopped and the exporter is writing the run;
@@ -133,7 +147,7 @@
  * another id is never written (php_mm_export_schema.c, invariant 1). */
 #define ZEND_MM_OBSERVE_DB_APPLICATION_ID 0x6D6D6F62
 /* PRAGMA user_version: the schema version this build writes and reads. */
-#define ZEND_MM_OBSERVE_DB_SCHEMA_VERSION 5
+#define ZEND_MM_OBSERVE_DB_SCHEMA_VERSION 6
 
 /* ---- sites -------------------------------------------------------------- */
 
@@ -244,8 +258,47 @@ typedef struct _zend_mm_observe_run {
 	uint64_t alloc_bytes;
 	int64_t  end_live_bytes;    /* bytes of this request still live at the end of the script */
 	uint64_t duration_ns;       /* from start to end, on the monotonic clock of every t_ns (zend_hrtime) */
+	/* call paths (zend_mm_observe.h, "call paths") */
+	bool     paths;             /* recorded (zend.mm_observe_call_paths) */
+	uint64_t path_sample_bytes; /* the sampling's mean; 0: every block */
+	uint64_t path_samples;      /* blocks sampled */
+	uint64_t paths_dropped;     /* ... whose path could not be kept (regions full, out of memory) */
+	uint64_t paths_truncated;   /* ... whose path was cut at zend.mm_observe_path_depth */
 	zend_mm_observe_oom oom;
 } zend_mm_observe_run;
+
+/* ---- call paths ---------------------------------------------------------- */
+
+typedef struct _zend_mm_observe_path_frame {
+	const void *key_opline;    /* the caller's opline: compared, never dereferenced */
+	const void *key_callee;    /* the internal function it is in, or NULL */
+	const void *key_file;
+	uint32_t    parent;        /* the caller's frame; 0: a root frame */
+	uint32_t    next;          /* hash chain */
+	uint32_t    line;          /* the line of the call */
+	uint32_t    depth;         /* 1 for a root frame */
+	uint32_t    function_str;  /* strings of the ring's arena (zend_mm_observe_ring_str) */
+	uint32_t    file_str;
+	uint32_t    callee_str;
+	uint32_t    reserved;
+} zend_mm_observe_path_frame;
+
+typedef struct _zend_mm_observe_path {
+	uint32_t frame;            /* innermost caller frame; 0: the site had no caller */
+	uint32_t site;             /* the allocating site */
+	uint32_t next;             /* hash chain */
+	uint32_t reserved;
+	uint64_t samples;          /* sampled blocks (not estimated) */
+	uint64_t peak_epoch;
+	/* estimates (exact with a mean of 0) */
+	double   alloc_count, alloc_bytes;
+	double   live_count, live_bytes;
+	double   peak_live_bytes;  /* live_bytes when the heap reached its peak */
+	double   end_live_count, end_live_bytes; /* at the end of the script */
+} zend_mm_observe_path;
+
+#define ZEND_MM_OBSERVE_NAME_TRUNCATED "{truncated}"
+
 
 /* Pseudo sites: fixed indexes at the start of every site table, each with
  * its canonical name (what mm_sites.function says for it). */
@@ -269,8 +322,8 @@ enum {
 /* ---- the ring file ------------------------------------------------------ */
 
 #define ZEND_MM_OBSERVE_RING_MAGIC        "MMOBRING"
-#define ZEND_MM_OBSERVE_RING_VERSION      2
-#define ZEND_MM_OBSERVE_RING_COMPAT       2
+#define ZEND_MM_OBSERVE_RING_VERSION      3
+#define ZEND_MM_OBSERVE_RING_COMPAT       3
 #define ZEND_MM_OBSERVE_RING_HEADER_SIZE  8192
 #define ZEND_MM_OBSERVE_RING_ENDIAN       0x01020304u
 #define ZEND_MM_OBSERVE_RING_SUFFIX       ".mmring"
@@ -278,6 +331,9 @@ enum {
 /* The largest site table a reader accepts (the writer uses the site
  * table's capacity, ZEND_MM_OBSERVE_SITE_CAPACITY in zend_mm_observe.c). */
 #define ZEND_MM_OBSERVE_RING_SITES_MAX    (1u << 20)
+/* The call paths' regions: frames and paths (records, index 0 unused). */
+#define ZEND_MM_OBSERVE_RING_PATH_FRAMES  (1u << 16)
+#define ZEND_MM_OBSERVE_RING_PATHS        (1u << 16)
 
 enum {
 	ZEND_MM_OBSERVE_RING_RECORDING = 1,
@@ -322,7 +378,13 @@ typedef struct _zend_mm_observe_ring_header {
 	uint32_t worker;
 	uint64_t run_token;
 	uint64_t request_head;
-	char     pad0[256 - 224];
+	uint64_t paths_offset;
+	uint32_t path_frame_capacity;
+	uint32_t path_capacity;
+	uint32_t path_frame_count;
+	uint32_t path_count;
+	uint32_t path_frame_size;
+	uint32_t path_size;
 	zend_mm_observe_run run;
 	char     pad1[2048 - 256 - sizeof(zend_mm_observe_run)];
 	char     database[2048];

@@ -76,6 +76,8 @@ ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_id) == 128, "ring h
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, torn) == 200, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run_token) == 208, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, request_head) == 216, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, paths_offset) == 224, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, path_size) == 252, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run) == 256, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, database) == 2048, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, uri) == 6512, "ring header layout");
@@ -96,7 +98,9 @@ static struct {
 	pid_t owner;
 	uint64_t reserved_sites;           /* bytes of the sites region backed on disk */
 	uint64_t reserved_strings;
-} zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0 };
+	uint64_t reserved_path_frames;
+	uint64_t reserved_paths;
+} zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0, 0, 0 };
 
 /* ---- fault injection ---------------------------------------------------- */
 
@@ -172,7 +176,12 @@ static void zend_mm_observe_ring_layout_for(zend_mm_observe_ring_header *hdr, ui
 	hdr->sites_offset = hdr->events_offset + hdr->events_size;
 	hdr->strings_offset = ZEND_MM_ALIGNED_SIZE_EX(hdr->sites_offset + (uint64_t) site_capacity * sizeof(zend_mm_observe_site), 4096);
 	hdr->strings_capacity = ZEND_MM_OBSERVE_RING_STRINGS;
-	hdr->file_size = hdr->strings_offset + hdr->strings_capacity;
+	hdr->paths_offset = ZEND_MM_ALIGNED_SIZE_EX(hdr->strings_offset + hdr->strings_capacity, 4096);
+	hdr->path_frame_capacity = ZEND_MM_OBSERVE_RING_PATH_FRAMES;
+	hdr->path_capacity = ZEND_MM_OBSERVE_RING_PATHS;
+	hdr->path_frame_size = sizeof(zend_mm_observe_path_frame);
+	hdr->path_size = sizeof(zend_mm_observe_path);
+	hdr->file_size = zend_mm_observe_ring_path_table(hdr) + (uint64_t) hdr->path_capacity * hdr->path_size;
 	hdr->run_size = sizeof(zend_mm_observe_run);
 	hdr->event_header_size = sizeof(zend_mm_observe_event);
 }
@@ -314,6 +323,12 @@ bool zend_mm_observe_ring_reserve(uint64_t offset, uint64_t end)
 	if (offset == hdr->sites_offset) {
 		return zend_mm_observe_ring_back(offset, end, hdr->strings_offset - hdr->sites_offset, &zr.reserved_sites);
 	}
+	if (offset == hdr->paths_offset) {
+		return zend_mm_observe_ring_back(offset, end, zend_mm_observe_ring_path_table(hdr) - hdr->paths_offset, &zr.reserved_path_frames);
+	}
+	if (offset == zend_mm_observe_ring_path_table(hdr)) {
+		return zend_mm_observe_ring_back(offset, end, hdr->file_size - offset, &zr.reserved_paths);
+	}
 	return zend_mm_observe_ring_back(offset, end, hdr->strings_capacity, &zr.reserved_strings);
 }
 
@@ -382,16 +397,21 @@ bool zend_mm_observe_ring_fork_child(void)
 	if (zr.fd < 0 || !hdr) {
 		return true;
 	}
-	size_t used[3][2] = {
+	size_t used[5][2] = {
 		{ 0, hdr->header_size },
 		{ hdr->sites_offset, (size_t) hdr->site_count * hdr->site_size },
 		{ hdr->strings_offset, hdr->strings_len },
+		{ hdr->paths_offset, (size_t) hdr->path_frame_count * hdr->path_frame_size },
+		{ zend_mm_observe_ring_path_table(hdr), (size_t) hdr->path_count * hdr->path_size },
 	};
-	size_t total = used[0][1] + used[1][1] + used[2][1];
+	size_t total = 0;
+	for (int i = 0; i < 5; i++) {
+		total += used[i][1];
+	}
 	unsigned char *copy = malloc(total);
 	unsigned char *p = copy;
 	if (copy) {
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 5; i++) {
 			memcpy(p, (unsigned char *) hdr + used[i][0], used[i][1]);
 			p += used[i][1];
 		}
@@ -405,7 +425,7 @@ bool zend_mm_observe_ring_fork_child(void)
 		ok = false;
 	} else {
 		p = copy;
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 5; i++) {
 			memcpy((unsigned char *) hdr + used[i][0], p, used[i][1]);
 			p += used[i][1];
 		}
@@ -470,7 +490,11 @@ static bool zend_mm_observe_ring_write_used(int fd, uint64_t sites_len)
 	}
 	return ok
 		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->sites_offset, sites_len, hdr->sites_offset)
-		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, hdr->strings_offset);
+		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->strings_offset, hdr->strings_len, hdr->strings_offset)
+		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + hdr->paths_offset,
+			(uint64_t) hdr->path_frame_count * hdr->path_frame_size, hdr->paths_offset)
+		&& zend_mm_observe_ring_pwrite(fd, (unsigned char *) hdr + zend_mm_observe_ring_path_table(hdr),
+			(uint64_t) hdr->path_count * hdr->path_size, zend_mm_observe_ring_path_table(hdr));
 }
 
 /* Creates, locks, sizes and fills the file at `tmp` (invariants 2 and 4);
@@ -513,10 +537,12 @@ static int zend_mm_observe_ring_make(const char *tmp, char *err, size_t err_len)
 		goto fail;
 	}
 	zr.fd = fd;
-	zr.reserved_sites = zr.reserved_strings = 0;
+	zr.reserved_sites = zr.reserved_strings = zr.reserved_path_frames = zr.reserved_paths = 0;
 	uint64_t sites_len = (uint64_t) hdr->site_count * hdr->site_size;
 	bool reserved = zend_mm_observe_ring_reserve(hdr->sites_offset, sites_len)
-		&& zend_mm_observe_ring_reserve(hdr->strings_offset, hdr->strings_len);
+		&& zend_mm_observe_ring_reserve(hdr->strings_offset, hdr->strings_len)
+		&& zend_mm_observe_ring_reserve(hdr->paths_offset, (uint64_t) hdr->path_frame_count * hdr->path_frame_size)
+		&& zend_mm_observe_ring_reserve(zend_mm_observe_ring_path_table(hdr), (uint64_t) hdr->path_count * hdr->path_size);
 	zr.fd = -1;
 	if (!reserved) {
 		zend_mm_observe_ring_fail(err, err_len, "cannot be reserved on disk", ENOSPC);
@@ -664,6 +690,10 @@ static void zend_mm_observe_ring_view_fill(zend_mm_observe_ring_view *view, zend
 	view->strings = (const char *) hdr + hdr->strings_offset;
 	view->strings_len = zend_mm_observe_ring_read_strings_len(hdr);
 	view->events = (const unsigned char *) hdr + hdr->events_offset;
+	view->path_frames = (const zend_mm_observe_path_frame *) ((unsigned char *) hdr + hdr->paths_offset);
+	view->path_frame_count = zend_mm_observe_ring_read_path_frame_count(hdr);
+	view->paths = (const zend_mm_observe_path *) ((unsigned char *) hdr + zend_mm_observe_ring_path_table(hdr));
+	view->path_count = zend_mm_observe_ring_read_path_count(hdr);
 }
 
 ZEND_API void zend_mm_observe_ring_view_live(zend_mm_observe_ring_view *view)
@@ -695,7 +725,8 @@ ZEND_API zend_result zend_mm_observe_ring_check(const zend_mm_observe_ring_heade
 		return FAILURE;
 	}
 	if (hdr->site_size != sizeof(zend_mm_observe_site) || hdr->run_size != sizeof(zend_mm_observe_run)
-			|| hdr->event_header_size != sizeof(zend_mm_observe_event) || hdr->header_size != ZEND_MM_OBSERVE_RING_HEADER_SIZE) {
+			|| hdr->event_header_size != sizeof(zend_mm_observe_event) || hdr->header_size != ZEND_MM_OBSERVE_RING_HEADER_SIZE
+			|| hdr->path_frame_size != sizeof(zend_mm_observe_path_frame) || hdr->path_size != sizeof(zend_mm_observe_path)) {
 		snprintf(err, err_len, "was written by another build of mm_observe (record sizes differ: site %u, run %u; this build: %zu, %zu)",
 			hdr->site_size, hdr->run_size, sizeof(zend_mm_observe_site), sizeof(zend_mm_observe_run));
 		return FAILURE;
@@ -714,13 +745,15 @@ ZEND_API zend_result zend_mm_observe_ring_check(const zend_mm_observe_ring_heade
 	zend_mm_observe_ring_layout_for(&want, hdr->site_capacity, hdr->events_size);
 	if (hdr->events_offset != want.events_offset || hdr->sites_offset != want.sites_offset
 			|| hdr->strings_offset != want.strings_offset || hdr->strings_capacity != want.strings_capacity
-			|| hdr->file_size != want.file_size) {
+			|| hdr->paths_offset != want.paths_offset || hdr->path_frame_capacity != want.path_frame_capacity
+			|| hdr->path_capacity != want.path_capacity || hdr->file_size != want.file_size) {
 		snprintf(err, err_len, "has an inconsistent header (its regions are not where they belong: corrupt)");
 		return FAILURE;
 	}
 	/* Published counts within their regions; the pending records within
 	 * the area, on record boundaries. */
 	if (hdr->site_count > hdr->site_capacity || hdr->strings_len > hdr->strings_capacity
+			|| hdr->path_frame_count > hdr->path_frame_capacity || hdr->path_count > hdr->path_capacity
 			|| hdr->tail > hdr->head || hdr->head - hdr->tail > hdr->events_size
 			|| hdr->tail % 16 || hdr->head % 16) {
 		snprintf(err, err_len, "has an inconsistent header (counts or positions out of range: corrupt)");
@@ -789,6 +822,8 @@ ZEND_API void zend_mm_observe_ring_read_close(zend_mm_observe_ring_reader *r)
 	free(r->header);
 	free(r->sites);
 	free(r->strings);
+	free(r->path_frames);
+	free(r->paths);
 	if (r->events) {
 		munmap(r->events, r->events_len);
 	}
@@ -897,14 +932,20 @@ ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader 
 	/* The regions the header publishes, each checked above to lie inside
 	 * the file; a short read means the file changed under us. */
 	uint64_t sites_len = (uint64_t) hdr->site_count * hdr->site_size;
+	uint64_t frames_len = (uint64_t) hdr->path_frame_count * hdr->path_frame_size;
+	uint64_t paths_len = (uint64_t) hdr->path_count * hdr->path_size;
 	r->sites = malloc(MAX(sites_len, 1));
 	r->strings = malloc((size_t) hdr->strings_len + 1);
-	if (!r->sites || !r->strings) {
+	r->path_frames = malloc(MAX(frames_len, 1));
+	r->paths = malloc(MAX(paths_len, 1));
+	if (!r->sites || !r->strings || !r->path_frames || !r->paths) {
 		snprintf(err, err_len, "cannot be read (out of memory)");
 		goto fail;
 	}
 	if (!zend_mm_observe_ring_pread(fd, r->sites, sites_len, hdr->sites_offset)
-			|| !zend_mm_observe_ring_pread(fd, r->strings, hdr->strings_len, hdr->strings_offset)) {
+			|| !zend_mm_observe_ring_pread(fd, r->strings, hdr->strings_len, hdr->strings_offset)
+			|| !zend_mm_observe_ring_pread(fd, r->path_frames, frames_len, hdr->paths_offset)
+			|| !zend_mm_observe_ring_pread(fd, r->paths, paths_len, zend_mm_observe_ring_path_table(hdr))) {
 		snprintf(err, err_len, "is truncated (it shrank while being read)");
 		goto fail;
 	}
@@ -918,6 +959,10 @@ ZEND_API zend_result zend_mm_observe_ring_read_open(zend_mm_observe_ring_reader 
 	r->view.strings = r->strings;
 	r->view.strings_len = hdr->strings_len;
 	r->view.events = r->events;
+	r->view.path_frames = r->path_frames;
+	r->view.path_frame_count = hdr->path_frame_count;
+	r->view.paths = r->paths;
+	r->view.path_count = hdr->path_count;
 	return SUCCESS;
 
 fail:

@@ -77,6 +77,9 @@
      a site's record and its strings
      ring_publish_strings(hdr, len)     ---rel-->  ring_read_strings_len(hdr)
      ring_publish_sites(hdr, count)     ---rel-->  ring_read_site_count(hdr)
+     a path frame's or a path's record
+     ring_publish_path_frames(hdr, n)   ---rel-->  ring_read_path_frame_count(hdr)
+     ring_publish_paths(hdr, n)         ---rel-->  ring_read_path_count(hdr)
      ring_set_state(hdr, state)         ---rel-->  (the importer's pread copy)
      ring_read_tail(hdr)                <--rel---  ring_write_tail(hdr, pos),
                                                    after the rows are COMMITted
@@ -127,6 +130,12 @@ typedef struct _zend_mm_observe_ring_view {
 	const char *strings;
 	uint32_t strings_len;
 	const unsigned char *events;
+	/* the call paths: frames and paths [1, count) (a reader validates
+	 * every reference in them before use: they come from the file) */
+	const zend_mm_observe_path_frame *path_frames;
+	uint32_t path_frame_count;
+	const zend_mm_observe_path *paths;
+	uint32_t path_count;
 } zend_mm_observe_ring_view;
 
 /* A ring file read into private memory (zend_mm_observe_ring_read_open). */
@@ -138,6 +147,8 @@ typedef struct _zend_mm_observe_ring_reader {
 	void *header;                    /* header_size bytes */
 	void *sites;                     /* site_count sites */
 	void *strings;                   /* strings_len bytes */
+	void *path_frames;               /* path_frame_count frames */
+	void *paths;                     /* path_count paths */
 	void *events;                    /* events_size bytes, [tail, head) read */
 	size_t events_len;               /* ... its mapping's length */
 } zend_mm_observe_ring_reader;
@@ -285,6 +296,32 @@ static zend_always_inline uint32_t zend_mm_observe_ring_read_strings_len(const z
 {
 	return __atomic_load_n(&hdr->strings_len, __ATOMIC_ACQUIRE);
 }
+static zend_always_inline void zend_mm_observe_ring_publish_path_frames(zend_mm_observe_ring_header *hdr, uint32_t count)
+{
+	__atomic_store_n(&hdr->path_frame_count, count, __ATOMIC_RELEASE);
+}
+
+static zend_always_inline uint32_t zend_mm_observe_ring_read_path_frame_count(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->path_frame_count, __ATOMIC_ACQUIRE);
+}
+
+static zend_always_inline void zend_mm_observe_ring_publish_paths(zend_mm_observe_ring_header *hdr, uint32_t count)
+{
+	__atomic_store_n(&hdr->path_count, count, __ATOMIC_RELEASE);
+}
+
+static zend_always_inline uint32_t zend_mm_observe_ring_read_path_count(const zend_mm_observe_ring_header *hdr)
+{
+	return __atomic_load_n(&hdr->path_count, __ATOMIC_ACQUIRE);
+}
+
+/* Where the paths (after the frames) start: a function of the layout. */
+static zend_always_inline uint64_t zend_mm_observe_ring_path_table(const zend_mm_observe_ring_header *hdr)
+{
+	return hdr->paths_offset + (((uint64_t) hdr->path_frame_capacity * hdr->path_frame_size + 4095) & ~(uint64_t) 4095);
+}
+
 static zend_always_inline void zend_mm_observe_ring_set_state(zend_mm_observe_ring_header *hdr, uint32_t state)
 {
 	__atomic_store_n(&hdr->writer_state, state, __ATOMIC_RELEASE);

@@ -4,8 +4,8 @@
 # without its first line (the open tag), every line one C string literal:
 # backslash, double quote and '?' (no trigraphs) escaped.
 MM_OBSERVE_REPORT_PROGRAM = $(srcdir)/report/mm_report_common.php $(srcdir)/report/mm_report.php \
-	$(srcdir)/report/mm_report_format.php $(srcdir)/report/mm_report_pprof.php \
-	$(srcdir)/report/mm_report_html.php $(srcdir)/report/mm_report_main.php
+	$(srcdir)/report/mm_report_format.php $(srcdir)/report/mm_report_paths.php \
+	$(srcdir)/report/mm_report_pprof.php $(srcdir)/report/mm_report_html.php $(srcdir)/report/mm_report_main.php
 MM_OBSERVE_IMPORT_PROGRAM = $(srcdir)/report/mm_report_common.php $(srcdir)/report/mm_tools.php \
 	$(srcdir)/report/mm_import_main.php
 MM_OBSERVE_TOP_PROGRAM = $(srcdir)/report/mm_report_common.php $(srcdir)/report/mm_tools.php \

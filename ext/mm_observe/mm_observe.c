@@ -52,6 +52,9 @@ typedef struct {
 	zend_long ring_size;
 	zend_long sample_bytes;
 	zend_long max_runs;
+	bool call_paths;
+	zend_long path_sample_bytes;
+	zend_long path_depth;
 	php_mm_export_settings export;   /* worker mode: detail, windows, drains, size budget */
 } mm_observe_settings;
 static mm_observe_settings mm_observe_ini;
@@ -62,6 +65,11 @@ static mm_observe_settings mm_observe_ini;
 /* The ring and the memory timeline. */
 #define MM_OBSERVE_DEFAULT_RING_SIZE    "1M"    /* ZEND_MM_OBSERVE_RING_DEFAULT */
 #define MM_OBSERVE_DEFAULT_SAMPLE_BYTES "16M"   /* a memory sample per 16 MiB allocated */
+/* Call paths: a sampled block per 512 bytes allocated on average keeps a
+ * path holding 1% of a run that allocates 64 MB (a million small blocks)
+ * within 10% of its share (UPGRADING, section 11, has the arithmetic). */
+#define MM_OBSERVE_DEFAULT_PATH_SAMPLE  "512"
+#define MM_OBSERVE_DEFAULT_PATH_DEPTH   "128"
 /* Worker-mode defaults: a busy staging site stays bounded (UPGRADING,
  * "Worker mode" has the measured growth). */
 #define MM_OBSERVE_DEFAULT_DETAIL_EVERY "1000"  /* one request in 1000 keeps its detail ... */
@@ -140,6 +148,16 @@ static zend_result mm_observe_ini_count(zend_string *value, const char *name, ze
 	return SUCCESS;
 }
 
+static PHP_INI_MH(mm_observe_update_path_sample_bytes)
+{
+	return mm_observe_ini_bytes(new_value, "zend.mm_observe_path_sample_bytes", 0, (zend_long) 1 << 40, &mm_observe_ini.path_sample_bytes);
+}
+
+static PHP_INI_MH(mm_observe_update_path_depth)
+{
+	return mm_observe_ini_count(new_value, "zend.mm_observe_path_depth", 2, 1024, &mm_observe_ini.path_depth);
+}
+
 static PHP_INI_MH(mm_observe_update_detail_every)
 {
 	return mm_observe_ini_count(new_value, "zend.mm_observe_detail_every", 0, ZEND_LONG_MAX, &mm_observe_ini.export.detail_every);
@@ -191,6 +209,10 @@ PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_max_db_size", MM_OBSERVE_DEFAULT_MAX_DB_SIZE, PHP_INI_SYSTEM, mm_observe_update_max_db_size)
 	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", MM_OBSERVE_DEFAULT_SAMPLE_BYTES, PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
+	STD_PHP_INI_BOOLEAN("zend.mm_observe_call_paths", "1", PHP_INI_SYSTEM, OnUpdateBool,
+		call_paths, mm_observe_settings, mm_observe_ini)
+	PHP_INI_ENTRY("zend.mm_observe_path_sample_bytes", MM_OBSERVE_DEFAULT_PATH_SAMPLE, PHP_INI_SYSTEM, mm_observe_update_path_sample_bytes)
+	PHP_INI_ENTRY("zend.mm_observe_path_depth", MM_OBSERVE_DEFAULT_PATH_DEPTH, PHP_INI_SYSTEM, mm_observe_update_path_depth)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
 		run_tag, mm_observe_settings, mm_observe_ini)
 	STD_PHP_INI_BOOLEAN("zend.mm_observe_full_shutdown", "0", PHP_INI_SYSTEM, OnUpdateBool,
@@ -276,6 +298,8 @@ static PHP_MINIT_FUNCTION(mm_observe)
 	REGISTER_INI_ENTRIES();
 	zend_mm_observe_persistent = !mm_observe_sapi_is_script(sapi_module.name);
 	zend_mm_observe_ring_configure((size_t) mm_observe_ini.ring_size, (uint64_t) mm_observe_ini.sample_bytes);
+	zend_mm_observe_paths_configure(mm_observe_ini.call_paths, (uint64_t) mm_observe_ini.path_sample_bytes,
+		(uint32_t) mm_observe_ini.path_depth);
 	mm_observe_prev_interrupt = zend_interrupt_function;
 	zend_interrupt_function = mm_observe_interrupt;
 	zend_mm_observe_set_exporter(php_mm_export_finish);

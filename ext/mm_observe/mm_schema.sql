@@ -1,4 +1,4 @@
--- mm_observe: the schema of the report database (schema version 5)
+-- mm_observe: the schema of the report database (schema version 6)
 --
 -- Compiled into the exporter as a C string (ext/mm_observe/Makefile.frag
 -- makes php_mm_export_schema.inc; php_mm_export_schema.c runs it).  Every
@@ -52,6 +52,10 @@
 --   gc_passes         collector passes
 --   gc_ns             ... and their time
 --   request_seq       the request's number in its process (1-based)
+--   path_sample_bytes call paths: the mean of the sampling (0: every block's path); NULL: no paths recorded
+--   path_samples      blocks whose call path was recorded
+--   paths_dropped     ... that could not be kept (the path tables were full)
+--   paths_truncated   ... whose path was cut at zend.mm_observe_path_depth frames
 CREATE TABLE IF NOT EXISTS mm_runs (
  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
  pid INTEGER NOT NULL,
@@ -96,7 +100,11 @@ CREATE TABLE IF NOT EXISTS mm_runs (
  end_live_bytes INTEGER,
  gc_passes INTEGER,
  gc_ns INTEGER,
- request_seq INTEGER
+ request_seq INTEGER,
+ path_sample_bytes INTEGER,
+ path_samples INTEGER,
+ paths_dropped INTEGER,
+ paths_truncated INTEGER
 );
 CREATE TABLE IF NOT EXISTS mm_strings (
  str_id INTEGER PRIMARY KEY,
@@ -269,3 +277,55 @@ CREATE TABLE IF NOT EXISTS mm_endpoint_site_counters (
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS mm_endpoints AS SELECT method, uri, SUM(requests) AS requests, SUM(errors) AS errors, SUM(ooms) AS ooms, SUM(detailed) AS detailed, SUM(duration_ns) AS duration_ns, MAX(duration_max_ns) AS duration_max_ns, SUM(alloc_count) AS alloc_count, SUM(alloc_bytes) AS alloc_bytes, SUM(peak_sum) / SUM(requests) AS peak_avg, MAX(peak_max) AS peak_max, SUM(end_live_bytes) AS end_live_bytes, SUM(gc_passes) AS gc_passes, SUM(gc_ns) AS gc_ns, MIN(window_start) AS first_window, MAX(window_start) AS last_window FROM mm_endpoint_windows GROUP BY method, uri;
 CREATE VIEW IF NOT EXISTS mm_endpoint_sites AS SELECT c.window_start, c.method, c.uri, c.kind, f.str AS file, c.line, fn.str AS function, op.str AS opcode, ca.str AS callee, c.requests, c.alloc_count, c.alloc_bytes, c.realloc_count, c.leak_count, c.leak_bytes, c.peak_live_bytes FROM mm_endpoint_site_counters c JOIN mm_strings f ON f.str_id = c.file_id JOIN mm_strings fn ON fn.str_id = c.function_id LEFT JOIN mm_strings op ON op.str_id = c.opcode_id LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id;
+
+-- Call paths (schema version 6; UPGRADING.observability, section 11).  The
+-- frames of a run's paths form a tree: a frame is a caller (its function,
+-- file and the line of the call it makes, inside `callee` when an internal
+-- function calls back into PHP), parent_id its own caller (0: a root).
+-- A path is (innermost frame, allocating site); its figures are unbiased
+-- estimates from sampled blocks (exact when path_sample_bytes is 0).
+-- mm_paths: a path's callers as text, root first ("{main} (/app/a.php:12)
+-- > top (/app/a.php:5) array_map()"), its site, its figures:
+--   samples          blocks sampled on this path (not estimated)
+--   live_*           live when the request ended; leak_*: at the end of the script
+--   peak_live_bytes  live when the heap reached its peak
+CREATE TABLE IF NOT EXISTS mm_path_frames (
+ run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,
+ frame_id INTEGER NOT NULL,
+ parent_id INTEGER NOT NULL,
+ depth INTEGER NOT NULL,
+ function_id INTEGER NOT NULL,
+ file_id INTEGER NOT NULL,
+ line INTEGER NOT NULL,
+ callee_id INTEGER,
+ PRIMARY KEY (run_id, frame_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mm_path_counters (
+ run_id INTEGER NOT NULL REFERENCES mm_runs(run_id) ON DELETE CASCADE,
+ path_id INTEGER NOT NULL,
+ frame_id INTEGER NOT NULL,
+ site_id INTEGER NOT NULL,
+ samples INTEGER NOT NULL,
+ alloc_count INTEGER NOT NULL,
+ alloc_bytes INTEGER NOT NULL,
+ live_count INTEGER NOT NULL,
+ live_bytes INTEGER NOT NULL,
+ peak_live_bytes INTEGER NOT NULL,
+ leak_count INTEGER NOT NULL,
+ leak_bytes INTEGER NOT NULL,
+ PRIMARY KEY (run_id, path_id)
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS mm_path_frame_names AS SELECT p.run_id, p.frame_id, p.parent_id, p.depth, fn.str AS function, f.str AS file, p.line, ca.str AS callee FROM mm_path_frames p JOIN mm_strings fn ON fn.str_id = p.function_id JOIN mm_strings f ON f.str_id = p.file_id LEFT JOIN mm_strings ca ON ca.str_id = p.callee_id;
+CREATE VIEW IF NOT EXISTS mm_paths AS WITH RECURSIVE up(run_id, path_id, frame_id, frames, n) AS (SELECT run_id, path_id, frame_id, '', 0 FROM mm_path_counters UNION ALL SELECT u.run_id, u.path_id, f.parent_id, fn.str || ' (' || fl.str || ':' || f.line || ')' || CASE WHEN f.callee_id IS NULL THEN '' ELSE ' ' || ca.str || '()' END || CASE WHEN u.n = 0 THEN '' ELSE ' > ' || u.frames END, u.n + 1 FROM up u JOIN mm_path_frames f ON f.run_id = u.run_id AND f.frame_id = u.frame_id JOIN mm_strings fn ON fn.str_id = f.function_id JOIN mm_strings fl ON fl.str_id = f.file_id LEFT JOIN mm_strings ca ON ca.str_id = f.callee_id WHERE u.n < 2000) SELECT c.run_id, c.path_id, u.frames, c.frame_id, c.site_id, s.kind, s.file, s.line, s.function, s.opcode, s.callee, c.samples, c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes FROM mm_path_counters c JOIN up u ON u.run_id = c.run_id AND u.path_id = c.path_id AND u.frame_id = 0 JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id;
+-- A path's counters at each snapshot (mm_observe_snapshot()), and their
+-- growth since the previous one: join mm_paths on (run_id, path_id) for
+-- the callers.  A worker's leak under a shared library line points at the
+-- caller that keeps the memory.
+CREATE TABLE IF NOT EXISTS mm_snapshot_path_counters (
+ run_id INTEGER NOT NULL, snapshot_id INTEGER NOT NULL, path_id INTEGER NOT NULL,
+ alloc_count INTEGER NOT NULL, alloc_bytes INTEGER NOT NULL,
+ live_count INTEGER NOT NULL, live_bytes INTEGER NOT NULL,
+ PRIMARY KEY (run_id, snapshot_id, path_id),
+ FOREIGN KEY (run_id, snapshot_id) REFERENCES mm_snapshots(run_id, snapshot_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS mm_path_growth AS SELECT c.run_id, c.snapshot_id, p.snapshot_id AS prev_snapshot_id, n.label, c.path_id, c.live_bytes, c.live_bytes - COALESCE(pc.live_bytes, 0) AS live_bytes_growth, c.live_count - COALESCE(pc.live_count, 0) AS live_count_growth, c.alloc_bytes - COALESCE(pc.alloc_bytes, 0) AS alloc_bytes_growth FROM mm_snapshot_path_counters c JOIN mm_snapshots n ON n.run_id = c.run_id AND n.snapshot_id = c.snapshot_id JOIN mm_snapshots p ON p.run_id = c.run_id AND p.snapshot_id = (SELECT MAX(snapshot_id) FROM mm_snapshots q WHERE q.run_id = c.run_id AND q.snapshot_id < c.snapshot_id) LEFT JOIN mm_snapshot_path_counters pc ON pc.run_id = c.run_id AND pc.snapshot_id = p.snapshot_id AND pc.path_id = c.path_id;

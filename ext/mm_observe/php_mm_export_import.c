@@ -212,7 +212,8 @@ static sqlite3_int64 php_mm_export_import_run(php_mm_export_importing *im, sqlit
 	const char *status = php_mm_export_import_status(hdr);
 	uint64_t end = 0;
 	XS(detail) = zend_mm_observe_detail_name(hdr->worker ? ZEND_MM_OBSERVE_DETAIL_ERROR : ZEND_MM_OBSERVE_DETAIL_ALL);
-	bool ok = XS(run_id) != 0 && php_mm_export_write_events(&im->m, v, 0, &end, &im->d) && php_mm_export_write_sites(&im->m, v);
+	bool ok = XS(run_id) != 0 && php_mm_export_write_events(&im->m, v, 0, &end, &im->d) && php_mm_export_write_sites(&im->m, v)
+		&& php_mm_export_write_paths(&im->m, v);
 	if (ok) {
 		run.ended_ns = im->d.last_ns <= UINT64_MAX - run.started_ns ? run.started_ns + im->d.last_ns : run.started_ns;
 		run.duration_ns = im->d.last_ns;

@@ -168,6 +168,7 @@ bool php_mm_export_write_events(php_mm_export_strmap *m, const zend_mm_observe_r
 	uint64_t snapshot_now, uint64_t *end, php_mm_export_drain *d);
 bool php_mm_export_write_agg(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v, const php_mm_agg *a);
 bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v);
+bool php_mm_export_write_paths(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v);
 bool php_mm_export_write_oom(const zend_mm_observe_run *run);
 bool php_mm_export_write_run(const zend_mm_observe_ring_view *v, const zend_mm_observe_run *run,
 	const char *status, const php_mm_export_drain *d, bool imported);

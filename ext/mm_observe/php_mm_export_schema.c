@@ -49,7 +49,8 @@ static const char php_mm_export_objects_check[] =
 	"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'),"
 	" (SELECT count(*) FROM sqlite_master WHERE type <> 'table' AND name IN ('mm_runs', 'mm_strings',"
 	" 'mm_site_counters', 'mm_gc_passes', 'mm_oom_events', 'mm_oom_top', 'mm_samples', 'mm_snapshots',"
-	" 'mm_snapshot_counters', 'mm_flushes', 'mm_endpoint_windows', 'mm_endpoint_peaks', 'mm_endpoint_site_counters'))";
+	" 'mm_snapshot_counters', 'mm_flushes', 'mm_endpoint_windows', 'mm_endpoint_peaks', 'mm_endpoint_site_counters',"
+	" 'mm_path_frames', 'mm_path_counters', 'mm_snapshot_path_counters'))";
 void php_mm_export_close(void)
 {
 	if (XS(db)) {

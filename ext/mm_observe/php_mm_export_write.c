@@ -329,6 +329,102 @@ bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ri
 	return ok;
 }
 
+/* An estimate as SQLite's INTEGER: rounded, never negative (a sampled
+ * block's weight taken off again may leave a hair below zero). */
+static sqlite3_int64 php_mm_export_estimate(double v)
+{
+	if (!(v > 0.5)) {
+		return 0;
+	}
+	return v >= 9.2e18 ? INT64_MAX : (sqlite3_int64) (v + 0.5);
+}
+
+/* The call paths of a run (zend_mm_observe.h, "call paths"), from a ring:
+ * every frame and every path as of now (INSERT OR REPLACE: a flush
+ * rewrites what the previous one wrote), and the run's sampling figures.
+ * The ring may be another user's crafted file: a frame's parent must come
+ * before it (so frames form a tree, never a loop) and a path must name a
+ * published frame and site; anything else is left out. */
+bool php_mm_export_write_paths(php_mm_export_strmap *m, const zend_mm_observe_ring_view *v)
+{
+	const zend_mm_observe_run *run = &v->hdr->run;
+	sqlite3_stmt *st = NULL;
+	bool ok = true;
+
+	if (!run->paths) {
+		return true;
+	}
+	if (v->path_frame_count > 1) {
+		if (sqlite3_prepare_v2(XS(db),
+				"INSERT OR REPLACE INTO mm_path_frames (run_id, frame_id, parent_id, depth, function_id, file_id, line, callee_id)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK) {
+			return false;
+		}
+		for (uint32_t i = 1; ok && i < v->path_frame_count; i++) {
+			const zend_mm_observe_path_frame *f = &v->path_frames[i];
+			sqlite3_int64 func = php_mm_export_intern(m, v, f->function_str);
+			sqlite3_int64 file = php_mm_export_intern(m, v, f->file_str);
+			sqlite3_int64 callee = f->callee_str ? php_mm_export_intern(m, v, f->callee_str) : 0;
+			if (func < 0 || file < 0 || callee < 0) {
+				ok = false;
+				break;
+			}
+			const sqlite3_int64 row[] = { XS(run_id), i, f->parent < i ? f->parent : 0, f->depth, func, file, f->line };
+			php_mm_export_bind_int64s(st, 1, row, 7);
+			if (f->callee_str) {
+				sqlite3_bind_int64(st, 8, callee);
+			} else {
+				sqlite3_bind_null(st, 8);
+			}
+			ok = php_mm_export_step(st) == SQLITE_DONE;
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (ok && v->path_count > 1) {
+		if (sqlite3_prepare_v2(XS(db),
+				"INSERT OR REPLACE INTO mm_path_counters (run_id, path_id, frame_id, site_id, samples, alloc_count, alloc_bytes,"
+				" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL) != SQLITE_OK) {
+			return false;
+		}
+		for (uint32_t i = 1; ok && i < v->path_count; i++) {
+			const zend_mm_observe_path *p = &v->paths[i];
+			if (p->frame >= v->path_frame_count || p->site == 0 || p->site >= v->site_count) {
+				continue;
+			}
+			const sqlite3_int64 row[] = {
+				XS(run_id), i, p->frame, p->site, php_mm_export_u64(p->samples),
+				php_mm_export_estimate(p->alloc_count), php_mm_export_estimate(p->alloc_bytes),
+				php_mm_export_estimate(p->live_count), php_mm_export_estimate(p->live_bytes),
+				php_mm_export_estimate(p->peak_live_bytes),
+				php_mm_export_estimate(p->end_live_count), php_mm_export_estimate(p->end_live_bytes),
+			};
+			php_mm_export_bind_int64s(st, 1, row, 12);
+			ok = php_mm_export_step(st) == SQLITE_DONE;
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (ok) {
+		if (sqlite3_prepare_v2(XS(db),
+				"UPDATE mm_runs SET path_sample_bytes = ?2, path_samples = ?3, paths_dropped = ?4, paths_truncated = ?5"
+				" WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK) {
+			return false;
+		}
+		const sqlite3_int64 row[] = {
+			XS(run_id), php_mm_export_u64(run->path_sample_bytes), php_mm_export_u64(run->path_samples),
+			php_mm_export_u64(run->paths_dropped), php_mm_export_u64(run->paths_truncated),
+		};
+		php_mm_export_bind_int64s(st, 1, row, 5);
+		ok = php_mm_export_step(st) == SQLITE_DONE;
+		sqlite3_finalize(st);
+	}
+	return ok;
+}
+
 /* The per-site counters at snapshot `id` (the live table, right now). */
 static bool php_mm_export_write_snapshot_counters(const zend_mm_observe_ring_view *v, uint64_t id)
 {
@@ -348,6 +444,28 @@ static bool php_mm_export_write_snapshot_counters(const zend_mm_observe_ring_vie
 		const sqlite3_int64 row[] = {
 			XS(run_id), php_mm_export_u64(id), i, php_mm_export_u64(s->alloc_count), php_mm_export_u64(s->alloc_bytes),
 			php_mm_export_u64(s->free_count), php_mm_export_u64(s->free_bytes), s->live_count, s->live_bytes,
+		};
+		php_mm_export_bind_int64s(st, 1, row, (int) (sizeof(row) / sizeof(row[0])));
+		ok = php_mm_export_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+
+	/* The call paths' counters at the same moment (the paths' rows are
+	 * written by the same transaction: php_mm_export_write_paths()). */
+	if (!ok || v->path_count <= 1 || !v->hdr->run.paths) {
+		return ok;
+	}
+	if (sqlite3_prepare_v2(XS(db),
+			"INSERT OR IGNORE INTO mm_snapshot_path_counters (run_id, snapshot_id, path_id, alloc_count, alloc_bytes,"
+			" live_count, live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK) {
+		return false;
+	}
+	for (uint32_t i = 1; ok && i < v->path_count; i++) {
+		const zend_mm_observe_path *p = &v->paths[i];
+		const sqlite3_int64 row[] = {
+			XS(run_id), php_mm_export_u64(id), i, php_mm_export_estimate(p->alloc_count), php_mm_export_estimate(p->alloc_bytes),
+			php_mm_export_estimate(p->live_count), php_mm_export_estimate(p->live_bytes),
 		};
 		php_mm_export_bind_int64s(st, 1, row, (int) (sizeof(row) / sizeof(row[0])));
 		ok = php_mm_export_step(st) == SQLITE_DONE;
@@ -877,6 +995,7 @@ bool php_mm_export_write(php_mm_export_strmap *m, const zend_mm_observe_ring_vie
 	ok = ok && php_mm_export_write_events(m, v, snapshot_now, &end, d)
 		&& php_mm_export_write_agg(m, v, &XW(agg))
 		&& php_mm_export_write_sites(m, v)
+		&& php_mm_export_write_paths(m, v)
 		&& (strcmp(status, "running") == 0 || php_mm_export_write_oom(run))
 		&& php_mm_export_write_run(v, run, status, d, false)
 		&& php_mm_export_txn("COMMIT");
@@ -901,7 +1020,7 @@ void php_mm_export_retention(void)
 {
 	static const char *const tables[] = {
 		"mm_site_counters", "mm_gc_passes", "mm_oom_events", "mm_oom_top", "mm_samples",
-		"mm_snapshot_counters", "mm_snapshots", "mm_flushes", "mm_runs",
+		"mm_snapshot_counters", "mm_snapshots", "mm_flushes", "mm_path_frames", "mm_path_counters", "mm_snapshot_path_counters", "mm_runs",
 	};
 	char sql[512];
 
@@ -935,7 +1054,7 @@ void php_mm_export_budget(void)
 {
 	static const char *const detail_tables[] = {
 		"mm_site_counters", "mm_gc_passes", "mm_oom_events", "mm_oom_top", "mm_samples",
-		"mm_snapshot_counters", "mm_snapshots", "mm_flushes",
+		"mm_snapshot_counters", "mm_snapshots", "mm_flushes", "mm_path_frames", "mm_path_counters", "mm_snapshot_path_counters",
 	};
 	sqlite3_int64 pages = 0, free_pages = 0, page_size = 0;
 

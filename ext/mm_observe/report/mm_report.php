@@ -43,7 +43,12 @@ Usage: php --mm-report FILE.sqlite [options]
   --growth [A B]          per --by group, the growth of live bytes and blocks from
                           snapshot A to snapshot B of the run, largest first
                           (default: its first and its last snapshot)
-  --by line|site|function|file    how to group sites (default: line)
+  --by line|site|function|file    how to group sites (default: line); --by function
+                          adds inclusive figures (the function and all it called)
+                          when the run has call paths
+  --by path               one row per call path (callers and allocating site)
+  --callers FILE:LINE     the call paths into one line, with their share of it
+                          (FILE: the recorded name or a trailing part of it)
   --by uri                per endpoint (method and URI) of a worker (php-fpm,
                           php -S), every request of the database: requests,
                           time, bytes allocated, peak, bytes live at the end
@@ -56,6 +61,10 @@ Usage: php --mm-report FILE.sqlite [options]
                           --diff, --snapshots, --growth, --by uri: table, json or csv)
   --output FILE           write there instead of stdout
   --runs                  list the runs of the database
+
+Call paths (schema version 6): collapsed, pprof, callgrind and html show whole
+call paths when the run has them; their figures are estimates from sampled
+blocks unless the run was recorded with zend.mm_observe_path_sample_bytes=0.
 
 TXT;
     private const SEE_HELP = ' (see php --mm-report --help)';
@@ -89,7 +98,15 @@ TXT;
         'peak' => ['peak_max', 'peak_live_bytes'], 'count' => ['alloc_count', 'alloc_count']];
     /** --by uri: the sites shown under each endpoint. */
     private const URI_TOP_SITES = 3;
-    private const BYS = ['line', 'site', 'function', 'file', 'uri'];
+    private const BYS = ['line', 'site', 'function', 'file', 'uri', 'path'];
+    /**
+     * SQL: the paths of run :run with their sites' names (what the mm_paths
+     * view gives, less its frames as text, which needs a recursive query:
+     * the callers are put together here, MmReportPaths).
+     */
+    private const PATH_ROWS = '(SELECT c.path_id, c.frame_id, c.site_id, s.kind, s.file, s.line, s.function, s.opcode, s.callee, c.samples,'
+        . ' c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes'
+        . ' FROM mm_path_counters c JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id WHERE c.run_id = :run)';
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
 
     private string $path;
@@ -107,6 +124,8 @@ TXT;
     private bool $listSnapshots = false;
     /** --growth: [] for the run's first and last snapshot, or [A, B]. */
     private ?array $growth = null;
+    /** --callers FILE:LINE: [file, line]. */
+    private ?array $callers = null;
     private int $version;
     /**
      * Rows left out because they are not valid: [run => [view => count]]
@@ -209,6 +228,13 @@ TXT;
                 case '--runs':
                     $this->listRuns = true;
                     break;
+                case '--callers':
+                    $v = $value('--callers');
+                    if (!preg_match('/^(.+):([0-9]{1,9})$/s', $v, $m) || (int) $m[2] < 1) {
+                        throw new MmReportError("--callers needs FILE:LINE, e.g. --callers src/Formatter.php:42");
+                    }
+                    $this->callers = [$m[1], (int) $m[2]];
+                    break;
                 case '--snapshots':
                     $this->listSnapshots = true;
                     break;
@@ -239,11 +265,12 @@ TXT;
             throw new MmReportError('no database given' . self::SEE_HELP);
         }
         $modes = array_keys(array_filter(['--runs' => $this->listRuns, '--diff' => $this->diff !== null,
-            '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null, '--by uri' => $this->by === 'uri']));
+            '--snapshots' => $this->listSnapshots, '--growth' => $this->growth !== null, '--by uri' => $this->by === 'uri',
+            '--by path' => $this->by === 'path', '--callers' => $this->callers !== null]));
         if (count($modes) > 1) {
             throw new MmReportError(implode(' and ', $modes) . ' are separate reports: give one');
         }
-        if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth', '--by uri'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
+        if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth', '--by uri', '--by path', '--callers'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
             throw new MmReportError("{$modes[0]} writes table, json or csv, not {$this->format}");
         }
         if ($this->uri !== null && $this->by !== 'uri') {
@@ -325,6 +352,10 @@ TXT;
                 'destructor_ns', 'free_ns', 'compact_ns', 'mem_before', 'mem_after', 'collected']))
                 . " AND typeof({$p}line) = 'integer' AND " . $names(['trigger', 'file', 'function']),
             'mm_snapshots' => self::ints(["{$p}snapshot_id", "{$p}t_ns", "{$p}usage"]) . ' AND ' . $names(['label']),
+            'mm_paths' => self::ints(array_map(fn($c) => "$p$c", ['frame_id', 'samples', 'alloc_count', 'alloc_bytes', 'live_count', 'live_bytes',
+                'peak_live_bytes', 'leak_count', 'leak_bytes'])) . " AND typeof({$p}line) = 'integer' AND "
+                . $names(['kind', 'file', 'function'], ['opcode', 'callee']) . " AND {$p}kind IN ('vm', 'compile', 'pseudo')",
+            'mm_path_frame_names' => self::ints(["{$p}frame_id", "{$p}parent_id", "{$p}line"]) . ' AND ' . $names(['function', 'file'], ['callee']),
             'mm_samples' => self::ints(["{$p}t_ns", "{$p}usage", "{$p}peak"]),
             /* A window has a row because a request of the endpoint ended in it. */
             'mm_endpoint_windows' => self::ints(["{$p}requests"], 1) . ' AND ' . self::ints(array_map(fn($c) => "$p$c", ['window_start',
@@ -482,6 +513,85 @@ TXT;
     }
 
     /**
+     * The run's call paths (schema version 6), or null when it has none
+     * (recorded without them, imported after a crash, an older schema).
+     * With --top, the first N paths by --sort.
+     */
+    private function paths(array $run): ?MmReportPaths
+    {
+        $sample = $run['path_sample_bytes'] ?? null;
+        if ($this->version < MmReportDatabase::SCHEMA_PATHS || !is_int($sample) || $sample < 0) {
+            return null;
+        }
+        $id = (int) $run['run_id'];
+        foreach ($this->rows('SELECT count(*) AS n FROM ' . self::PATH_ROWS . ' WHERE NOT ' . self::valid('mm_paths'), [':run' => $id]) as $r) {
+            if ($r['n'] > 0) {
+                $this->skipped[$id]['mm_path_counters'] = $r['n'];
+            }
+        }
+        $this->countInvalid('mm_path_frame_names', $id);
+        $order = self::SORTS[$this->sort];
+        $paths = $this->rows("SELECT path_id, frame_id, site_id, kind, file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee,"
+            . ' samples, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes FROM ' . self::PATH_ROWS
+            . ' WHERE ' . self::valid('mm_paths') . " ORDER BY $order DESC, path_id", [':run' => $id]);
+        if (!$paths) {
+            return null;
+        }
+        $frames = $this->rows('SELECT frame_id, parent_id, function, file, line, callee FROM mm_path_frame_names'
+            . ' WHERE run_id = :run AND ' . self::valid('mm_path_frame_names'), [':run' => $id]);
+        return new MmReportPaths($frames, $paths, $sample);
+    }
+
+    /**
+     * --by function with call paths: the rows with inclusive figures
+     * (incl_*) beside their own, plus the functions that only call (no
+     * allocation of their own, self figures 0), sorted by the inclusive
+     * --sort figure, as pprof's -cum does.
+     */
+    private function withInclusive(array $rows, ?MmReportPaths $paths): array
+    {
+        if ($paths === null || $this->by !== 'function') {
+            return $rows;
+        }
+        $incl = $paths->inclusive();
+        $figures = ['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes', 'leak_bytes'];
+        $seen = [];
+        foreach ($rows as &$r) {
+            $key = $r['file'] . "\0" . $r['function'];
+            $seen[$key] = true;
+            foreach ($figures as $m) {
+                $r["incl_$m"] = $r['kind'] === 'pseudo' ? (int) $r[$m] : (int) ($incl[$key][$m] ?? 0);
+            }
+        }
+        unset($r);
+        foreach ($incl as $key => $i) {
+            if (!isset($seen[$key])) {
+                [$file, $function] = explode("\0", $key, 2);
+                /* The columns of the other rows, in their order (csv takes its header from the first). */
+                $r = array_merge(array_fill_keys(array_keys($rows[0] ?? []), 0),
+                    ['file' => $file, 'line' => 0, 'function' => $function, 'opcode' => '', 'callee' => '', 'kind' => 'vm']);
+                foreach ($figures as $m) {
+                    $r[$m] = 0;
+                    $r["incl_$m"] = (int) ($i[$m] ?? 0);
+                }
+                $rows[] = $r;
+            }
+        }
+        $order = 'incl_' . self::SORTS[$this->sort];
+        usort($rows, fn($a, $b) => [$b[$order], $b[self::SORTS[$this->sort]]] <=> [$a[$order], $a[self::SORTS[$this->sort]]]);
+        return $rows;
+    }
+
+    private function needPaths(?MmReportPaths $paths, array $run, string $what): MmReportPaths
+    {
+        if ($paths === null) {
+            throw new MmReportError("run {$run['run_id']} has no call paths, which $what needs (recorded with zend.mm_observe_call_paths=0"
+                . ' or by an older PHP)');
+        }
+        return $paths;
+    }
+
+    /**
      * --by uri: per endpoint (method and URI without the query), the
      * requests of every worker run, from mm_endpoint_windows: mm_endpoints'
      * sums over the windows, taken here over valid rows like every sum of
@@ -583,14 +693,25 @@ TXT;
         if ($this->growth !== null) {
             return $this->renderGrowth($run);
         }
+        $paths = $this->paths($run);
+        if ($this->callers !== null) {
+            return $this->renderCallers($run, $this->needPaths($paths, $run, '--callers'));
+        }
+        if ($this->by === 'path') {
+            return $this->renderPaths($run, $this->needPaths($paths, $run, '--by path'));
+        }
+        $metric = self::SORTS[$this->sort];
+        $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
         return match ($this->format) {
-            'table' => $this->renderTable($run, $this->limit($this->grouped($id), MM_REPORT_DEFAULT_TOP)),
-            'json' => $this->renderJson($run, $this->limit($this->grouped($id), MM_REPORT_DEFAULT_TOP)),
-            'csv' => MmReportFormat::csv($this->limit($this->grouped($id), MM_REPORT_DEFAULT_TOP)),
-            'collapsed' => MmReportFormat::collapsed($this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP), self::SORTS[$this->sort]),
-            'pprof' => MmReportPprof::encode($run, $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP)),
-            'callgrind' => MmReportFormat::callgrind($run, $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP)),
-            'html' => MmReportHtml::render($run, ...$this->htmlRows($id)),
+            'table' => $this->renderTable($run, $this->limit($this->withInclusive($this->grouped($id), $paths), MM_REPORT_DEFAULT_TOP), $paths),
+            'json' => $this->renderJson($run, $this->limit($this->withInclusive($this->grouped($id), $paths), MM_REPORT_DEFAULT_TOP)),
+            'csv' => MmReportFormat::csv($this->limit($this->withInclusive($this->grouped($id), $paths), MM_REPORT_DEFAULT_TOP)),
+            'collapsed' => $paths !== null ? $paths->top($this->top)->collapsed($metric)
+                : MmReportFormat::collapsed($this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP), $metric),
+            'pprof' => MmReportPprof::encode($run, $paths !== null ? [] : $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP), $paths?->top($this->top)),
+            'callgrind' => $paths !== null ? $paths->top($this->top)->callgrind($run, $events)
+                : MmReportFormat::callgrind($run, $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP)),
+            'html' => MmReportHtml::render($run, ...$this->htmlRows($id, $paths)),
         };
     }
 
@@ -599,7 +720,7 @@ TXT;
      * rows are grouped here from the sites rather than by a second query,
      * which keeps a 50 000-site run under a second.
      */
-    private function htmlRows(int $id): array
+    private function htmlRows(int $id, ?MmReportPaths $paths): array
     {
         $sites = $this->sites($id);
         $groups = [];
@@ -635,7 +756,16 @@ TXT;
             . ' ORDER BY seq', [':id' => $id]);
         $samples = $this->version < MmReportDatabase::SCHEMA_RING ? [] : $this->rows('SELECT t_ns, usage, peak FROM mm_samples WHERE run_id = :id AND ' . self::valid('mm_samples')
             . ' ORDER BY seq', [':id' => $id]);
-        return [$this->limit($groups, self::HTML_TOP), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort];
+        $functions = [];
+        if ($paths !== null) {
+            $saved = $this->by;
+            $this->by = 'function';
+            $functions = $this->withInclusive($this->grouped($id), $paths);
+            $this->by = $saved;
+            usort($functions, fn($a, $b) => $b['incl_alloc_bytes'] <=> $a['incl_alloc_bytes']);
+            $functions = array_slice($functions, 0, self::HTML_TOP);
+        }
+        return [$this->limit($groups, self::HTML_TOP), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort, $paths, $functions];
     }
 
     private function renderRuns(): string
@@ -706,7 +836,7 @@ TXT;
         return $out;
     }
 
-    private function summary(array $run): string
+    private function summary(array $run, ?MmReportPaths $paths = null): string
     {
         $dur = self::durationMs($run['started_at'], $run['ended_at']);
         $gc = (int) $run['gc_runs'] > 0
@@ -733,22 +863,89 @@ TXT;
                 MmText::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), MmText::bytes($run['live_bytes']))
             . sprintf("  GC        %s\n", $gc)
             . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
-            . ($lost > 0 ? "  warning   $lost ring records lost (the ring was full): raise zend.mm_observe_ring_size\n" : '');
+            . ($lost > 0 ? "  warning   $lost ring records lost (the ring was full): raise zend.mm_observe_ring_size\n" : '')
+            . ($paths !== null ? '  paths     ' . substr($paths->note(), strlen('call paths: '))
+                . '; a function calling itself from one line is one frame'
+                . (is_int($run['paths_truncated'] ?? null) && $run['paths_truncated'] > 0
+                    ? sprintf('; %d sampled block(s) with deeper paths cut to zend.mm_observe_path_depth frames', $run['paths_truncated']) : '')
+                . "\n" : '');
     }
 
-    private function renderTable(array $run, array $rows): string
+    private function renderTable(array $run, array $rows, ?MmReportPaths $paths = null): string
     {
         $what = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort];
-        $out = $this->summary($run) . "\nTop " . count($rows) . " {$this->by}s by $what\n";
+        $out = $this->summary($run, $paths) . "\nTop " . count($rows) . " {$this->by}s by $what"
+            . ($this->by === 'function' && $paths !== null ? ' (self: its own lines; incl: with all it called, from the call paths)' : '') . "\n";
         if (!$rows) {
             return $out . "  (no allocations recorded)\n";
         }
-        $out .= sprintf("  %10s %9s %10s %10s  %s\n", 'allocated', 'count', 'live', 'peak live', $this->by);
+        $incl = isset($rows[0]['incl_alloc_bytes']);
+        $out .= $incl
+            ? sprintf("  %10s %10s %9s %10s %10s %10s  %s\n", 'self alloc', 'incl alloc', 'count', 'self live', 'incl live', 'incl peak', $this->by)
+            : sprintf("  %10s %9s %10s %10s  %s\n", 'allocated', 'count', 'live', 'peak live', $this->by);
         $sources = [];
         foreach ($rows as $r) {
             $where = self::where($r, $this->by);
-            $out .= sprintf("  %10s %9s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
-                MmText::bytes($r['live_bytes']), MmText::bytes($r['peak_live_bytes']), $where) . $this->sourceNote($r, $sources);
+            $out .= ($incl
+                ? sprintf("  %10s %10s %9s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), MmText::bytes($r['incl_alloc_bytes']),
+                    number_format((int) $r['alloc_count']), MmText::bytes($r['live_bytes']), MmText::bytes($r['incl_live_bytes']),
+                    MmText::bytes($r['incl_peak_live_bytes']), $where)
+                : sprintf("  %10s %9s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
+                    MmText::bytes($r['live_bytes']), MmText::bytes($r['peak_live_bytes']), $where)) . $this->sourceNote($r, $sources);
+        }
+        return $out;
+    }
+
+    /** --by path: the heaviest call paths, each as its site and its callers (innermost first). */
+    private function renderPaths(array $run, MmReportPaths $paths): string
+    {
+        $metric = self::SORTS[$this->sort];
+        $rows = $this->limit($paths->rows($metric), MM_REPORT_DEFAULT_TOP);
+        if ($this->format === 'json') {
+            return MmReportFormat::json(['database' => $this->path, 'run' => (int) $run['run_id'], 'by' => 'path', 'sort' => $this->sort,
+                'sampled' => $paths->sampled(), 'rows' => $rows]);
+        }
+        if ($this->format === 'csv') {
+            return MmReportFormat::csv(array_map(fn($r) => ['path' => implode(' <- ', $r['path'])] + $r, $rows));
+        }
+        $what = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort];
+        $out = $this->summary($run, $paths) . "\nTop " . count($rows) . " call paths by $what (the allocating line first, then its callers)\n"
+            . sprintf("  %10s %9s %10s %10s %10s\n", 'allocated', 'count', 'live', 'peak live', 'at end');
+        foreach ($rows as $r) {
+            $out .= sprintf("  %10s %9s %10s %10s %10s\n", MmText::bytes($r['alloc_bytes']), number_format($r['alloc_count']),
+                MmText::bytes($r['live_bytes']), MmText::bytes($r['peak_live_bytes']), MmText::bytes($r['leak_bytes']));
+            foreach ($r['path'] as $i => $name) {
+                $out .= '      ' . ($i === 0 ? '' : '<- ') . MmText::text($name) . "\n";
+            }
+        }
+        return $out;
+    }
+
+    /** --callers FILE:LINE: the call paths into one line, with their share of what it allocated. */
+    private function renderCallers(array $run, MmReportPaths $paths): string
+    {
+        [$file, $line] = $this->callers;
+        $metric = self::SORTS[$this->sort];
+        $rows = $this->limit($paths->callers($file, $line, $metric), MM_REPORT_DEFAULT_TOP);
+        if ($this->format === 'json') {
+            return MmReportFormat::json(['database' => $this->path, 'run' => (int) $run['run_id'], 'callers' => "$file:$line", 'sort' => $this->sort,
+                'sampled' => $paths->sampled(), 'rows' => $rows]);
+        }
+        if ($this->format === 'csv') {
+            return MmReportFormat::csv(array_map(fn($r) => ['callers' => implode(' <- ', $r['callers'])] + $r, $rows));
+        }
+        $out = $this->summary($run, $paths) . "\nCall paths into " . MmText::text("$file:$line") . ', by '
+            . ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort] . "\n";
+        if (!$rows) {
+            return $out . "  (no call path ends at that line; the file may be named differently: see --by line)\n";
+        }
+        $out .= sprintf("  %6s %10s %9s %10s %10s\n", 'share', 'allocated', 'count', 'live', 'peak live');
+        foreach ($rows as $r) {
+            $out .= sprintf("  %5.1f%% %10s %9s %10s %10s\n", $r['share'] * 100, MmText::bytes($r['alloc_bytes']), number_format($r['alloc_count']),
+                MmText::bytes($r['live_bytes']), MmText::bytes($r['peak_live_bytes']));
+            foreach ($r['callers'] ?: ['(no caller: the script\'s own code)'] as $i => $name) {
+                $out .= '      <- ' . MmText::text($name) . "\n";
+            }
         }
         return $out;
     }

@@ -38,7 +38,7 @@
 /** PRAGMA application_id of an mm_observe database: 'mmob'. */
 const MM_REPORT_APPLICATION_ID = 0x6D6D6F62;
 /** The newest schema version (PRAGMA user_version) this PHP reads and writes. */
-const MM_REPORT_SCHEMA_VERSION = 5;
+const MM_REPORT_SCHEMA_VERSION = 6;
 /** The oldest schema version read: version 1 recorded no test runs and is upgraded in place by the next run. */
 const MM_REPORT_SCHEMA_OLDEST = 2;
 /** Rows shown when no --top is given (the table, diff, growth, endpoints; --mm-top). */
@@ -122,9 +122,11 @@ final class MmReportDatabase
     public const SCHEMA_RING = 3;
     /** The schema version that added a worker's per-endpoint figures and mm_runs.detail. */
     public const SCHEMA_WORKER = 5;
+    /** The schema version that added call paths (mm_path_frames, mm_path_counters). */
+    public const SCHEMA_PATHS = 6;
     /** The tables read (directly or through VIEWS). */
     private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes', 'mm_snapshots', 'mm_snapshot_counters',
-        'mm_samples', 'mm_endpoint_windows', 'mm_endpoint_site_counters'];
+        'mm_samples', 'mm_endpoint_windows', 'mm_endpoint_site_counters', 'mm_path_frames', 'mm_path_counters'];
     /** The views read, with their SQL as sqlite_master keeps it (mm_schema.sql). */
     private const VIEWS = [
         'mm_sites' => 'CREATE VIEW mm_sites AS SELECT'
@@ -161,11 +163,19 @@ final class MmReportDatabase
             . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
             . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
             . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
+        'mm_path_frame_names' => 'CREATE VIEW mm_path_frame_names AS SELECT'
+            . ' p.run_id, p.frame_id, p.parent_id, p.depth, fn.str AS function, f.str AS file, p.line, ca.str AS callee'
+            . ' FROM mm_path_frames p'
+            . ' JOIN mm_strings fn ON fn.str_id = p.function_id'
+            . ' JOIN mm_strings f ON f.str_id = p.file_id'
+            . ' LEFT JOIN mm_strings ca ON ca.str_id = p.callee_id',
     ];
     /** The tables and views above that schema version 2 lacks: the version that added them (the ring 3, worker mode 5). */
     private const SINCE = ['mm_snapshots' => self::SCHEMA_RING, 'mm_snapshot_counters' => self::SCHEMA_RING,
         'mm_samples' => self::SCHEMA_RING, 'mm_snapshot_sites' => self::SCHEMA_RING, 'mm_endpoint_windows' => self::SCHEMA_WORKER,
-        'mm_endpoint_site_counters' => self::SCHEMA_WORKER, 'mm_endpoint_sites' => self::SCHEMA_WORKER];
+        'mm_endpoint_site_counters' => self::SCHEMA_WORKER, 'mm_endpoint_sites' => self::SCHEMA_WORKER,
+        'mm_path_frames' => self::SCHEMA_PATHS, 'mm_path_counters' => self::SCHEMA_PATHS,
+        'mm_path_frame_names' => self::SCHEMA_PATHS];
 
     /** Who asks problem(): the report reads any version it knows; run-tests.php needs test runs. */
     public const FOR_REPORT = 'report';

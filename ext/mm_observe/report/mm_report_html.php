@@ -4,18 +4,54 @@
    | mm_observe: php --mm-report --format html                            |
    +----------------------------------------------------------------------+
 
-   MmReportHtml writes one self-contained page (no script, no external
-   asset): the run's summary, the top rows, flame graphs of the sites
-   (MmReportFormat::frames()), memory and GC timelines as inline SVG.
+   MmReportHtml writes one self-contained page (no external asset; one
+   short inline script, for zooming into a flame graph on click): the
+   run's summary, the top rows, flame graphs (of the call paths when the
+   run has them, MmReportPaths; else of the sites, MmReportFormat::frames()),
+   a self / inclusive table per function (call paths), memory and GC
+   timelines as inline SVG.
    Every name from the database is escaped twice over: MmText::text(),
    then htmlspecialchars().  Part of the --mm-report program only
    (ext/mm_observe/Makefile.frag).
 */
 
-/** One self-contained HTML page: summary, top table, flame graphs, memory and GC timelines.  No script, no external asset. */
+/** One self-contained HTML page: summary, top table, flame graphs, memory and GC timelines.  No external asset. */
 final class MmReportHtml
 {
-    public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort): string
+    /** Zoom: a click on a frame widens it (and what is above it) to the whole graph; a click on the root goes back. */
+    private const ZOOM_SCRIPT = <<<'JS'
+document.querySelectorAll('svg.flame').forEach(function (svg) {
+  var W = +svg.getAttribute('width');
+  svg.addEventListener('click', function (ev) {
+    var g = ev.target.closest('g.frame');
+    if (!g) { return; }
+    var x0 = +g.dataset.x, w0 = +g.dataset.w, d0 = +g.dataset.d;
+    svg.querySelectorAll('g.frame').forEach(function (f) {
+      var x = +f.dataset.x, w = +f.dataset.w, d = +f.dataset.d;
+      var inside = x + w > x0 + 0.01 && x < x0 + w0 - 0.01;
+      var show = inside && (d >= d0 || (x <= x0 + 0.01 && x + w >= x0 + w0 - 0.01));
+      f.style.display = show ? '' : 'none';
+      if (!show) { return; }
+      var nx = d >= d0 ? (x - x0) / w0 * W : 0, nw = d >= d0 ? w / w0 * W : W;
+      var r = f.querySelector('rect'), t = f.querySelector('text');
+      r.setAttribute('x', nx.toFixed(1));
+      r.setAttribute('width', Math.max(nw - 1, 0.5).toFixed(1));
+      t.setAttribute('x', (nx + 3).toFixed(1));
+      var name = f.dataset.name;
+      t.textContent = nw > 40 ? (name.length > (nw - 6) / 7 ? name.slice(0, Math.max(0, Math.floor((nw - 6) / 7) - 1)) + '\u2026' : name) : '';
+    });
+  });
+});
+JS;
+
+    /**
+     * $sites: the run's sites (flame graphs by file, function, line and
+     * callee when the run has no call paths); $paths: its call paths, or
+     * null; $functions: with paths, per function its self and inclusive
+     * figures (rows of file, function, self_*, incl_*), largest first.
+     */
+    public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort,
+        ?MmReportPaths $paths = null, array $functions = []): string
     {
         $h = fn($s) => htmlspecialchars(MmText::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
@@ -44,26 +80,55 @@ final class MmReportHtml
                 . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
         }
         $o .= "</table>\n";
-        foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
-            $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($sites, $metric, $h);
+        if ($paths !== null) {
+            $o .= '<p class="note">' . $h($paths->note()) . '; click a frame to zoom, the root to go back.</p>' . "\n";
+            foreach (['alloc_bytes' => 'Flame graph (call paths): allocated bytes', 'leak_bytes' => 'Flame graph (call paths): bytes live at the end of the script',
+                    'peak_live_bytes' => 'Flame graph (call paths): bytes live at the peak'] as $metric => $label) {
+                $stacks = [];
+                foreach ($paths->paths() as $p) {
+                    $stacks[] = [MmReportPaths::names($paths->stack($p)), (int) $p[$metric]];
+                }
+                $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($stacks, $metric, $h);
+            }
+            $o .= '<h2>Functions: self and inclusive</h2>' . "\n" . '<p class="note">self: allocated by the function\'s own lines (exact);'
+                . ' inclusive: allocated by it and everything it called (from the call paths).</p>' . "\n"
+                . '<table><tr><th>self alloc</th><th>incl alloc</th><th>self live</th><th>incl live</th><th>incl peak</th><th class="l">function</th></tr>';
+            foreach ($functions as $f) {
+                $o .= '<tr><td>' . MmText::bytes($f['alloc_bytes']) . '</td><td>' . MmText::bytes($f['incl_alloc_bytes']) . '</td><td>'
+                    . MmText::bytes($f['live_bytes']) . '</td><td>' . MmText::bytes($f['incl_live_bytes']) . '</td><td>'
+                    . MmText::bytes($f['incl_peak_live_bytes']) . '</td><td class="l"><code>' . $h($f['function'] . '  (' . $f['file'] . ')') . "</code></td></tr>\n";
+            }
+            $o .= "</table>\n";
+        } else {
+            foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
+                $stacks = [];
+                foreach ($sites as $st) {
+                    $stacks[] = [MmReportFormat::frames($st), (int) $st[$metric]];
+                }
+                $o .= '<h2>' . $h($label) . "</h2>\n" . self::flame($stacks, $metric, $h);
+            }
         }
         $o .= "<h2>Memory over time</h2>\n" . self::memory($run, $gc, $samples, $snapshots, $h);
         $o .= "<h2>GC timeline</h2>\n" . self::gcTimeline($run, $gc, $h);
-        return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: file, function, line, internal callee.</p>\n</body></html>\n";
+        return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: "
+            . ($paths !== null ? 'the call path, root first: each function at the line of its call, the internal function it called' : 'file, function, line, internal callee')
+            . ".</p>\n<script>" . self::ZOOM_SCRIPT . "</script>\n</body></html>\n";
     }
 
-    /** An icicle-style flame graph (root on top), laid out here as SVG rectangles with tooltips. */
-    private static function flame(array $sites, string $metric, callable $h): string
+    /**
+     * An icicle-style flame graph (root on top) of $stacks ([frame names,
+     * root first], value), laid out here as SVG rectangles with tooltips.
+     */
+    private static function flame(array $stacks, string $metric, callable $h): string
     {
         $root = ['name' => 'all', 'value' => 0, 'children' => []];
-        foreach ($sites as $s) {
-            $v = (int) $s[$metric];
+        foreach ($stacks as [$frames, $v]) {
             if ($v <= 0) {
                 continue;
             }
             $node = &$root;
             $node['value'] += $v;
-            foreach (MmReportFormat::frames($s) as $f) {
+            foreach ($frames as $f) {
                 $node['children'][$f] ??= ['name' => $f, 'value' => 0, 'children' => []];
                 $node = &$node['children'][$f];
                 $node['value'] += $v;
@@ -97,8 +162,9 @@ final class MmReportHtml
         foreach ($rects as [$x, $d, $w, $name, $v]) {
             $hue = crc32($name) % 40 + 5;
             $label = $w > 40 ? mb_strimwidth($name, 0, (int) (($w - 6) / 7), '…') : '';
-            $svg .= sprintf('<g class="frame"><title>%s — %s (%.1f%%)</title><rect x="%.1f" y="%d" width="%.1f" height="%d" fill="hsl(%d,80%%,62%%)" rx="2"/>'
-                . '<text x="%.1f" y="%d">%s</text></g>', $h($name), MmText::bytes($v), $v * 100 / $root['value'],
+            $svg .= sprintf('<g class="frame" data-x="%.2f" data-w="%.2f" data-d="%d" data-name="%s"><title>%s — %s (%.1f%%)</title>'
+                . '<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="hsl(%d,80%%,62%%)" rx="2"/>'
+                . '<text x="%.1f" y="%d">%s</text></g>', $x, $w, $d, $h($name), $h($name), MmText::bytes($v), $v * 100 / $root['value'],
                 $x, $d * $rowH, max($w - 1, 0.5), $rowH - 1, $hue, $x + 3, $d * $rowH + 13, $h($label));
         }
         return $svg . "</svg>\n";

@@ -19,7 +19,13 @@ final class MmReportPprof
     private string $fnBytes = '';
     private string $locBytes = '';
 
-    public static function encode(array $run, array $sites): string
+    /**
+     * $paths given (a run with call paths): one sample per path, its whole
+     * stack (leaf first: the internal callee, the allocating line, then
+     * each caller at the line of its call, internal functions that call
+     * back between them); else one sample per site, two frames deep.
+     */
+    public static function encode(array $run, array $sites, ?MmReportPaths $paths = null): string
     {
         $p = new self();
         $types = [['alloc_objects', 'count'], ['alloc_space', 'bytes'], ['inuse_objects', 'count'], ['inuse_space', 'bytes'], ['peak_inuse_space', 'bytes']];
@@ -27,7 +33,19 @@ final class MmReportPprof
         foreach ($types as [$t, $u]) {
             $msg .= self::bytesField(1, self::intField(1, $p->str($t)) . self::intField(2, $p->str($u)));
         }
-        foreach ($sites as $s) {
+        foreach ($paths === null ? [] : $paths->paths() as $path) {
+            $locs = [];
+            foreach ($paths->stack($path) as $f) {
+                $locs[] = $p->location($f['function'], $f['file'], $f['line']);
+                if ($f['callee'] !== '') {
+                    $locs[] = $p->location($f['callee'], '[internal]', 0);
+                }
+            }
+            $values = [(int) $path['alloc_count'], (int) $path['alloc_bytes'], (int) $path['live_count'], (int) $path['live_bytes'],
+                (int) $path['peak_live_bytes']];
+            $msg .= self::bytesField(2, self::packed(1, array_reverse($locs)) . self::packed(2, $values));
+        }
+        foreach ($paths === null ? $sites : [] as $s) {
             /* Leaf first: the internal callee, then the PHP function at its line. */
             $locs = [];
             if ($s['kind'] === 'pseudo') {
@@ -44,6 +62,7 @@ final class MmReportPprof
         $msg .= $p->locBytes . $p->fnBytes;
         /* Every string is interned before the table is written. */
         $tail = self::intField(13, $p->str("mm_observe run {$run['run_id']}: {$run['script']}"))
+            . ($paths === null ? '' : self::intField(13, $p->str($paths->note())))
             . self::intField(14, $p->str('alloc_space'));
         $started = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.v\Z', (string) $run['started_at'], new DateTimeZone('UTC'));
         if ($started) {

@@ -69,7 +69,7 @@ text.sqlite
 foreign.sqlite
   => 1: mm-report: 'foreign.sqlite' is not an mm_observe report database (application_id 0x00000000)
 newer.sqlite
-  => 1: mm-report: 'newer.sqlite' has schema version 99; this PHP reads up to version 5
+  => 1: mm-report: 'newer.sqlite' has schema version 99; this PHP reads up to version 6
 v1.sqlite
   => 1: mm-report: 'v1.sqlite' has schema version 1; record one run with this PHP to upgrade it in place
 norun.sqlite
@@ -81,7 +81,7 @@ ok.sqlite --run x
 ok.sqlite --top 0
   => 1: mm-report: --top: '0' is not a positive integer
 ok.sqlite --by opcode
-  => 1: mm-report: --by: 'opcode' is not one of line, site, function, file, uri
+  => 1: mm-report: --by: 'opcode' is not one of line, site, function, file, uri, path
 ok.sqlite --sort size
   => 1: mm-report: --sort: 'size' is not one of alloc, live, peak, count
 ok.sqlite --format xml

@@ -14,7 +14,7 @@ file_put_contents($evil, "<?php\nfunction g\xc2\x9bx() { return str_repeat('g', 
 $code = "<?php\nmm_observe_snapshot(\"start\\x1b[2J\");\ninclude \$argv[1];\n\$more = str_repeat('m', 3000);\nmm_observe_snapshot(\"end\\x07\\xc2\\x85\\xfe\");\n";
 for ($i = 0; $i < 2; $i++) {
     file_put_contents("$d/main.php", $i ? str_replace('3000', '6000', $code) : $code);
-    $p = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db", "$d/main.php", $evil],
+    $p = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', 'zend.mm_observe_path_sample_bytes=0', '-d', "zend.mm_observe_output=$db", "$d/main.php", $evil],
         [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
     echo stream_get_contents($pipes[1]), stream_get_contents($pipes[2]);
     proc_close($p);
@@ -91,8 +91,8 @@ mmo_cleanup(__FILE__);
   2  %s  end\x07\u{85}\xfe
   request   GET\x1b[1m /x\x1b[2J\x1b[H\x9b6n
   test      t\x08.phpt: title\x7f [PASS]
-  D/a\x1b]0:pwned\x07\r\n\xff:b.php;g\u{9b}x;a\x1b]0:pwned\x07\r\n\xff:b.php:2;str_repeat() %d
-  D/main.php;{main};main.php:4;str_repeat() %d
-  fl=(%d) D/a\x1b]0;pwned\x07\r\n\xff;b.php
+  {main} (main.php:3);{main} (a\x1b]0:pwned\x07\r\n\xff:b.php:3);g\u{9b}x (a\x1b]0:pwned\x07\r\n\xff:b.php:2);str_repeat() %d
+  {main} (main.php:4);str_repeat() %d
+  cfl=(%d) D/a\x1b]0;pwned\x07\r\n\xff;b.php
   <title>snapshot 1: start\x1b[2J (at %s ms, usage %s)</title>
   json label: "end\u0007\u0085\ufffd"

@@ -23,7 +23,7 @@ PHP;
 file_put_contents("$d/s.php", $code);
 for ($i = 0; $i < 2; $i++) {
     $p = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db",
-        '-d', 'zend.mm_observe_sample_bytes=16K', "$d/s.php"], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        '-d', 'zend.mm_observe_sample_bytes=16K', '-d', 'zend.mm_observe_path_sample_bytes=0', "$d/s.php"], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
     echo stream_get_contents($pipes[1]), stream_get_contents($pipes[2]);
     proc_close($p);
 }
@@ -76,37 +76,37 @@ mmo_cleanup(__FILE__);
 done
 done
 (table) => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --by site => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --by function => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --by file => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --sort live => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format json => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format csv => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format collapsed => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format pprof => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format callgrind => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --format html => 0, stdout written
-mm-report: skipped 8 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1; figures must be integers within +-2^53, names text)
+mm-report: skipped 9 row(s) of run 1 that are not valid (mm_sites: 5, mm_gc_runs: 1, mm_snapshots: 1, mm_samples: 1, mm_path_counters: 1; figures must be integers within +-2^53, names text)
 mm-report: left out figures of run 1 that are not valid (mm_runs: pid, peak_usage, exit_status, flushes)
 --runs => 0, stdout written
 mm-report: skipped 5 row(s) of run 1 that are not valid (mm_sites: 5; figures must be integers within +-2^53, names text)
@@ -131,6 +131,7 @@ Run N of DB
  memory peak N B; allocated N KiB in N blocks; live at the end N KiB
  GC no runs
  ring N sample(s); N snapshot(s)
+ paths exact (every block); a function calling itself from one line is one frame
 
 Top N lines by allocated bytes
  allocated count live peak live line

@@ -57,6 +57,7 @@ status ok, exit status N
 started TIME, duration N ms
 memory peak N MiB; allocated N MiB in N blocks; live at the end N MiB
 GC no runs
+paths estimates from blocks sampled every N B allocated on average (zend.mm_observe_path_sample_bytes); a function calling itself from one line is one frame
 
 Top N lines by allocated bytes
 allocated count live peak live line
@@ -71,10 +72,10 @@ allocated count live peak live site
 N MiB N N MiB N MiB SCRIPT:4 build DO_ICALL -> str_repeat()
 N KiB N N KiB N KiB {startup}
 == --run 1 --by function, status 0
-Top N functions by allocated bytes
-allocated count live peak live function
-N MiB N N MiB N MiB build (SCRIPT:4)
-N KiB N N KiB N KiB {startup}
+Top N functions by allocated bytes (self: its own lines; incl: with all it called, from the call paths)
+self alloc incl alloc count self live incl live incl peak function
+N KiB N MiB N N KiB N MiB N MiB {main} (SCRIPT:0 (compiling))
+N MiB N MiB N N MiB N MiB N MiB build (SCRIPT:4)
 == --run 1 --by file, status 0
 Top N files by allocated bytes
 allocated count live peak live file

@@ -46,7 +46,10 @@ function seed(string $base): array
     $u32 = fn(int $o) => unpack('V', $hdr, $o)[1];
     $u64 = fn(int $o) => unpack('P', $hdr, $o)[1];
     $size = $u64(72);
-    $regions = [[0, 8192], [$u64(32), $u64(40)], [$u64(48), $u32(120) * $u32(24)], [$u64(56), $u32(124)]];
+    /* header, events, sites, strings, call-path frames, paths */
+    $pathTable = $u64(224) + (($u32(232) * $u32(248) + 4095) & ~4095);
+    $regions = [[0, 8192], [$u64(32), $u64(40)], [$u64(48), $u32(120) * $u32(24)], [$u64(56), $u32(124)],
+        [$u64(224), $u32(240) * $u32(248)], [$pathTable, $u32(244) * $u32(252)]];
     $chunks = [];
     foreach ($regions as [$off, $len]) {
         fseek($f, $off);
@@ -84,8 +87,8 @@ fclose($c);
 $seeds[] = seed("$wdb.$spid.mmring");
 
 /* Offsets of the numeric header fields (zend_mm_observe_ring.h). */
-$fields32 = [8, 12, 16, 20, 24, 28, 80, 84, 120, 124, 160, 164, 200, 204];
-$fields64 = [32, 40, 48, 56, 64, 72, 88, 96, 104, 112, 128, 136, 144, 152, 168, 176, 208, 216];
+$fields32 = [8, 12, 16, 20, 24, 28, 80, 84, 120, 124, 160, 164, 200, 204, 232, 236, 240, 244, 248, 252];
+$fields64 = [32, 40, 48, 56, 64, 72, 88, 96, 104, 112, 128, 136, 144, 152, 168, 176, 208, 216, 224];
 mt_srand(1201);
 /* A mutant of one of the seeds (the script's ring, the worker's), in turn. */
 function mutant(string $path, array $seeds, array $fields32, array $fields64): string
@@ -123,14 +126,14 @@ function mutant(string $path, array $seeds, array $fields32, array $fields64): s
     } elseif ($kind < 87) {
         $what = 'region bits';
         for ($n = mt_rand(1, 16); $n > 0; $n--) {
-            $o = $offs[mt_rand(1, 3)];
+            $o = $offs[mt_rand(1, count($offs) - 1)];
             $len = max(1, strlen($chunks[$o]));
             $flip($o + mt_rand(0, $len - 1));
         }
     } else {
         $what = 'regions overlap or wrap';
-        /* events_offset, sites_offset, strings_offset, strings_capacity, file_size */
-        $targets = [32, 48, 56, 64, 72];
+        /* events_offset, sites_offset, strings_offset, strings_capacity, file_size, paths_offset */
+        $targets = [32, 48, 56, 64, 72, 224];
         $poke($targets[array_rand($targets)], pack('P', [0, 8192, $offs[2], $offs[3], PHP_INT_MIN, -4096, $size - 8192][mt_rand(0, 6)]));
         if (mt_rand(0, 1)) { $poke(64, pack('P', ($size - $offs[3]) | PHP_INT_MIN)); }
     }

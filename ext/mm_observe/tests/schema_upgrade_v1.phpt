@@ -8,9 +8,13 @@ $db = mmo_path(__FILE__, '.sqlite');
 $code = '<?php $a = str_repeat("x", 5000); echo strlen($a), "\n";';
 $r = mmo_observe(__FILE__, $code, $db);
 echo $r['out'], $r['err'];
-/* Take it back to what version 1 wrote: no version 2, 3, 4 or 5 columns, tables, views or indexes. */
+/* Take it back to what version 1 wrote: no version 2, 3, 4, 5 or 6 columns, tables, views or indexes. */
 $h = new SQLite3($db);
-$h->exec('DROP VIEW mm_endpoints; DROP VIEW mm_endpoint_sites; DROP TABLE mm_endpoint_windows;
+$h->exec('DROP VIEW mm_paths; DROP VIEW mm_path_frame_names; DROP VIEW mm_path_growth;
+    DROP TABLE mm_path_frames; DROP TABLE mm_path_counters; DROP TABLE mm_snapshot_path_counters;
+    ALTER TABLE mm_runs DROP COLUMN path_sample_bytes; ALTER TABLE mm_runs DROP COLUMN path_samples;
+    ALTER TABLE mm_runs DROP COLUMN paths_dropped; ALTER TABLE mm_runs DROP COLUMN paths_truncated;
+    DROP VIEW mm_endpoints; DROP VIEW mm_endpoint_sites; DROP TABLE mm_endpoint_windows;
     DROP TABLE mm_endpoint_peaks; DROP TABLE mm_endpoint_site_counters;
     ALTER TABLE mm_runs DROP COLUMN detail; ALTER TABLE mm_runs DROP COLUMN duration_ns;
     ALTER TABLE mm_runs DROP COLUMN http_status; ALTER TABLE mm_runs DROP COLUMN alloc_count;
@@ -62,7 +66,7 @@ mmo_cleanup(__FILE__);
 5000
 5000
 5000
-user_version: 5
+user_version: 6
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
 totals of the concurrent runs agree: true
