@@ -634,11 +634,13 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
    of bytes until the next point of the Poisson process; each allocation
    subtracts its size, and a block that takes it below zero is sampled: its
    call path is found, its path's estimates grow by 1/p blocks and s/p
-   bytes, the block is flagged in the block map (ZEND_MM_OBSERVE_BLOCK_
-   SAMPLED) and remembered in `sampled` (address -> path, size), and the
-   next distance is drawn.  A free of a flagged block takes it back out.
-   The fast path pays one subtraction and one branch per allocation and one
-   bit test per free.
+   bytes, the block map records the block's *path* instead of its site,
+   flagged ZEND_MM_OBSERVE_BLOCK_SAMPLED (the path names its site), and
+   the next distance is drawn.  A free of a flagged block takes it back
+   out of its path, then credits the path's site as any free.  The fast
+   path pays one subtraction and one branch per allocation and one bit
+   test per free; a sample pays a walk of the frames (skipped when the
+   callers are those of the last sample) and a table lookup for 1/p.
 
    Tables.  Frames and paths are two regions of the ring (zend_mm_observe_
    format.h), records indexed from 1 and published like sites (ring.h,
@@ -653,6 +655,8 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 /* Frames (user and internal) of the last walk remembered, to skip the
  * lookups when the next sample has the same callers. */
 #define ZEND_MM_OBSERVE_PATH_CACHE     256
+/* Blocks up to this size find their weight 1/p in a table (8-byte steps). */
+#define ZEND_MM_OBSERVE_PATH_WEIGHTS   3072
 
 /* Key of the "{truncated}" root frame (never dereferenced). */
 static const char zend_mm_observe_truncated_sentinel = 'T';
@@ -671,7 +675,8 @@ static struct {
 	zend_mm_observe_run *run;            /* where the sampling figures go */
 	uint32_t *frame_buckets;             /* [ZEND_MM_OBSERVE_PATH_BUCKETS] */
 	uint32_t *path_buckets;
-	zend_mm_observe_ptrmap sampled;      /* sampled live block -> (path, usable size) */
+	double *weights;                     /* 1/p by usable size / 8, up to ZEND_MM_OBSERVE_PATH_WEIGHTS */
+	uint64_t weights_for;                /* ... for this mean */
 	struct {
 		const zend_execute_data *ex;
 		const zend_function *callee;
@@ -685,9 +690,10 @@ static struct {
 	} *cache;
 	uint32_t cache_len;
 	uint32_t cache_frame;
+	uint32_t cache_site, cache_path;     /* the last path found, and its site */
 	bool cache_valid;
 	bool cache_truncated;
-} zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 512, .max_depth = 128 } };
+} zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 1024, .max_depth = 128 } };
 
 ZEND_API void zend_mm_observe_paths_configure(bool enabled, uint64_t sample_bytes, uint32_t max_depth)
 {
@@ -706,25 +712,44 @@ static uint64_t zend_mm_observe_rng_next(void)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* -ln(u) for u = x / 2^53, x in [1, 2^53]: the exponent from the leading
+ * bit, the mantissa m in [1, 2) by the series of ln m = 2 atanh((m-1)/(m+1))
+ * to t^7 (error below 2e-5: far below what a sampling distance needs). */
+static double zend_mm_observe_neg_log(uint64_t x)
+{
+	int e = 63 - __builtin_clzll(x);
+	double m = (double) x / (double) ((uint64_t) 1 << e);
+	double t = (m - 1.0) / (m + 1.0), t2 = t * t;
+	double ln_m = 2.0 * t * (1.0 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7))));
+	return (53 - e) * 0.6931471805599453 - ln_m;
+}
+
 /* The distance to the next sample: exponential with the configured mean. */
 static int64_t zend_mm_observe_path_distance(void)
 {
 	if (zmp.cfg.sample_bytes == 0) {
 		return 0;
 	}
-	double u = (double) ((zend_mm_observe_rng_next() >> 11) + 1) * (1.0 / 9007199254740992.0); /* (0, 1] */
-	double d = -log(u) * (double) zmp.cfg.sample_bytes;
+	double d = zend_mm_observe_neg_log((zend_mm_observe_rng_next() >> 11) + 1) * (double) zmp.cfg.sample_bytes;
 	return d >= 9.0e18 ? INT64_MAX : (int64_t) d;
 }
 
+static double zend_mm_observe_path_weight_of(size_t usable)
+{
+	double p = -expm1(-(double) usable / (double) zmp.cfg.sample_bytes);
+	return p > 0 ? 1.0 / p : 1.0;
+}
+
 /* 1/p for a block of `usable` bytes: how many blocks one sample stands for. */
-static double zend_mm_observe_path_weight(size_t usable)
+static zend_always_inline double zend_mm_observe_path_weight(size_t usable)
 {
 	if (zmp.cfg.sample_bytes == 0) {
 		return 1.0;
 	}
-	double p = -expm1(-(double) usable / (double) zmp.cfg.sample_bytes);
-	return p > 0 ? 1.0 / p : 1.0;
+	if (EXPECTED(usable <= ZEND_MM_OBSERVE_PATH_WEIGHTS && zmp.weights)) {
+		return zmp.weights[usable >> 3];
+	}
+	return zend_mm_observe_path_weight_of(usable);
 }
 
 static void zend_mm_observe_paths_reset(void)
@@ -743,8 +768,8 @@ static void zend_mm_observe_paths_reset(void)
 		memset(zmp.frame_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
 		memset(zmp.path_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
 	}
-	zend_mm_observe_ptrmap_clear(&zmp.sampled);
 	zmp.cache_valid = false;
+	zmp.cache_path = 0;
 	if (!zmp.cfg.enabled) {
 		zmp.countdown = INT64_MAX;
 		return;
@@ -755,6 +780,17 @@ static void zend_mm_observe_paths_reset(void)
 		zmp.rng = zmp.rng ? zmp.rng : 0x9E3779B97F4A7C15ull;
 	}
 	zmp.countdown = zend_mm_observe_path_distance();
+	if (zmp.cfg.sample_bytes && zmp.weights_for != zmp.cfg.sample_bytes) {
+		/* Usable sizes are multiples of 8: one entry per step. */
+		double *w = zmp.weights ? zmp.weights : malloc(sizeof(double) * (ZEND_MM_OBSERVE_PATH_WEIGHTS / 8 + 1));
+		if (w) {
+			for (uint32_t i = 0; i <= ZEND_MM_OBSERVE_PATH_WEIGHTS / 8; i++) {
+				w[i] = zend_mm_observe_path_weight_of(MAX(i, 1) * 8);
+			}
+			zmp.weights = w;
+			zmp.weights_for = zmp.cfg.sample_bytes;
+		}
+	}
 }
 
 /* Makes room for record `count` of the region at `offset` (backed on
@@ -921,9 +957,11 @@ static zend_always_inline void zend_mm_observe_path_peak_sync(zend_mm_observe_pa
 	}
 }
 
-/* A sample fell in the block `ptr` (`usable` bytes) site `site` allocates:
- * its path, with the block counted; NULL when it cannot be kept. */
-static ZEND_COLD zend_never_inline zend_mm_observe_path *zend_mm_observe_path_sample(uint32_t site, void *ptr, size_t usable)
+static uint32_t zend_mm_observe_path_new(uint32_t b, uint32_t frame, uint32_t site);
+
+/* A sample fell in a block of `usable` bytes that site `site` allocates:
+ * the index of its path, with the block counted; 0 when it cannot be kept. */
+static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_path_sample(uint32_t site, size_t usable)
 {
 	uint32_t frame;
 
@@ -943,38 +981,33 @@ static ZEND_COLD zend_never_inline zend_mm_observe_path *zend_mm_observe_path_sa
 			zmp.chain = NULL;
 			zmp.cache = NULL;
 			zmp.run->paths_dropped++;
-			return NULL;
+			return 0;
 		}
 	}
 	if (!zend_mm_observe_path_callers(&frame)) {
 		zmp.run->paths_dropped++;
-		return NULL;
+		return 0;
 	}
 
-	uint32_t b = zend_mm_observe_path_hash(frame, site, 0);
 	uint32_t i;
-	for (i = zmp.path_buckets[b]; i; i = zmp.paths[i].next) {
-		if (zmp.paths[i].frame == frame && zmp.paths[i].site == site) {
-			break;
+	if (zmp.cache_path && zmp.cache_site == site && zmp.paths[zmp.cache_path].frame == frame) {
+		i = zmp.cache_path;
+	} else {
+		uint32_t b = zend_mm_observe_path_hash(frame, site, 0);
+		for (i = zmp.path_buckets[b]; i; i = zmp.paths[i].next) {
+			if (zmp.paths[i].frame == frame && zmp.paths[i].site == site) {
+				break;
+			}
 		}
-	}
-	if (!i) {
-		if (!zend_mm_observe_path_room(zend_mm_observe_ring_path_table(zmo.hdr), zmp.path_count, zmo.hdr->path_capacity, sizeof(*zmp.paths))) {
-			zmp.run->paths_dropped++;
-			return NULL;
+		if (!i) {
+			i = zend_mm_observe_path_new(b, frame, site);
+			if (!i) {
+				zmp.run->paths_dropped++;
+				return 0;
+			}
 		}
-		i = zmp.path_count++;
-		memset(&zmp.paths[i], 0, sizeof(zmp.paths[i]));
-		zmp.paths[i].frame = frame;
-		zmp.paths[i].site = site;
-		zmp.paths[i].peak_epoch = zmo.peak_epoch;
-		zmp.paths[i].next = zmp.path_buckets[b];
-		zmp.path_buckets[b] = i;
-		zend_mm_observe_ring_publish_paths(zmo.hdr, zmp.path_count);
-	}
-	if (!zend_mm_observe_ptrmap_put(&zmp.sampled, (uintptr_t) ptr, i, usable)) {
-		zmp.run->paths_dropped++;
-		return NULL;
+		zmp.cache_path = i;
+		zmp.cache_site = site;
 	}
 
 	zend_mm_observe_path *path = &zmp.paths[i];
@@ -985,22 +1018,41 @@ static ZEND_COLD zend_never_inline zend_mm_observe_path *zend_mm_observe_path_sa
 	path->alloc_bytes += w * (double) usable;
 	path->live_count += w;
 	path->live_bytes += w * (double) usable;
-	return path;
+	return i;
 }
 
-/* The free of a sampled block. */
-static ZEND_COLD zend_never_inline void zend_mm_observe_path_free(void *ptr)
+/* A new path (frame, site) in bucket `b`; 0 when the region is full. */
+static uint32_t zend_mm_observe_path_new(uint32_t b, uint32_t frame, uint32_t site)
 {
-	zend_mm_observe_ptrmap_entry e;
-
-	if (!zend_mm_observe_ptrmap_take(&zmp.sampled, (uintptr_t) ptr, &e) || e.site >= zmp.path_count) {
-		return;
+	if (!zend_mm_observe_path_room(zend_mm_observe_ring_path_table(zmo.hdr), zmp.path_count, zmo.hdr->path_capacity, sizeof(*zmp.paths))) {
+		return 0;
 	}
-	zend_mm_observe_path *path = &zmp.paths[e.site];
-	double w = zend_mm_observe_path_weight((size_t) e.size);
+	uint32_t i = zmp.path_count++;
+	memset(&zmp.paths[i], 0, sizeof(zmp.paths[i]));
+	zmp.paths[i].frame = frame;
+	zmp.paths[i].site = site;
+	zmp.paths[i].peak_epoch = zmo.peak_epoch;
+	zmp.paths[i].next = zmp.path_buckets[b];
+	zmp.path_buckets[b] = i;
+	/* Published once complete (zend_mm_observe_ring.h, ordering). */
+	zend_mm_observe_ring_publish_paths(zmo.hdr, zmp.path_count);
+	return i;
+}
+
+/* A sampled block of path `p` and `usable` bytes is freed (or was never
+ * recorded): it leaves its path's live figures.  Its site, for the rest
+ * of the free; 0 when `p` is no path of this request. */
+static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_path_free(uint32_t p, size_t usable)
+{
+	if (UNEXPECTED(p == 0 || p >= zmp.path_count)) {
+		return 0;
+	}
+	zend_mm_observe_path *path = &zmp.paths[p];
+	double w = zend_mm_observe_path_weight(usable);
 	zend_mm_observe_path_peak_sync(path);
 	path->live_count -= w;
-	path->live_bytes -= w * (double) e.size;
+	path->live_bytes -= w * (double) usable;
+	return path->site;
 }
 
 /* ---- accounting ---------------------------------------------------------- */
@@ -1044,18 +1096,21 @@ static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void 
 	uint32_t owner = idx;
 
 	/* A point of the Poisson process over allocated bytes fell inside this
-	 * block: record its call path (rare; every block with a mean of 0). */
+	 * block: record its call path (rare; every block with a mean of 0).
+	 * The block map then knows the block by its path (which names its
+	 * site). */
 	if (UNEXPECTED((zmp.countdown -= (int64_t) usable) < 0)) {
-		path = zend_mm_observe_path_sample(idx, ptr, usable);
-		if (path) {
-			owner |= ZEND_MM_OBSERVE_BLOCK_SAMPLED;
+		uint32_t p = zend_mm_observe_path_sample(idx, usable);
+		if (p) {
+			path = &zmp.paths[p];
+			owner = p | ZEND_MM_OBSERVE_BLOCK_SAMPLED;
 		}
 	}
 	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, owner, usable))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
 		zmo.hdr->run.blocks_untracked++;
 		if (path) {
-			zend_mm_observe_path_free(ptr);
+			zend_mm_observe_path_free((uint32_t) (path - zmp.paths), usable);
 			path = NULL;
 		}
 	}
@@ -1098,8 +1153,7 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
 		usable = mapped ? mapped : zend_mm_observe_block_size(ptr);
 	}
 	if (UNEXPECTED(idx & ZEND_MM_OBSERVE_BLOCK_SAMPLED)) {
-		idx &= ~ZEND_MM_OBSERVE_BLOCK_SAMPLED;
-		zend_mm_observe_path_free(ptr);
+		idx = zend_mm_observe_path_free(idx & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED, usable);
 	}
 	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
 

@@ -1,5 +1,5 @@
 --TEST--
-php --mm-report --format html: headless Chromium loads it with no console message, and the flame graph has the expected frames
+php --mm-report --format html: headless Chromium loads it with no console message, the call-path flame graphs (allocated, live at the end, live at the peak) have the expected frames, and a click on a frame zooms into it
 --SKIPIF--
 <?php
 exec('command -v chromium 2>/dev/null', $o, $rc);
@@ -27,6 +27,14 @@ PHP;
 echo mmo_observe(__FILE__, $code, $db)['out'];
 $r = mmo_report([$db, '--format', 'html', '--output', $html]);
 echo "report: {$r['status']}{$r['err']}\n";
+/* A copy that clicks the narrowest frame (at least 10 px) of the first graph once the page's own script has run. */
+$zoom = dirname($html) . '/zoom.html';
+file_put_contents($zoom, str_replace('</body>', '<script>var g = null; document.querySelectorAll("svg.flame")[0].querySelectorAll("g.frame").forEach(function (f) {'
+    . ' if (+f.dataset.w >= 10 && (!g || +f.dataset.w < +g.dataset.w)) { g = f; } });'
+    . ' g.dispatchEvent(new MouseEvent("click", {bubbles: true}));'
+    . ' document.body.setAttribute("data-zoomed", g.querySelector("rect").getAttribute("width") + " " + g.dataset.w);'
+    . ' document.body.setAttribute("data-hidden", [].filter.call(document.querySelectorAll("svg.flame")[0].querySelectorAll("g.frame"), function (f) { return f.style.display === "none"; }).length);'
+    . '</script></body>', file_get_contents($html)));
 $profile = dirname($html) . '/profile';
 $cmd = 'chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=' . escapeshellarg($profile)
     . ' --enable-logging=stderr --v=0 --dump-dom ' . escapeshellarg('file://' . $html);
@@ -44,12 +52,24 @@ foreach ($x->query('//*[local-name()="svg" and contains(@class, "flame")]') as $
         $names[] = preg_replace('/ — .*/u', '', $t->textContent);
     }
     echo $svg->getAttribute('data-metric'), ": ", count($names), " frames; ";
-    foreach (['all', 'render_page', 'str_repeat()', '{main}', 'report_html_chromium.child.php:6'] as $want) {
+    foreach (['all', 'render_page (report_html_chromium.child.php:2)', 'str_repeat()', '{main} (report_html_chromium.child.php:6)'] as $want) {
         echo $want, '=', in_array($want, $names, true) ? 'yes' : 'no', ' ';
     }
     echo "\n";
 }
 echo "GC marks: ", $x->query('//*[local-name()="rect" and @class="gc-run"]')->length > 0 ? 'yes' : 'no', "\n";
+echo "self and inclusive table: ", str_contains($dom, 'Functions: self and inclusive') ? 'yes' : 'no', "\n";
+$cmd = 'chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=' . escapeshellarg($profile)
+    . ' --enable-logging=stderr --v=0 --dump-dom ' . escapeshellarg('file://' . $zoom);
+$p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, ['HOME' => dirname($html), 'PATH' => getenv('PATH')]);
+$dom = stream_get_contents($pipes[1]);
+$log = stream_get_contents($pipes[2]);
+proc_close($p);
+echo "zoom: console messages: ", preg_match_all('/CONSOLE|Uncaught|Refused to|Failed to load/i', $log), "; ";
+preg_match('/data-zoomed="([\d.]+) ([\d.]+)"/', $dom, $m);
+preg_match('/data-hidden="(\d+)"/', $dom, $hid);
+echo "the clicked frame ", isset($m[1]) && (float) $m[1] > 1190 && (float) $m[2] < 1190 ? 'now spans the graph' : 'did not grow: ' . ($m[0] ?? 'no result'), "; ",
+    isset($hid[1]) && $hid[1] > 0 ? 'frames outside it hidden' : 'nothing hidden', "\n";
 ?>
 --CLEAN--
 <?php
@@ -60,6 +80,9 @@ mmo_cleanup(__FILE__);
 12000
 report: 0
 console messages: 0
-alloc_bytes: %d frames; all=yes render_page=yes str_repeat()=yes {main}=yes report_html_chromium.child.php:6=yes 
-live_bytes: %d frames; all=yes render_page=yes str_repeat()=yes {main}=yes report_html_chromium.child.php:6=yes 
+alloc_bytes: %d frames; all=yes render_page (report_html_chromium.child.php:2)=yes str_repeat()=yes {main} (report_html_chromium.child.php:6)=yes 
+leak_bytes: %d frames; all=yes render_page (report_html_chromium.child.php:2)=yes str_repeat()=yes {main} (report_html_chromium.child.php:6)=yes 
+peak_live_bytes: %d frames; all=yes render_page (report_html_chromium.child.php:2)=yes str_repeat()=yes {main} (report_html_chromium.child.php:6)=yes 
 GC marks: yes
+self and inclusive table: yes
+zoom: console messages: 0; the clicked frame now spans the graph; frames outside it hidden
