@@ -652,8 +652,8 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 
 #define ZEND_MM_OBSERVE_PATH_BUCKETS   (1u << 14)
 #define ZEND_MM_OBSERVE_PATH_DEPTH_MAX 1024
-/* Frames (user and internal) of the last walk remembered, to skip the
- * lookups when the next sample has the same callers. */
+/* Levels (from the root) of the last walk remembered, so the next sample
+ * looks up only the frames that differ (the innermost ones, mostly). */
 #define ZEND_MM_OBSERVE_PATH_CACHE     256
 /* Blocks up to this size find their weight 1/p in a table (8-byte steps). */
 #define ZEND_MM_OBSERVE_PATH_WEIGHTS   3072
@@ -681,18 +681,17 @@ static struct {
 		const zend_execute_data *ex;
 		const zend_function *callee;
 	} *chain;                            /* scratch: the frames of one walk */
-	/* The last walk: every execute_data above the site's frame, with the
-	 * function and opline it had, and the caller frame they made. */
+	/* The last walk, from the root: each caller's execute_data, function,
+	 * opline and internal callee as they were, and the frame they made. */
 	struct {
 		const zend_execute_data *ex;
 		const zend_function *func;
 		const zend_op *opline;
-	} *cache;
-	uint32_t cache_len;
-	uint32_t cache_frame;
+		const zend_function *callee;
+		uint32_t frame;
+	} *levels;
+	uint32_t level_count;
 	uint32_t cache_site, cache_path;     /* the last path found, and its site */
-	bool cache_valid;
-	bool cache_truncated;
 } zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 1024, .max_depth = 128 } };
 
 ZEND_API void zend_mm_observe_paths_configure(bool enabled, uint64_t sample_bytes, uint32_t max_depth)
@@ -768,7 +767,7 @@ static void zend_mm_observe_paths_reset(void)
 		memset(zmp.frame_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
 		memset(zmp.path_buckets, 0, sizeof(uint32_t) * ZEND_MM_OBSERVE_PATH_BUCKETS);
 	}
-	zmp.cache_valid = false;
+	zmp.level_count = 0;
 	zmp.cache_path = 0;
 	if (!zmp.cfg.enabled) {
 		zmp.countdown = INT64_MAX;
@@ -867,27 +866,8 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 	if (!ex) {
 		return true;
 	}
-	const zend_execute_data *first = ex->prev_execute_data;
-
-	/* The same callers as the last sample (a loop allocating in one
-	 * function): the same frames, the same opline in each, so the same
-	 * path frame, without a lookup. */
-	if (zmp.cache_valid) {
-		uint32_t k = 0;
-		const zend_execute_data *c = first;
-		for (; c && k < zmp.cache_len; c = c->prev_execute_data, k++) {
-			if (zmp.cache[k].ex != c || zmp.cache[k].func != c->func || zmp.cache[k].opline != c->opline) {
-				break;
-			}
-		}
-		if (!c && k == zmp.cache_len) {
-			zmp.run->paths_truncated += zmp.cache_truncated;
-			*frame = zmp.cache_frame;
-			return true;
-		}
-	}
-
-	for (ex = first; ex; ex = ex->prev_execute_data) {
+	/* Its callers, innermost first. */
+	for (ex = ex->prev_execute_data; ex; ex = ex->prev_execute_data) {
 		const zend_function *func = ex->func;
 		if (!func) {
 			continue;
@@ -915,37 +895,49 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 		callee = NULL;
 	}
 
-	uint32_t parent = 0;
+	/* From the root: the levels shared with the last walk (the same
+	 * execute_data, function, opline and callee) keep their frames; the
+	 * others are looked up.  A truncated path is not remembered. */
+	uint32_t parent = 0, k = 0;
 	if (truncated) {
 		zmp.run->paths_truncated++;
+		zmp.level_count = 0;
 		if (!(parent = zend_mm_observe_path_frame_find(0, NULL, NULL, NULL))) {
 			return false;
 		}
+	} else {
+		for (; k < n && k < zmp.level_count; k++) {
+			const zend_execute_data *c = zmp.chain[n - 1 - k].ex;
+			if (zmp.levels[k].ex != c || zmp.levels[k].func != c->func || zmp.levels[k].opline != c->opline
+					|| zmp.levels[k].callee != zmp.chain[n - 1 - k].callee) {
+				break;
+			}
+			parent = zmp.levels[k].frame;
+		}
 	}
-	while (n--) {
-		const zend_execute_data *call = zmp.chain[n].ex;
+	for (; k < n; k++) {
+		const zend_execute_data *call = zmp.chain[n - 1 - k].ex;
 		const zend_op_array *op_array = &call->func->op_array;
 		const zend_op *opline = call->opline;
 		if (!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last) {
 			opline = op_array->opcodes;
 		}
-		if (!(parent = zend_mm_observe_path_frame_find(parent, call->func, opline, zmp.chain[n].callee))) {
+		if (!(parent = zend_mm_observe_path_frame_find(parent, call->func, opline, zmp.chain[n - 1 - k].callee))) {
+			zmp.level_count = truncated ? 0 : MIN(k, ZEND_MM_OBSERVE_PATH_CACHE);
 			return false;
 		}
+		if (!truncated && k < ZEND_MM_OBSERVE_PATH_CACHE) {
+			zmp.levels[k].ex = call;
+			zmp.levels[k].func = call->func;
+			zmp.levels[k].opline = call->opline;
+			zmp.levels[k].callee = zmp.chain[n - 1 - k].callee;
+			zmp.levels[k].frame = parent;
+		}
+	}
+	if (!truncated) {
+		zmp.level_count = MIN(n, ZEND_MM_OBSERVE_PATH_CACHE);
 	}
 	*frame = parent;
-
-	/* Remember this walk for the next sample. */
-	uint32_t k = 0;
-	for (ex = first; ex && k < ZEND_MM_OBSERVE_PATH_CACHE; ex = ex->prev_execute_data, k++) {
-		zmp.cache[k].ex = ex;
-		zmp.cache[k].func = ex->func;
-		zmp.cache[k].opline = ex->opline;
-	}
-	zmp.cache_valid = !ex;
-	zmp.cache_len = k;
-	zmp.cache_frame = parent;
-	zmp.cache_truncated = truncated;
 	return true;
 }
 
@@ -971,15 +963,15 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_path_sample(uint32_t
 		zmp.frame_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
 		zmp.path_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
 		zmp.chain = malloc(sizeof(*zmp.chain) * ZEND_MM_OBSERVE_PATH_DEPTH_MAX);
-		zmp.cache = malloc(sizeof(*zmp.cache) * ZEND_MM_OBSERVE_PATH_CACHE);
-		if (!zmp.frame_buckets || !zmp.path_buckets || !zmp.chain || !zmp.cache) {
+		zmp.levels = malloc(sizeof(*zmp.levels) * ZEND_MM_OBSERVE_PATH_CACHE);
+		if (!zmp.frame_buckets || !zmp.path_buckets || !zmp.chain || !zmp.levels) {
 			free(zmp.frame_buckets);
 			free(zmp.path_buckets);
 			free(zmp.chain);
-			free(zmp.cache);
+			free(zmp.levels);
 			zmp.frame_buckets = zmp.path_buckets = NULL;
 			zmp.chain = NULL;
-			zmp.cache = NULL;
+			zmp.levels = NULL;
 			zmp.run->paths_dropped++;
 			return 0;
 		}
@@ -1500,7 +1492,7 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array)
 
 	/* Code at these addresses may be replaced by other code: the walk
 	 * remembered for call paths may name it. */
-	zmp.cache_valid = false;
+	zmp.level_count = 0;
 	if (!op_array->opcodes || !zend_mm_observe_ptrmap_take(&zmo.op_sites, (uintptr_t) op_array->opcodes, &head)) {
 		return;
 	}
