@@ -87,19 +87,27 @@ final class MmReportFormat
         return $frames;
     }
 
-    /** KCachegrind / QCacheGrind: costs per line of each PHP function, calls to internal callees. */
-    public static function callgrind(array $run, array $sites): string
+    /**
+     * Callgrind's name compression: $name('fl' or 'fn', NAME) is "(N) NAME"
+     * the first time, "(N)" after; a name never ends its line early.
+     */
+    public static function callgrindNames(): Closure
     {
-        $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
         $ids = ['fl' => [], 'fn' => []];
-        /* Names are compressed to ids; a name must not end its line early. */
-        $name = function (string $kind, string $v) use (&$ids): string {
+        return function (string $kind, string $v) use (&$ids): string {
             if (isset($ids[$kind][$v])) {
                 return "({$ids[$kind][$v]})";
             }
             $ids[$kind][$v] = count($ids[$kind]) + 1;
             return "({$ids[$kind][$v]}) " . MmText::text($v);
         };
+    }
+
+    /** KCachegrind / QCacheGrind: costs per line of each PHP function, calls to internal callees. */
+    public static function callgrind(array $run, array $sites): string
+    {
+        $events = ['alloc_bytes' => 'AllocBytes', 'alloc_count' => 'AllocCount', 'live_bytes' => 'LiveBytes', 'peak_live_bytes' => 'PeakLiveBytes'];
+        $name = self::callgrindNames();
         $byFn = [];
         foreach ($sites as $s) {
             $file = $s['kind'] === 'pseudo' ? '[engine]' : $s['file'];

@@ -245,14 +245,7 @@ final class MmReportPaths
      */
     public function callgrind(array $run, array $events): string
     {
-        $ids = ['fl' => [], 'fn' => []];
-        $name = function (string $kind, string $v) use (&$ids): string {
-            if (isset($ids[$kind][$v])) {
-                return "({$ids[$kind][$v]})";
-            }
-            $ids[$kind][$v] = count($ids[$kind]) + 1;
-            return "({$ids[$kind][$v]}) " . MmText::text($v);
-        };
+        $name = MmReportFormat::callgrindNames();
         /* fn key => ['file', 'name', 'self' => [line => costs], 'calls' => ["line\0cfile\0cfn" => costs]] */
         $fns = [];
         $totals = array_fill_keys(array_keys($events), 0);
