@@ -655,6 +655,11 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 /* Levels (from the root) of the last walk remembered, so the next sample
  * looks up only the frames that differ (the innermost ones, mostly). */
 #define ZEND_MM_OBSERVE_PATH_CACHE     256
+/* The set of callers seen during one walk (recursion folding): slots, a
+ * power of two at least twice the deepest path; and the most frames a walk
+ * visits before it gives up on the root. */
+#define ZEND_MM_OBSERVE_PATH_SEEN      2048
+#define ZEND_MM_OBSERVE_PATH_WALK_MAX  65536
 /* Blocks up to this size find their weight 1/p in a table (8-byte steps). */
 #define ZEND_MM_OBSERVE_PATH_WEIGHTS   3072
 
@@ -681,6 +686,13 @@ static struct {
 		const zend_execute_data *ex;
 		const zend_function *callee;
 	} *chain;                            /* scratch: the frames of one walk */
+	struct {
+		uint32_t stamp, pos;
+		const zend_function *func;
+		const zend_op *opline;
+		const zend_function *callee;
+	} *seen;                             /* scratch: callers of this walk, by identity (valid when stamp matches) */
+	uint32_t stamp;
 	/* The last walk, from the root: each caller's execute_data, function,
 	 * opline and internal callee as they were, and the frame they made. */
 	struct {
@@ -855,10 +867,14 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 {
 	const zend_execute_data *ex = EG(current_execute_data);
 	const zend_function *callee = NULL;
-	uint32_t n = 0, max = zmp.cfg.max_depth - 1;
+	uint32_t n = 0, max = zmp.cfg.max_depth - 1, walked = 0;
 	bool truncated = false;
 
 	*frame = 0;
+	if (UNEXPECTED(++zmp.stamp == 0)) {
+		memset(zmp.seen, 0, sizeof(*zmp.seen) * ZEND_MM_OBSERVE_PATH_SEEN);
+		zmp.stamp = 1;
+	}
 	/* The site's own frame: the innermost user frame with code. */
 	while (ex && !(ex->func && ZEND_USER_CODE(ex->func->type) && ex->func->op_array.last)) {
 		ex = ex->prev_execute_data;
@@ -879,9 +895,30 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 		if (!func->op_array.last) {
 			continue;
 		}
-		/* Direct recursion: the same call from the same line, kept once. */
-		if (n && zmp.chain[n - 1].ex->opline == ex->opline && zmp.chain[n - 1].ex->func == func
-				&& zmp.chain[n - 1].callee == callee) {
+		if (UNEXPECTED(++walked > ZEND_MM_OBSERVE_PATH_WALK_MAX)) {
+			truncated = true;
+			break;
+		}
+		/* Recursion folding: a caller already on the path (the same
+		 * function calling from the same opline, inside the same callee)
+		 * is kept once, at its innermost place; the frames walked since,
+		 * one turn of the recursion, are dropped. */
+		uint32_t slot = (uint32_t) ((((uintptr_t) func >> 4) ^ ((uintptr_t) ex->opline >> 3) ^ ((uintptr_t) callee >> 5))
+			* 0x9E3779B1u >> 16) & (ZEND_MM_OBSERVE_PATH_SEEN - 1);
+		bool again = false;
+		for (; zmp.seen[slot].stamp == zmp.stamp; slot = (slot + 1) & (ZEND_MM_OBSERVE_PATH_SEEN - 1)) {
+			if (zmp.seen[slot].func == func && zmp.seen[slot].opline == ex->opline && zmp.seen[slot].callee == callee) {
+				uint32_t pos = zmp.seen[slot].pos;
+				/* A slot of a frame dropped since may name a place another frame took. */
+				again = pos < n && zmp.chain[pos].ex->func == func && zmp.chain[pos].ex->opline == ex->opline
+					&& zmp.chain[pos].callee == callee;
+				if (again) {
+					n = pos + 1;
+				}
+				break;
+			}
+		}
+		if (again) {
 			callee = NULL;
 			continue;
 		}
@@ -889,6 +926,11 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 			truncated = true;
 			break;
 		}
+		zmp.seen[slot].stamp = zmp.stamp;
+		zmp.seen[slot].pos = n;
+		zmp.seen[slot].func = func;
+		zmp.seen[slot].opline = ex->opline;
+		zmp.seen[slot].callee = callee;
 		zmp.chain[n].ex = ex;
 		zmp.chain[n].callee = callee;
 		n++;
@@ -964,14 +1006,17 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_path_sample(uint32_t
 		zmp.path_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
 		zmp.chain = malloc(sizeof(*zmp.chain) * ZEND_MM_OBSERVE_PATH_DEPTH_MAX);
 		zmp.levels = malloc(sizeof(*zmp.levels) * ZEND_MM_OBSERVE_PATH_CACHE);
-		if (!zmp.frame_buckets || !zmp.path_buckets || !zmp.chain || !zmp.levels) {
+		zmp.seen = calloc(ZEND_MM_OBSERVE_PATH_SEEN, sizeof(*zmp.seen));
+		if (!zmp.frame_buckets || !zmp.path_buckets || !zmp.chain || !zmp.levels || !zmp.seen) {
 			free(zmp.frame_buckets);
 			free(zmp.path_buckets);
 			free(zmp.chain);
 			free(zmp.levels);
+			free(zmp.seen);
 			zmp.frame_buckets = zmp.path_buckets = NULL;
 			zmp.chain = NULL;
 			zmp.levels = NULL;
+			zmp.seen = NULL;
 			zmp.run->paths_dropped++;
 			return 0;
 		}

@@ -152,9 +152,13 @@ ZEND_API zend_mm_observe_run *zend_mm_observe_run_mut(void);
    sampled block is followed to its free, so a path's live bytes (at script
    end, at the peak, at the end) are estimates of the same kind.
 
-   Recursion: a frame identical to its caller (same function calling itself
-   from the same line) is kept once; past zend.mm_observe_path_depth frames
-   the outermost ones are replaced by one "{truncated}" frame.
+   Recursion is folded: a caller already on the path (the same function
+   calling from the same opline, inside the same internal callee), directly
+   or through others, is kept once, at its innermost place, and the frames
+   between its two places (one turn of the recursion) are dropped, so a
+   path never holds a caller twice and recursion depth does not multiply
+   paths.  Past zend.mm_observe_path_depth frames the outermost ones are
+   replaced by one "{truncated}" frame.
 
    The frames and paths are regions of the ring file (zend_mm_observe_
    format.h), so a run imported after a crash has them too; the request's

@@ -865,7 +865,7 @@ TXT;
             . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
             . ($lost > 0 ? "  warning   $lost ring records lost (the ring was full): raise zend.mm_observe_ring_size\n" : '')
             . ($paths !== null ? '  paths     ' . substr($paths->note(), strlen('call paths: '))
-                . '; a function calling itself from one line is one frame'
+                . '; recursion folded (a caller is on a path once)'
                 . (is_int($run['paths_truncated'] ?? null) && $run['paths_truncated'] > 0
                     ? sprintf('; %d sampled block(s) with deeper paths cut to zend.mm_observe_path_depth frames', $run['paths_truncated']) : '')
                 . "\n" : '');

@@ -131,7 +131,7 @@ Run N of DB
  memory peak N B; allocated N KiB in N blocks; live at the end N KiB
  GC no runs
  ring N sample(s); N snapshot(s)
- paths exact (every block); a function calling itself from one line is one frame
+ paths exact (every block); recursion folded (a caller is on a path once)
 
 Top N lines by allocated bytes
  allocated count live peak live line

@@ -57,7 +57,7 @@ status ok, exit status N
 started TIME, duration N ms
 memory peak N MiB; allocated N MiB in N blocks; live at the end N MiB
 GC no runs
-paths estimates from blocks sampled every N KiB allocated on average (zend.mm_observe_path_sample_bytes); a function calling itself from one line is one frame
+paths estimates from blocks sampled every N KiB allocated on average (zend.mm_observe_path_sample_bytes); recursion folded (a caller is on a path once)
 
 Top N lines by allocated bytes
 allocated count live peak live line
