@@ -704,7 +704,7 @@ static struct {
 	} *levels;
 	uint32_t level_count;
 	uint32_t cache_site, cache_path;     /* the last path found, and its site */
-} zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 1024, .max_depth = 128 } };
+} zmp = { .countdown = INT64_MAX, .cfg = { .enabled = true, .sample_bytes = 2048, .max_depth = 128 } };
 
 ZEND_API void zend_mm_observe_paths_configure(bool enabled, uint64_t sample_bytes, uint32_t max_depth)
 {

@@ -69,7 +69,7 @@ static mm_observe_settings mm_observe_ini;
  * a million-allocation run (300 MB): every path holding 1% of its bytes
  * within 3.4% of its exact share over six seeds, and at most +5% of the
  * instructions of observation without paths (UPGRADING, section 11). */
-#define MM_OBSERVE_DEFAULT_PATH_SAMPLE  "1K"
+#define MM_OBSERVE_DEFAULT_PATH_SAMPLE  "2K"
 #define MM_OBSERVE_DEFAULT_PATH_DEPTH   "128"
 /* Worker-mode defaults: a busy staging site stays bounded (UPGRADING,
  * "Worker mode" has the measured growth). */

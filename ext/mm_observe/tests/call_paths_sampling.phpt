@@ -1,5 +1,5 @@
 --TEST--
-mm_observe call paths: sampled at the default mean (1 KiB), every path holding at least 1% of a million-allocation run's bytes is within 10% of its exact share (zend.mm_observe_path_sample_bytes=0), live figures included
+mm_observe call paths: sampled at the default mean (2 KiB), every path holding at least 1% of a million-allocation run's bytes is within 10% of its exact share (zend.mm_observe_path_sample_bytes=0), live figures included
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
