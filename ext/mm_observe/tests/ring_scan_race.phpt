@@ -26,14 +26,17 @@ for ($round = 0; $round < 3; $round++) {
     for ($k = 0; $k < 12; $k++) {
         $kids[] = mmo_start(__FILE__, '<?php $a = str_repeat("o", 999); echo "ready\n"; sleep(60);', $db);
     }
-    foreach ($kids as [$p, $pipes]) {
-        mmo_wait_for($pipes, 'ready');
+    foreach ($kids as $k => [$p, $pipes]) {
+        if (!str_contains(mmo_wait_for($pipes, 'ready'), 'ready')) {
+            echo "round $round: child $k ended before it was ready\n";
+        }
         posix_kill(proc_get_status($p)['pid'], 9);
         proc_close($p);
     }
     /* Six observed requests start at once next to them. */
     $script = mmo_path(__FILE__, '.child.php');
-    file_put_contents($script, '<?php echo "hi\n";');
+    file_put_contents("$script.tmp", '<?php echo "hi\n";');
+    rename("$script.tmp", $script);
     $procs = [];
     for ($k = 0; $k < 6; $k++) {
         $procs[] = proc_open([getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY, '-n', '-d', 'zend.mm_observe=1', '-d', "zend.mm_observe_output=$db", $script],
