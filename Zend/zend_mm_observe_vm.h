@@ -8,11 +8,20 @@
    The HYBRID and CALL VMs keep the executing opline in a register (or a
    local) and store it to EX(opline) only at SAVE_OPLINE().  Handler fast
    paths that allocate without saving (CONCAT, FAST_CONCAT, ROPE_END,
-   MAKE_REF, BIND_LEXICAL, BIND_GLOBAL, FETCH_GLOBALS, ...) would otherwise be
-   billed to an earlier opline, and on entry to a function EX(opline) is not
-   yet meaningful.  The generated executor calls VM_TRACE(op) at the top of
-   every handler; in --enable-mm-observe builds we define it as one store.
-   Its cost, with observation off, is measured by `make bench`.
+   MAKE_REF, BIND_LEXICAL, ASSIGN_DIM's array separation, ...) would
+   otherwise be billed to an earlier opline.  The generated executor calls
+   VM_TRACE(op) at the top of every handler; in --enable-mm-observe builds
+   it expands to ZEND_MM_OBSERVE_TRACE_<op>, defined by the generated
+   zend_mm_observe_vm_trace.h (Zend/zend_mm_observe_vm_gen.pl, run by the
+   build on this tree's zend_vm_execute.h) as one store, SAVE_OPLINE(), for
+   the handlers that may reach ZendMM (or free an object) before saving,
+   and as nothing for the others (arithmetic and comparison fast paths,
+   jumps, the calls, which save first).  Stores cost an instruction per
+   executed handler with observation on or off; the handlers left without
+   one are where the time goes (`make bench`, "off").
+
+   -DZEND_MM_OBSERVE_TRACE_ALL stores in every handler (the reference the
+   generated list is measured against).
 
    If another tracing mode (ZEND_VM_TRACE_*) already defined VM_TRACE we leave
    it alone: those debugging builds are not observed builds.
@@ -22,7 +31,12 @@
 #define ZEND_MM_OBSERVE_VM_H
 
 #if defined(ZEND_MM_OBSERVE) && !defined(VM_TRACE)
-# define VM_TRACE(op) SAVE_OPLINE();
+# ifdef ZEND_MM_OBSERVE_TRACE_ALL
+#  define VM_TRACE(op) SAVE_OPLINE();
+# else
+#  include "zend_mm_observe_vm_trace.h"
+#  define VM_TRACE(op) ZEND_MM_OBSERVE_TRACE_##op
+# endif
 #endif
 
 #endif /* ZEND_MM_OBSERVE_VM_H */

@@ -5,8 +5,11 @@
 # Variants:  stock   _build/stock (no patches, same configure line)
 #            off     the fork with zend.mm_observe=0
 #            on      the fork with zend.mm_observe=1 (report written each run)
-# Workloads: Zend/bench.php, Zend/micro_bench.php (upstream's), bench/alloc_heavy.php
-#            and bench/gc_heavy.php (ours), and nikic/PHP-Parser from Debian's php-parser package parsing,
+# Workloads: Zend/bench.php, Zend/micro_bench.php (upstream's), bench/alloc_heavy.php,
+#            bench/gc_heavy.php, bench/alloc_gc_mix.php (a request's mix of small
+#            arrays, objects, strings, JSON, closures and collected cycles) and
+#            bench/json_worker.php (a worker's job loop with bounded retention),
+#            ours, and nikic/PHP-Parser from Debian's php-parser package parsing,
 #            resolving and pretty-printing run-tests.php (a real application).
 # Figures:   instructions (valgrind --tool=callgrind: repeatable), the median wall
 #            time of BENCH_RUNS interleaved runs, peak RSS (/usr/bin/time), and
@@ -47,6 +50,8 @@ workloads=(
 	"micro_bench.php|$src/Zend/micro_bench.php"
 	"alloc_heavy|$top/bench/alloc_heavy.php"
 	"gc_heavy|$top/bench/gc_heavy.php"
+	"alloc_gc_mix|$top/bench/alloc_gc_mix.php"
+	"json_worker|$top/bench/json_worker.php"
 	"php-parser|$top/bench/phpparser.php $lib $src/run-tests.php 3"
 )
 db="$work/bench-on.sqlite"

@@ -30,3 +30,9 @@ $(srcdir)/php_mm_export_schema.inc: $(srcdir)/mm_schema.sql
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $(srcdir)/mm_schema.sql > $@.tmp && mv $@.tmp $@
 
 ext/mm_observe/php_mm_export_schema.lo: $(srcdir)/php_mm_export_schema.inc
+
+# Which VM handlers store EX(opline) on entry (Zend/zend_mm_observe_vm.h),
+# decided from this tree's generated executor.
+Zend/zend_execute.lo: Zend/zend_mm_observe_vm_trace.h
+Zend/zend_mm_observe_vm_trace.h: $(top_srcdir)/Zend/zend_vm_execute.h $(top_srcdir)/Zend/zend_mm_observe_vm_gen.pl
+	perl $(top_srcdir)/Zend/zend_mm_observe_vm_gen.pl $(top_srcdir)/Zend/zend_vm_execute.h > $@.tmp && mv $@.tmp $@
