@@ -34,8 +34,8 @@ function flatten(Node $n): array
 }
 
 $check = 0;
-for ($round = 0; $round < 600; $round++) {
-    $root = tree(3, 3, "r$round");
+for ($round = 0; $round < 1000; $round++) {
+    $root = tree(3, 4, "r$round");
     $rows = flatten($root);
     $rows = array_map(fn(array $r) => $r + ['label' => strtoupper($r['name']) . '#' . $r['depth']], $rows);
     $deep = array_filter($rows, fn(array $r) => $r['depth'] < 2);
