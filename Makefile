@@ -7,6 +7,9 @@
 #   make test-upstream  upstream's full test suite, stock vs the observed fork
 #                   (about 20 minutes); the report goes to docs/upstream-fidelity.md
 #   make demo       build the fork, observe examples/demo.php, print its top lines
+#   make check-vm-trace  build a checking fork (_build/check) and run our and
+#                   upstream's tests on it: every allocation made before a
+#                   handler saved its opline is reported (mk/check-vm-trace.sh)
 #   make bench      stock vs fork (observation off / on): instructions, wall, RSS;
 #                   php-fpm req/s and CPU per request (needs nginx and wrk)
 #   make clean      remove the build trees (the downloaded tarball is kept)
@@ -17,7 +20,7 @@
 # variable, so it is passed to them as an absolute path.
 # Rebuilds are incremental: see README.md, "Iterating on the code".
 
-.PHONY: all build fork stock test test-upstream demo bench clean distclean
+.PHONY: all build fork stock test test-upstream check-vm-trace demo bench clean distclean
 
 override MM_BUILD_DIR := $(abspath $(or $(MM_BUILD_DIR),$(CURDIR)/_build))
 export MM_BUILD_DIR
@@ -36,6 +39,9 @@ test:
 test-upstream:
 	@mk/test-upstream.sh full
 	@mkdir -p docs && cp "$(MM_BUILD_DIR)/upstream/full/report.md" docs/upstream-fidelity.md
+
+check-vm-trace:
+	@mk/check-vm-trace.sh ci
 
 demo: build
 	@mk/demo.sh

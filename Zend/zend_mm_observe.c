@@ -558,6 +558,67 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 		zend_mm_observe_site_create(b, opline, callee, file, line, opcode, kind, flags, func, callee_func));
 }
 
+#ifdef ZEND_MM_OBSERVE_TRACE_CHECK
+/* The check build of the VM_TRACE list (-DZEND_MM_OBSERVE_TRACE_CHECK,
+ * mk/check-vm-trace.sh): every handler records its frame and opline on
+ * entry, without storing EX(opline); an allocation in that frame whose
+ * EX(opline) is another opline would be billed to the wrong line by a
+ * handler the list left without a store.  Counted, and the first one named
+ * at the end of the request on stderr. */
+ZEND_API const void *zend_mm_observe_trace_ex;
+ZEND_API const void *zend_mm_observe_trace_opline;
+static uint64_t zend_mm_observe_trace_stale;
+static char zend_mm_observe_trace_first[512];
+
+static void zend_mm_observe_trace_compare(const zend_execute_data *ex, const zend_op *billed)
+{
+	const zend_op *now = zend_mm_observe_trace_opline;
+	const zend_op_array *op_array = &ex->func->op_array;
+
+	if ((const void *) ex != zend_mm_observe_trace_ex || now == billed || EG(exception)
+			|| now < op_array->opcodes || now >= op_array->opcodes + op_array->last) {
+		return;
+	}
+	/* A jump moves OPLINE to its target, then checks for an interrupt
+	 * (ZEND_VM_SET_OPCODE): zend_interrupt_helper saves the target, and a
+	 * timeout's error is billed there, as in stock PHP and as with a store
+	 * in every handler (the store at entry is overwritten).  Not the list's
+	 * doing: jumps allocate nothing themselves. */
+	uint32_t flags = zend_get_opcode_flags(now->opcode);
+	if ((ZEND_VM_OP1_FLAGS(flags) & ZEND_VM_OP_MASK) == ZEND_VM_OP_JMP_ADDR && billed == OP_JMP_ADDR(now, now->op1)) {
+		return;
+	}
+	if ((ZEND_VM_OP2_FLAGS(flags) & ZEND_VM_OP_MASK) == ZEND_VM_OP_JMP_ADDR && billed == OP_JMP_ADDR(now, now->op2)) {
+		return;
+	}
+	if ((flags & ZEND_VM_EXT_MASK) == ZEND_VM_EXT_JMP_ADDR && billed == ZEND_OFFSET_TO_OPLINE(now, now->extended_value)) {
+		return;
+	}
+	if ((now->result_type & (IS_SMART_BRANCH_JMPZ | IS_SMART_BRANCH_JMPNZ)) && now + 1 < op_array->opcodes + op_array->last
+			&& (billed == now + 2 || billed == OP_JMP_ADDR(now + 1, now[1].op2))) {
+		return;
+	}
+	if (!zend_mm_observe_trace_stale++) {
+		bool in = billed >= op_array->opcodes && billed < op_array->opcodes + op_array->last;
+		snprintf(zend_mm_observe_trace_first, sizeof(zend_mm_observe_trace_first),
+			"%s (op1 %d, op2 %d) at %s:%u, billed to %s at line %u",
+			zend_get_opcode_name(now->opcode), now->op1_type, now->op2_type,
+			op_array->filename ? ZSTR_VAL(op_array->filename) : "?", now->lineno,
+			in ? zend_get_opcode_name(billed->opcode) : "an opline of another frame", in ? billed->lineno : 0);
+	}
+}
+
+static void zend_mm_observe_trace_report(void)
+{
+	if (zend_mm_observe_trace_stale) {
+		fprintf(stderr, "mm_observe trace check: %llu allocation(s) billed to a stale opline; the first: %s\n",
+			(unsigned long long) zend_mm_observe_trace_stale, zend_mm_observe_trace_first);
+		fflush(stderr);
+		zend_mm_observe_trace_stale = 0;
+	}
+}
+#endif
+
 /* Which site is allocating right now?  Called on every observed allocation,
  * free and realloc; reads only engine globals and the current frames. */
 static zend_always_inline uint32_t zend_mm_observe_current_site(void)
@@ -604,6 +665,10 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	const zend_op_array *op_array = &ex->func->op_array;
 	const zend_op *opline = ex->opline;
 	uint16_t flags = 0;
+
+#ifdef ZEND_MM_OBSERVE_TRACE_CHECK
+	zend_mm_observe_trace_compare(ex, opline);
+#endif
 
 	zmo.user_code_seen = true;
 	if (UNEXPECTED(!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last)) {
@@ -1618,6 +1683,9 @@ static void zend_mm_observe_request_clear(void)
 ZEND_API void zend_mm_observe_request_end(void)
 {
 	zend_mm_observe_active = false;
+#ifdef ZEND_MM_OBSERVE_TRACE_CHECK
+	zend_mm_observe_trace_report();
+#endif
 	if (!zend_mm_observe_persistent) {
 		/* Unlink this request's sites from the buckets now: the ring
 		 * holding them goes away once the run is exported. */

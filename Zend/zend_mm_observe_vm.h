@@ -21,7 +21,10 @@
    one are where the time goes (`make bench`, "off").
 
    -DZEND_MM_OBSERVE_TRACE_ALL stores in every handler (the reference the
-   generated list is measured against).
+   generated list is measured against).  -DZEND_MM_OBSERVE_TRACE_CHECK
+   builds the list with a check: every handler also records its frame and
+   opline, and an allocation billed to another opline of the executing
+   frame is reported (mk/check-vm-trace.sh runs upstream's tests so).
 
    If another tracing mode (ZEND_VM_TRACE_*) already defined VM_TRACE we leave
    it alone: those debugging builds are not observed builds.
@@ -33,6 +36,13 @@
 #if defined(ZEND_MM_OBSERVE) && !defined(VM_TRACE)
 # ifdef ZEND_MM_OBSERVE_TRACE_ALL
 #  define VM_TRACE(op) SAVE_OPLINE();
+# elif defined(ZEND_MM_OBSERVE_TRACE_CHECK)
+   /* The list, checked: see zend_mm_observe_trace_compare(). */
+#  include "zend_mm_observe_vm_trace.h"
+   ZEND_API extern const void *zend_mm_observe_trace_ex;
+   ZEND_API extern const void *zend_mm_observe_trace_opline;
+#  define VM_TRACE(op) ZEND_MM_OBSERVE_TRACE_##op \
+	zend_mm_observe_trace_ex = execute_data; zend_mm_observe_trace_opline = OPLINE;
 # else
 #  include "zend_mm_observe_vm_trace.h"
 #  define VM_TRACE(op) ZEND_MM_OBSERVE_TRACE_##op
