@@ -84,7 +84,6 @@ TXT;
     private const RUN_FIGURES = ['pid' => 0, 'peak_usage' => 0, 'usage_start' => 0, 'usage_end' => 0, 'exit_status' => -self::MAX_FIGURE,
         'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0, 'alloc_bytes' => 0];
     /** Source files larger than this are not read for the table's source lines. */
-    private const SOURCE_MAX_BYTES = 10 << 20;
     private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
     /**
      * --by uri: per --sort, the endpoint figure that orders the endpoints
@@ -956,7 +955,7 @@ TXT;
         if ($this->by !== 'line' || $r['kind'] === 'pseudo' || (int) $r['line'] <= 0) {
             return '';
         }
-        $text = self::sourceLine($r['file'], (int) $r['line'], $sources);
+        $text = MmSource::line($r['file'], (int) $r['line'], $sources);
         return $text === null ? '' : sprintf("  %42s  | %s\n", '', MmText::text($text));
     }
 
@@ -1038,51 +1037,6 @@ TXT;
             'function' => ($r['function'] ?: '?') . ($r['kind'] === 'pseudo' ? '' : "  ($loc)"),
             'site' => "$loc  {$r['function']} {$r['opcode']}" . ($r['callee'] !== '' ? " -> {$r['callee']}()" : ''),
         };
-    }
-
-    private static function sourceLine(string $file, int $line, array &$cache): ?string
-    {
-        if (!array_key_exists($file, $cache)) {
-            $cache[$file] = self::sourceLines($file);
-        }
-        $lines = $cache[$file];
-        if ($lines === false || !isset($lines[$line - 1])) {
-            return null;
-        }
-        $t = trim($lines[$line - 1]);
-        return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
-    }
-
-    /**
-     * The lines of the source file named $file, or false.  The name comes
-     * from the database, so it is opened only if it is an absolute local
-     * path (a leading '/' never selects a stream wrapper: no ftp://,
-     * php://, data:, phar://), said explicitly with file://, and read only
-     * if it is a regular file (a FIFO would block, a device never end) of
-     * at most SOURCE_MAX_BYTES.  The open is non-blocking ('n'), so a FIFO
-     * swapped in after the is_file() check is seen by fstat(), not waited on.
-     */
-    private static function sourceLines(string $file): array|false
-    {
-        if (!str_starts_with($file, '/') || str_contains($file, "\0") || !is_file($file)) {
-            return false;
-        }
-        $fh = @fopen('file://' . $file, 'rn');
-        if ($fh === false) {
-            return false;
-        }
-        $st = fstat($fh);
-        $data = $st !== false && ($st['mode'] & 0170000) === 0100000 && $st['size'] <= self::SOURCE_MAX_BYTES
-            ? stream_get_contents($fh, self::SOURCE_MAX_BYTES + 1) : false;
-        fclose($fh);
-        if ($data === false || strlen($data) > self::SOURCE_MAX_BYTES) {
-            return false;
-        }
-        $lines = explode("\n", $data);
-        if (end($lines) === '') {
-            array_pop($lines);
-        }
-        return $lines;
     }
 
     private function renderJson(array $run, array $rows): string

@@ -116,6 +116,61 @@ final class MmText
 
 }
 
+/**
+ * One line of a source file named by a database or a ring, for the text
+ * reports and php --mm-top: trimmed, at most 100 characters, null when the
+ * file cannot be read as a plain local file.
+ */
+final class MmSource
+{
+    private const MAX_BYTES = 10 << 20;
+
+    public static function line(string $file, int $line, array &$cache): ?string
+    {
+        if (!array_key_exists($file, $cache)) {
+            $cache[$file] = self::lines($file);
+        }
+        $lines = $cache[$file];
+        if ($lines === false || !isset($lines[$line - 1])) {
+            return null;
+        }
+        $t = trim($lines[$line - 1]);
+        return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+    }
+
+    /**
+     * The lines of the source file named $file, or false.  The name comes
+     * from the database, so it is opened only if it is an absolute local
+     * path (a leading '/' never selects a stream wrapper: no ftp://,
+     * php://, data:, phar://), said explicitly with file://, and read only
+     * if it is a regular file (a FIFO would block, a device never end) of
+     * at most MAX_BYTES.  The open is non-blocking ('n'), so a FIFO
+     * swapped in after the is_file() check is seen by fstat(), not waited on.
+     */
+    private static function lines(string $file): array|false
+    {
+        if (!str_starts_with($file, '/') || str_contains($file, "\0") || !is_file($file)) {
+            return false;
+        }
+        $fh = @fopen('file://' . $file, 'rn');
+        if ($fh === false) {
+            return false;
+        }
+        $st = fstat($fh);
+        $data = $st !== false && ($st['mode'] & 0170000) === 0100000 && $st['size'] <= self::MAX_BYTES
+            ? stream_get_contents($fh, self::MAX_BYTES + 1) : false;
+        fclose($fh);
+        if ($data === false || strlen($data) > self::MAX_BYTES) {
+            return false;
+        }
+        $lines = explode("\n", $data);
+        if (end($lines) === '') {
+            array_pop($lines);
+        }
+        return $lines;
+    }
+}
+
 final class MmReportDatabase
 {
     /** The schema version that added the ring's snapshots and samples (and mm_runs' request columns). */

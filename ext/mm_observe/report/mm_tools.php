@@ -71,23 +71,27 @@ final class MmTools
     public static function top(array $argv): int
     {
         $args = array_slice($argv, 1);
-        $once = false;
+        $frames_wanted = 0;     /* 0: until interrupted */
         $top = MM_REPORT_DEFAULT_TOP;
         $interval = 1.0;
         $target = null;
         for ($i = 0; $i < count($args); $i++) {
             $a = $args[$i];
             if ($a === '--once') {
-                $once = true;
+                $frames_wanted = 1;
+            } elseif ($a === '--frames' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && strlen($args[$i + 1]) <= 9 && (int) $args[$i + 1] > 0) {
+                $frames_wanted = (int) $args[++$i];
             } elseif ($a === '--top' && isset($args[$i + 1]) && ctype_digit($args[$i + 1]) && strlen($args[$i + 1]) <= 9 && (int) $args[$i + 1] > 0) {
                 $top = (int) $args[++$i];
             } elseif ($a === '--interval' && isset($args[$i + 1]) && is_numeric($args[$i + 1]) && (float) $args[$i + 1] >= 0.1
                     && (float) $args[$i + 1] <= 3600) {
                 $interval = (float) $args[++$i];
             } elseif ($a === '-h' || $a === '--help') {
-                fwrite(STDOUT, "usage: php --mm-top PID|RING [--once] [--top N] [--interval SECONDS]\n"
+                fwrite(STDOUT, "usage: php --mm-top PID|RING [--once | --frames N] [--top N] [--interval SECONDS]\n"
                     . "  The top sites by live bytes of a running observed process, read from its ring\n"
-                    . "  file without stopping it.  --once prints one frame (for scripts).\n");
+                    . "  file without stopping it, with their growth since the previous frame (live\n"
+                    . "  bytes per second) and their source lines.  --once prints one frame, --frames N\n"
+                    . "  N frames, --interval apart, one after the other (for scripts).\n");
                 return 0;
             } elseif ($target === null && $a !== '' && $a[0] !== '-') {
                 $target = $a;
@@ -101,6 +105,8 @@ final class MmTools
             return 1;
         }
         $frames = 0;
+        $prev = null;       /* the previous frame: [time, live bytes, live bytes per site] */
+        $sources = [];
         while (true) {
             try {
                 $r = mm_observe_ring_read($target, $top);
@@ -112,32 +118,66 @@ final class MmTools
                 fwrite(STDERR, 'mm-top: ' . MmText::text($e->getMessage()) . "\n");
                 return 1;
             }
-            if (!$once) {
+            if ($frames_wanted === 0) {
                 fwrite(STDOUT, "\033[H\033[2J");
+            } elseif ($frames > 0) {
+                fwrite(STDOUT, "\n");
             }
-            fwrite(STDOUT, self::frame($r));
+            $now = hrtime(true);
+            fwrite(STDOUT, self::frame($r, $prev, $now, $sources));
+            $prev = [$now, $r['live_bytes'], array_column(array_map(fn(array $s) => [self::siteKey($s), $s['live_bytes']], $r['sites']), 1, 0)];
             $frames++;
-            if ($once) {
+            if ($frames === $frames_wanted) {
                 return 0;
             }
             usleep((int) ($interval * 1e6));
         }
     }
 
-    private static function frame(array $r): string
+    /** What tells a site from another across frames. */
+    private static function siteKey(array $s): string
+    {
+        return implode("\0", [$s['kind'], $s['file'], $s['line'], $s['function'], $s['opcode'], $s['callee']]);
+    }
+
+    /** Bytes per second, signed; '-' without a previous frame (or a site new in this one: '+' then). */
+    private static function rate(?float $delta, float $secs): string
+    {
+        if ($delta === null || $secs <= 0) {
+            return '-';
+        }
+        $r = $delta / $secs;
+        return ($r > 0 ? '+' : ($r < 0 ? '-' : '')) . MmText::bytes((int) round(abs($r))) . '/s';
+    }
+
+    /**
+     * One screen: the run, then the top sites by live bytes with their
+     * growth since the previous frame (live bytes per second; '-' on the
+     * first frame and with --once) and, under each, its source line (read
+     * as the reports read it: a plain local file, escaped).
+     */
+    private static function frame(array $r, ?array $prev, int $now, array &$sources): string
     {
         $secs = max(0, (int) (microtime(true) * 1e9) - $r['started_ns']) / 1e9;
+        $dt = $prev === null ? 0.0 : ($now - $prev[0]) / 1e9;
         $t = MmText::text(...);
         $out = sprintf("pid %d  %s  %s%s  running %.1f s  run %d in %s\n", $r['pid'], $t($r['state']), $t($r['script']),
             $r['method'] !== '' ? ' (' . $t($r['method']) . ' ' . $t($r['uri']) . ')' : '', $secs, $r['run_id'], $t($r['database']));
-        $out .= sprintf("live %s  allocated %s  sites %d  GC passes %d  ring %s pending of %s, %d lost, %d flushes\n\n",
-            MmText::bytes($r['live_bytes']), MmText::bytes($r['alloc_bytes']), $r['site_count'] - 1, $r['gc_passes'],
+        $out .= sprintf("live %s (%s)  allocated %s  sites %d  GC passes %d  ring %s pending of %s, %d lost, %d flushes\n\n",
+            MmText::bytes($r['live_bytes']), self::rate($prev === null ? null : (float) ($r['live_bytes'] - $prev[1]), $dt),
+            MmText::bytes($r['alloc_bytes']), $r['site_count'] - 1, $r['gc_passes'],
             MmText::bytes($r['events_pending']), MmText::bytes($r['events_size']), $r['events_lost'], $r['flushes']);
-        $out .= sprintf("%12s %10s %14s  %s\n", 'LIVE', 'BLOCKS', 'ALLOCATED', 'SITE');
+        $out .= sprintf("%12s %13s %10s %14s  %s\n", 'LIVE', 'GROWTH', 'BLOCKS', 'ALLOCATED', 'SITE');
         foreach ($r['sites'] as $s) {
             $where = $s['kind'] === 'pseudo' ? $t($s['function'])
                 : sprintf('%s:%d %s %s%s', $t($s['file']), $s['line'], $t($s['function']), $t($s['opcode']), $s['callee'] !== '' ? ' ' . $t($s['callee']) . '()' : '');
-            $out .= sprintf("%12s %10d %14s  %s\n", MmText::bytes($s['live_bytes']), $s['live_count'], MmText::bytes($s['alloc_bytes']), $where);
+            $before = $prev === null ? null : ($prev[2][self::siteKey($s)] ?? 0);
+            $out .= sprintf("%12s %13s %10d %14s  %s\n", MmText::bytes($s['live_bytes']),
+                self::rate($before === null ? null : (float) ($s['live_bytes'] - $before), $dt),
+                $s['live_count'], MmText::bytes($s['alloc_bytes']), $where);
+            if ($s['kind'] !== 'pseudo' && $s['line'] > 0 && ($text = MmSource::line($s['file'], (int) $s['line'], $sources)) !== null) {
+                $out .= sprintf("%52s  | %s\n", '', $t($text));
+            }
         }
         return $out;
     }

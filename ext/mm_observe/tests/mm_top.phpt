@@ -1,5 +1,5 @@
 --TEST--
-mm_observe ring: php --mm-top PID|RING --once shows a running process's top sites by live bytes without stopping it
+mm_observe ring: php --mm-top PID|RING --once shows a running process's top sites by live bytes, with their source lines, without stopping it
 --FILE--
 <?php
 require __DIR__ . '/mm_observe.inc';
@@ -22,7 +22,7 @@ foreach ([(string) $pid, "$db.$pid.mmring"] as $target) {
     $lines = explode("\n", $r['out']);
     echo "status {$r['status']}, stderr '", $r['err'], "'\n";
     echo "header: ", var_export(str_starts_with($lines[0], "pid $pid  recording  ") && str_contains($lines[0], 'run 1 in '), true), "\n";
-    echo preg_replace(['/ +/', '/\/\S*\//'], [' ', ''], implode("\n", array_slice($lines, 3, 4))), "\n";
+    echo preg_replace(['/ +/', '/\/\S*\//'], [' ', ''], implode("\n", array_slice($lines, 3, 6))), "\n";
 }
 fwrite($pipes[0], "\n");
 echo stream_get_contents($pipes[1]);
@@ -37,15 +37,19 @@ mmo_cleanup(__FILE__);
 --EXPECTF--
 status 0, stderr ''
 header: true
- LIVE BLOCKS ALLOCATED SITE
- 2.0 MiB 1000 2.0 MiB mm_top.child.php:3 {main} DO_ICALL str_repeat()
- %s KiB %d %s KiB {startup}
- 100.0 KiB 1 100.0 KiB mm_top.child.php:4 {main} DO_ICALL str_repeat()
+ LIVE GROWTH BLOCKS ALLOCATED SITE
+ 2.0 MiB - 1000 2.0 MiB mm_top.child.php:3 {main} DO_ICALL str_repeat()
+ | for ($i = 0; $i < 1000; $i++) { $big[] = str_repeat('b', 2000); }
+ %s KiB - %d %s KiB {startup}
+ 100.0 KiB - 1 100.0 KiB mm_top.child.php:4 {main} DO_ICALL str_repeat()
+ | $small = str_repeat('s', 100000);
 status 0, stderr ''
 header: true
- LIVE BLOCKS ALLOCATED SITE
- 2.0 MiB 1000 2.0 MiB mm_top.child.php:3 {main} DO_ICALL str_repeat()
- %s KiB %d %s KiB {startup}
- 100.0 KiB 1 100.0 KiB mm_top.child.php:4 {main} DO_ICALL str_repeat()
+ LIVE GROWTH BLOCKS ALLOCATED SITE
+ 2.0 MiB - 1000 2.0 MiB mm_top.child.php:3 {main} DO_ICALL str_repeat()
+ | for ($i = 0; $i < 1000; $i++) { $big[] = str_repeat('b', 2000); }
+ %s KiB - %d %s KiB {startup}
+ 100.0 KiB - 1 100.0 KiB mm_top.child.php:4 {main} DO_ICALL str_repeat()
+ | $small = str_repeat('s', 100000);
 still running: 1000
 after the end: refused

@@ -39,6 +39,7 @@ mmo_cleanup(__FILE__);
 --EXPECT--
 mm-top: status 0, raw control bytes 0, UTF-8 true
   pid PID recording D/s\x1b]0;pwned\x07\r\n\xff.php running T s run 1 in D/db\x1b[2J.sqlite
-   52.0 KiB 1 52.0 KiB D/s\x1b]0;pwned\x07\r\n\xff.php:2 g\u{9b}x DO_ICALL str_repeat()
+   52.0 KiB - 1 52.0 KiB D/s\x1b]0;pwned\x07\r\n\xff.php:2 g\u{9b}x DO_ICALL str_repeat()
+   | function g\u{9b}x() { return str_repeat('g', 50000); }
 mm-import: status 0, raw control bytes 0
   mm-import: 'D/db\x1b[2J.sqlite.PID.mmring' imported as run 1 of 'D/db\x1b[2J.sqlite' (status 'crashed')
