@@ -205,8 +205,9 @@ static bool php_cli_mm_observe_verify(void)
 				"  --mm-report FILE.sqlite [options]  Report on a recorded run\n" \
 				"                   (options after FILE; without FILE it lists them)\n" \
 				"  --mm-import RING [DATABASE]  Import the ring file of a crashed process\n" \
-				"  --mm-top PID|RING [--once] [--top N] [--interval S]  Live top sites\n" \
-				"                   of a running observed process, by live bytes\n" \
+				"  --mm-top PID|RING [--once | --frames N] [--top N] [--interval S]\n" \
+				"                   Live top sites of a running observed process, by\n" \
+				"                   live bytes, with their growth and source lines\n" \
 				"\n"
 #else
 # define PHP_CLI_MM_OBSERVE_OPTIONS

@@ -60,7 +60,16 @@ Usage: php --mm-report FILE.sqlite [options]
   --format table|json|csv|collapsed|pprof|callgrind|html  (default: table;
                           --diff, --snapshots, --growth, --by uri: table, json or csv)
   --output FILE           write there instead of stdout
-  --runs                  list the runs of the database
+  --runs                  list the runs of the database (the last %d when there
+                          are more; --top N the last N, --page P the N before them)
+  --status S              with --runs: only the runs of status S (ok, crashed,
+                          oom, error, running, ...)
+  --match TEXT            with --runs: only the runs whose script, test or
+                          request URI contains TEXT
+  --since T, --until T    with --runs: only the runs started at or after T,
+                          before T (2026-12-01, 2026-12-01T10:30, or an age:
+                          90s, 15m, 6h, 2d)
+  --page P                with --runs: page P of --top N runs, newest first
 
 Call paths (schema version 6): collapsed, pprof, callgrind and html show whole
 call paths when the run has them; their figures are estimates from sampled
@@ -120,6 +129,12 @@ TXT;
     private string $format = 'table';
     private ?string $output = null;
     private bool $listRuns = false;
+    /** --runs filters: status, text in script/test/URI, started_at bounds (ISO text, UTC), page. */
+    private ?string $runStatus = null;
+    private ?string $runMatch = null;
+    private ?string $runSince = null;
+    private ?string $runUntil = null;
+    private ?int $runPage = null;
     private bool $listSnapshots = false;
     /** --growth: [] for the run's first and last snapshot, or [A, B]. */
     private ?array $growth = null;
@@ -227,6 +242,26 @@ TXT;
                 case '--runs':
                     $this->listRuns = true;
                     break;
+                case '--status':
+                    $this->runStatus = $value('--status');
+                    if (!preg_match('/^[a-z_]{1,32}$/', $this->runStatus)) {
+                        throw new MmReportError("--status: '" . MmText::text($this->runStatus) . "' is not a run status (ok, crashed, oom, error, running, ...)");
+                    }
+                    break;
+                case '--match':
+                    $this->runMatch = $value('--match');
+                    if ($this->runMatch === '') {
+                        throw new MmReportError('--match: give some text');
+                    }
+                    break;
+                case '--since':
+                case '--until':
+                    $t = self::when($value($name), $name);
+                    $name === '--since' ? $this->runSince = $t : $this->runUntil = $t;
+                    break;
+                case '--page':
+                    $this->runPage = self::positive($value('--page'), '--page');
+                    break;
                 case '--callers':
                     $v = $value('--callers');
                     if (!preg_match('/^(.+):([0-9]{1,9})$/s', $v, $m) || (int) $m[2] < 1) {
@@ -248,7 +283,7 @@ TXT;
                     break;
                 case '-h':
                 case '--help':
-                    fwrite(STDOUT, sprintf(self::USAGE, MM_REPORT_DEFAULT_TOP));
+                    fwrite(STDOUT, sprintf(self::USAGE, MM_REPORT_DEFAULT_TOP, self::RUNS_DEFAULT));
                     exit(0);
                 default:
                     if ($a !== '' && $a[0] === '-') {
@@ -272,6 +307,15 @@ TXT;
         if (in_array($modes[0] ?? null, ['--diff', '--snapshots', '--growth', '--by uri', '--by path', '--callers'], true) && !in_array($this->format, ['table', 'json', 'csv'], true)) {
             throw new MmReportError("{$modes[0]} writes table, json or csv, not {$this->format}");
         }
+        foreach (['--status' => $this->runStatus, '--match' => $this->runMatch, '--since' => $this->runSince,
+                '--until' => $this->runUntil, '--page' => $this->runPage] as $opt => $v) {
+            if ($v !== null && !$this->listRuns) {
+                throw new MmReportError("$opt selects the runs of --runs");
+            }
+        }
+        if ($this->runPage !== null && $this->top === null) {
+            throw new MmReportError('--page needs --top N (runs per page)');
+        }
         if ($this->uri !== null && $this->by !== 'uri') {
             throw new MmReportError('--uri selects the endpoints of --by uri');
         }
@@ -280,6 +324,24 @@ TXT;
             throw new MmReportError('--by uri sums the requests of every run: give no --run');
         }
         $this->path = $path;
+    }
+
+    /**
+     * --since/--until: an ISO date (2026-12-01, 2026-12-01T10:30,
+     * 2026-12-01T10:30:15, optionally ending in Z; UTC, as started_at is
+     * stored) or an age (90s, 15m, 6h, 2d before now), as started_at text.
+     */
+    private static function when(string $v, string $opt): string
+    {
+        if (preg_match('/^([0-9]{1,6})([smhd])$/', $v, $m)) {
+            $secs = (int) $m[1] * ['s' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400][$m[2]];
+            return gmdate('Y-m-d\TH:i:s', time() - $secs) . '.000Z';
+        }
+        if (preg_match('/^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2}:[0-9]{2})(:[0-9]{2})?)?Z?$/', $v, $m)
+                && checkdate((int) substr($m[1], 5, 2), (int) substr($m[1], 8, 2), (int) substr($m[1], 0, 4))) {
+            return $m[1] . 'T' . ($m[2] ?? '00:00') . (isset($m[3]) && $m[3] !== '' ? $m[3] : ':00') . '.000Z';
+        }
+        throw new MmReportError("$opt: '" . MmText::text($v) . "' is neither a date (2026-12-01, 2026-12-01T10:30) nor an age (90s, 15m, 6h, 2d)");
     }
 
     private static function positive(string $v, string $opt): int
@@ -767,20 +829,56 @@ TXT;
         return [$this->limit($groups, self::HTML_TOP), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort, $paths, $functions];
     }
 
+    /** Runs listed by --runs when there are more and no --top is given: the newest. */
+    private const RUNS_DEFAULT = 200;
+
     private function renderRuns(): string
     {
         $request = $this->version >= MmReportDatabase::SCHEMA_RING ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
+        /* The selection first (run ids only: cheap on thousands of runs),
+         * then the figures of the runs shown. */
+        $where = [];
+        $params = [];
+        if ($this->runStatus !== null) {
+            $where[] = 'status = :status';
+            $params[':status'] = $this->runStatus;
+        }
+        if ($this->runMatch !== null) {
+            $uri = $this->version >= MmReportDatabase::SCHEMA_RING ? " OR instr(coalesce(request_uri, ''), :match) > 0" : '';
+            $where[] = "(instr(coalesce(script, ''), :match) > 0 OR instr(coalesce(test_path, ''), :match) > 0$uri)";
+            $params[':match'] = $this->runMatch;
+        }
+        if ($this->runSince !== null) {
+            $where[] = 'started_at >= :since';
+            $params[':since'] = $this->runSince;
+        }
+        if ($this->runUntil !== null) {
+            $where[] = 'started_at < :until';
+            $params[':until'] = $this->runUntil;
+        }
+        $cond = $where ? ' WHERE ' . implode(' AND ', $where) : '';
+        $total = (int) ($this->rows('SELECT count(*) AS n FROM mm_runs', [])[0]['n'] ?? 0);
+        if ($total === 0) {
+            throw new MmReportError("'{$this->path}' has no runs");
+        }
+        $matching = $where ? (int) ($this->rows("SELECT count(*) AS n FROM mm_runs$cond", $params)[0]['n'] ?? 0) : $total;
+        $per = $this->top ?? self::RUNS_DEFAULT;
+        $page = $this->runPage ?? 1;
+        $ids = array_map(fn(array $r) => (int) $r['run_id'], $this->rows("SELECT run_id FROM mm_runs$cond ORDER BY run_id DESC LIMIT :n OFFSET :off",
+            $params + [':n' => $per, ':off' => min(($page - 1) * $per, PHP_INT_MAX >> 1)]));
+        $limited = $this->top !== null || $this->runPage !== null || $matching > $per;
+        if (!$ids) {
+            return $matching === 0 ? "no run matches (of $total)\n" : "page $page is past the last of the $matching matching run(s) (" . (int) ceil($matching / $per) . " page(s) of $per)\n";
+        }
+        $in = implode(',', $ids);
         /* A worker's request without its per-site detail (schema version
          * 5, mm_runs.detail NULL or 'rolled_up') has no sites: its row
          * carries what it allocated. */
         $own = $this->version >= MmReportDatabase::SCHEMA_WORKER ? 'r.alloc_bytes' : 'NULL';
         $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, $own, 0) AS alloc_bytes,"
             . " r.test_path, $request FROM mm_runs r LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . ' AS alloc_bytes FROM mm_sites'
-            . " WHERE " . self::OBSERVED . " AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
-            . ' ON t.run_id = r.run_id ORDER BY r.run_id');
-        if (!$rows) {
-            throw new MmReportError("'{$this->path}' has no runs");
-        }
+            . " WHERE run_id IN ($in) AND " . self::OBSERVED . " AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
+            . " ON t.run_id = r.run_id WHERE r.run_id IN ($in) ORDER BY r.run_id");
         $this->countInvalid('mm_sites');
         $rows = array_map($this->cleanRun(...), $rows);
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
@@ -788,6 +886,12 @@ TXT;
             $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], MmText::text($r['started_at']), MmText::text($r['status']),
                 MmText::bytes($r['peak_usage']), MmText::bytes($r['alloc_bytes']), MmText::text($r['test_path'] ?? $r['script'])
                 . ($r['request_method'] !== null ? ' (' . MmText::text($r['request_method']) . ' ' . MmText::text($r['request_uri']) . ')' : ''));
+        }
+        if ($limited || $where) {
+            $pages = (int) ceil($matching / $per);
+            $out .= sprintf("%d run(s) shown of %d%s%s; %s\n", count($rows), $matching, $where ? " matching (of $total)" : '',
+                $limited ? ", newest first in pages of $per: page $page of $pages" : '',
+                $limited ? '--top N and --page P show others, --status, --match, --since and --until select' : 'all of them');
         }
         return $out;
     }
