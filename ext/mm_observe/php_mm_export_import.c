@@ -206,7 +206,10 @@ static sqlite3_int64 php_mm_export_import_run(php_mm_export_importing *im, sqlit
 			usage += live;
 		}
 	}
-	im->d.last_ns = hdr->updated_ns > run.started_ns ? hdr->updated_ns - run.started_ns : 0;
+	/* The last sign of life: the heartbeat (every 100 ms while the file
+	 * was attached), else the last flush; the events can say later. */
+	uint64_t alive = MAX(hdr->updated_ns, hdr->heartbeat_ns);
+	im->d.last_ns = alive > run.started_ns ? alive - run.started_ns : 0;
 	run.usage_end = (size_t) usage;
 	run.site_count = v->site_count;
 	const char *status = php_mm_export_import_status(hdr);
