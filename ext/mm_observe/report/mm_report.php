@@ -475,6 +475,59 @@ TXT;
         return "CAST(total($expr) AS INTEGER)";
     }
 
+    /**
+     * The run's memory error (memory_limit exhausted, or the system
+     * refusing memory), as recorded before the engine bailed out: the
+     * failing site, what it asked for, the limit, the usage, and the sites
+     * holding the most live bytes at that moment.  Null when it had none.
+     */
+    private function memoryError(int $id): ?array
+    {
+        $e = $this->rows('SELECT o.kind AS error, o.requested, o.memory_limit, o.usage, o.at, s.kind, s.file, s.line, s.function, s.opcode, s.callee'
+            . ' FROM mm_oom_events o JOIN mm_sites s ON s.run_id = o.run_id AND s.site_id = o.site_id WHERE o.run_id = :id', [':id' => $id]);
+        if (!$e) {
+            return null;
+        }
+        $num = fn($v) => is_int($v) && $v >= 0 && $v <= self::MAX_FIGURE ? $v : null;
+        $site = fn(array $r) => ['kind' => (string) $r['kind'], 'file' => (string) $r['file'], 'line' => (int) $r['line'],
+            'function' => (string) $r['function'], 'opcode' => (string) ($r['opcode'] ?? ''), 'callee' => (string) ($r['callee'] ?? '')];
+        $top = [];
+        foreach ($this->rows('SELECT t.rank, t.live_bytes, t.live_count, s.kind, s.file, s.line, s.function, s.opcode, s.callee'
+                . ' FROM mm_oom_top t JOIN mm_sites s ON s.run_id = t.run_id AND s.site_id = t.site_id WHERE t.run_id = :id ORDER BY t.rank', [':id' => $id]) as $r) {
+            $top[] = $site($r) + ['live_bytes' => $num($r['live_bytes']), 'live_count' => $num($r['live_count'])];
+        }
+        return ['error' => $e[0]['error'] === 'system' ? 'system' : 'memory_limit', 'requested' => $num($e[0]['requested']),
+            'memory_limit' => $num($e[0]['memory_limit']), 'usage' => $num($e[0]['usage']), 'at' => (string) $e[0]['at'],
+            'site' => $site($e[0]), 'top' => $top];
+    }
+
+    /** A site named in one line: file:line function opcode callee(), or the pseudo site's name. */
+    private static function siteName(array $s): string
+    {
+        return $s['kind'] === 'pseudo' ? MmText::text($s['function'])
+            : MmText::text("{$s['file']}:{$s['line']} {$s['function']} {$s['opcode']}") . ($s['callee'] !== '' ? ' ' . MmText::text($s['callee']) . '()' : '');
+    }
+
+    /** The table's lines for a memory error (summary()). */
+    private function memoryErrorLines(array $e): string
+    {
+        $b = fn(?int $v) => $v === null ? '?' : MmText::bytes($v);
+        $out = $e['error'] === 'system'
+            ? sprintf("  error     the system refused memory at %s: %s requested with %s in use (memory_limit %s)\n", MmText::text($e['at']),
+                $b($e['requested']), $b($e['usage']), $b($e['memory_limit']))
+            : sprintf("  error     memory_limit of %s exhausted at %s: %s requested with %s in use\n", $b($e['memory_limit']), MmText::text($e['at']),
+                $b($e['requested']), $b($e['usage']));
+        $out .= '            at ' . self::siteName($e['site']) . "\n";
+        $sources = [];
+        if ($e['site']['kind'] !== 'pseudo' && ($text = MmSource::line($e['site']['file'], $e['site']['line'], $sources)) !== null) {
+            $out .= '            | ' . MmText::text($text) . "\n";
+        }
+        foreach ($e['top'] as $i => $s) {
+            $out .= sprintf("  %s %10s  %s\n", $i === 0 ? 'live then' : '         ', $b($s['live_bytes']), self::siteName($s));
+        }
+        return $out;
+    }
+
     private function runInfo(?int $id): array
     {
         $ids = $this->rows('SELECT min(run_id) AS lo, max(run_id) AS hi, count(*) AS n FROM mm_runs')[0];
@@ -772,7 +825,7 @@ TXT;
             'pprof' => MmReportPprof::encode($run, $paths !== null ? [] : $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP), $paths?->top($this->top)),
             'callgrind' => $paths !== null ? $paths->top($this->top)->callgrind($run, $events)
                 : MmReportFormat::callgrind($run, $this->limit($this->sites($id), MM_REPORT_DEFAULT_TOP)),
-            'html' => MmReportHtml::render($run, ...$this->htmlRows($id, $paths)),
+            'html' => MmReportHtml::render($run, ...$this->htmlRows($id, $paths), memoryError: $this->memoryError($id)),
         };
     }
 
@@ -964,6 +1017,7 @@ TXT;
             . sprintf("  started   %s, duration %s\n", $t['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
             . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", MmText::bytes($run['peak_usage']),
                 MmText::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), MmText::bytes($run['live_bytes']))
+            . (($err = $this->memoryError((int) $run['run_id'])) !== null ? $this->memoryErrorLines($err) : '')
             . sprintf("  GC        %s\n", $gc)
             . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
             . ($lost > 0 ? "  warning   $lost ring records lost (the ring was full): raise zend.mm_observe_ring_size\n" : '')
@@ -1149,7 +1203,8 @@ TXT;
         foreach ($run as $k => $v) {
             $runOut[$k] = is_string($v) && is_numeric($v) && !str_contains($k, '_at') ? $v + 0 : $v;
         }
-        return MmReportFormat::json(['database' => $this->path, 'run' => $runOut, 'by' => $this->by, 'sort' => $this->sort, 'rows' => MmReportFormat::typed($rows)]);
+        return MmReportFormat::json(['database' => $this->path, 'run' => $runOut, 'memory_error' => $this->memoryError((int) $run['run_id']),
+            'by' => $this->by, 'sort' => $this->sort, 'rows' => MmReportFormat::typed($rows)]);
     }
 
     private function renderDiff(int $a, int $b): string

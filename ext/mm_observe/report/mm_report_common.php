@@ -180,7 +180,7 @@ final class MmReportDatabase
     /** The schema version that added call paths (mm_path_frames, mm_path_counters). */
     public const SCHEMA_PATHS = 6;
     /** The tables read (directly or through VIEWS). */
-    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes', 'mm_snapshots', 'mm_snapshot_counters',
+    private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes', 'mm_oom_events', 'mm_oom_top', 'mm_snapshots', 'mm_snapshot_counters',
         'mm_samples', 'mm_endpoint_windows', 'mm_endpoint_site_counters', 'mm_path_frames', 'mm_path_counters'];
     /** The views read, with their SQL as sqlite_master keeps it (mm_schema.sql). */
     private const VIEWS = [

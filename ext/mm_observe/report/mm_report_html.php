@@ -51,7 +51,7 @@ JS;
      * figures (rows of file, function, self_*, incl_*), largest first.
      */
     public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort,
-        ?MmReportPaths $paths = null, array $functions = []): string
+        ?MmReportPaths $paths = null, array $functions = [], ?array $memoryError = null): string
     {
         $h = fn($s) => htmlspecialchars(MmText::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
@@ -72,7 +72,24 @@ JS;
         ] as $k => $v) {
             $o .= '<tr><th class="l">' . $h($k) . '</th><td>' . $h($v) . '</td></tr>';
         }
-        $o .= "</table>\n<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        $o .= "</table>\n";
+        if ($memoryError !== null) {
+            $e = $memoryError;
+            $b = fn(?int $v) => $v === null ? '?' : MmText::bytes($v);
+            $name = fn(array $s) => $s['kind'] === 'pseudo' ? $s['function']
+                : "{$s['file']}:{$s['line']} {$s['function']} {$s['opcode']}" . ($s['callee'] !== '' ? " {$s['callee']}()" : '');
+            $o .= '<h2>Memory error</h2>' . "\n<p>" . $h($e['error'] === 'system'
+                    ? "The system refused memory at {$e['at']}: " . $b($e['requested']) . ' requested with ' . $b($e['usage']) . ' in use (memory_limit ' . $b($e['memory_limit']) . ').'
+                    : 'memory_limit of ' . $b($e['memory_limit']) . " exhausted at {$e['at']}: " . $b($e['requested']) . ' requested with ' . $b($e['usage']) . ' in use.')
+                . '<br>At <code>' . $h($name($e['site'])) . "</code></p>\n"
+                . '<table><tr><th>live then</th><th>blocks</th><th class="l">site</th></tr>';
+            foreach ($e['top'] as $s) {
+                $o .= '<tr><td>' . $b($s['live_bytes']) . '</td><td>' . ($s['live_count'] === null ? '?' : number_format($s['live_count']))
+                    . '</td><td class="l"><code>' . $h($name($s)) . "</code></td></tr>\n";
+            }
+            $o .= "</table>\n";
+        }
+        $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
         foreach ($rows as $r) {
             $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
                 . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
