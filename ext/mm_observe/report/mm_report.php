@@ -53,9 +53,14 @@ Usage: php --mm-report FILE.sqlite [options]
                           php -S), every request of the database: requests,
                           time, bytes allocated, peak, bytes live at the end
   --uri TEXT              with --by uri: only the URIs that contain TEXT
-  --sort alloc|live|peak|count    order (default: alloc; --by uri: allocated
-                          bytes, bytes live at the end per request, highest
-                          peak, allocations)
+  --sort alloc|live|leak|peak|count    order (default: alloc): allocated bytes;
+                          live: still allocated when observation stopped (after
+                          shutdown functions, destructors and teardown); leak:
+                          still allocated when the script ended (what it kept
+                          in globals, statics, caches: column "at end"); live
+                          bytes at the heap's peak; allocations.  --by uri:
+                          allocated bytes, bytes live at the end per request
+                          (live and leak), highest peak, allocations
   --top N                 rows to show (default: %d in the table)
   --format table|json|csv|collapsed|pprof|callgrind|html  (default: table;
                           --diff, --snapshots, --growth, --by uri: table, json or csv)
@@ -93,7 +98,10 @@ TXT;
     private const RUN_FIGURES = ['pid' => 0, 'peak_usage' => 0, 'usage_start' => 0, 'usage_end' => 0, 'exit_status' => -self::MAX_FIGURE,
         'site_count' => 0, 'events_lost' => 0, 'events_torn' => 0, 'flushes' => 0, 'flush_ns' => 0, 'flush_max_ns' => 0, 'alloc_bytes' => 0];
     /** Source files larger than this are not read for the table's source lines. */
-    private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
+    private const SORTS = ['alloc' => 'alloc_bytes', 'live' => 'live_bytes', 'leak' => 'leak_bytes', 'peak' => 'peak_live_bytes', 'count' => 'alloc_count'];
+    /** What each --sort orders by, in words (the tables' titles). */
+    private const SORT_WORDS = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'leak' => 'bytes live at the end of the script',
+        'peak' => 'live bytes at the peak', 'count' => 'allocations'];
     /**
      * --by uri: per --sort, the endpoint figure that orders the endpoints
      * and the site figure that picks each one's top sites (summed over the
@@ -103,6 +111,7 @@ TXT;
      * peak of one request, and what the sites held at the requests' peaks.
      */
     private const URI_SORTS = ['alloc' => ['alloc_bytes', 'alloc_bytes'], 'live' => ['end_live_bytes_per_request', 'leak_bytes'],
+        'leak' => ['end_live_bytes_per_request', 'leak_bytes'],
         'peak' => ['peak_max', 'peak_live_bytes'], 'count' => ['alloc_count', 'alloc_count']];
     /** --by uri: the sites shown under each endpoint. */
     private const URI_TOP_SITES = 3;
@@ -621,7 +630,7 @@ TXT;
     {
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
-            . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes"
+            . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes, leak_bytes"
             . " FROM mm_sites WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
@@ -848,7 +857,7 @@ TXT;
             };
             if (!isset($groups[$key])) {
                 $groups[$key] = $s;
-                $groups[$key]['alloc_count'] = $groups[$key]['alloc_bytes'] = $groups[$key]['live_bytes'] = $groups[$key]['peak_live_bytes'] = 0;
+                $groups[$key]['alloc_count'] = $groups[$key]['alloc_bytes'] = $groups[$key]['live_bytes'] = $groups[$key]['peak_live_bytes'] = $groups[$key]['leak_bytes'] = 0;
                 if ($this->by !== 'site' && !($this->by === 'function')) {
                     $groups[$key]['callee'] = $groups[$key]['opcode'] = '';
                 }
@@ -856,7 +865,7 @@ TXT;
                     $groups[$key]['function'] = '';
                 }
             }
-            foreach (['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes'] as $m) {
+            foreach (['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes', 'leak_bytes'] as $m) {
                 $groups[$key][$m] = MmText::int($groups[$key][$m] + $s[$m]);
             }
             if ($this->by === 'function') {
@@ -967,9 +976,10 @@ TXT;
             return MmReportFormat::json(['database' => $this->path, 'by' => 'uri', 'sort' => $this->sort, 'uri' => $this->uri, 'rows' => $rows]);
         }
         $when = fn(string $col, callable $pick) => gmdate('Y-m-d\TH:i:s\Z', $pick(array_column($all, $col)));
-        $what = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end of the script per request', 'peak' => 'highest peak',
+        $what = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end of the script per request', 'leak' => 'bytes live at the end of the script per request',
+            'peak' => 'highest peak', 'count' => 'allocations'][$this->sort];
+        $siteWhat = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end', 'leak' => 'bytes live at the end', 'peak' => "bytes live at the requests' peaks",
             'count' => 'allocations'][$this->sort];
-        $siteWhat = ['alloc' => 'allocated bytes', 'live' => 'bytes live at the end', 'peak' => "bytes live at the requests' peaks", 'count' => 'allocations'][$this->sort];
         $out = sprintf("Endpoints of %s: %s request(s) to %d endpoint(s)%s, in windows from %s to %s\n", MmText::text($this->path),
                 number_format(array_sum(array_column($all, 'requests'))), count($all),
                 $this->uri !== null ? ' whose URI contains "' . MmText::text($this->uri) . '"' : '', $when('first_window', min(...)), $when('last_window', max(...)))
@@ -1015,8 +1025,8 @@ TXT;
             . sprintf("  status    %s, exit status %s%s\n", $t['status'], $run['exit_status'] === null ? '-' : $t['exit_status'],
                 ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$t['imported_at']}" : '')
             . sprintf("  started   %s, duration %s\n", $t['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
-            . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end %s\n", MmText::bytes($run['peak_usage']),
-                MmText::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), MmText::bytes($run['live_bytes']))
+            . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end of the script %s, after shutdown %s\n", MmText::bytes($run['peak_usage']),
+                MmText::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), MmText::bytes($run['leak_bytes']), MmText::bytes($run['live_bytes']))
             . (($err = $this->memoryError((int) $run['run_id'])) !== null ? $this->memoryErrorLines($err) : '')
             . sprintf("  GC        %s\n", $gc)
             . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
@@ -1030,7 +1040,7 @@ TXT;
 
     private function renderTable(array $run, array $rows, ?MmReportPaths $paths = null): string
     {
-        $what = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort];
+        $what = self::SORT_WORDS[$this->sort];
         $out = $this->summary($run, $paths) . "\nTop " . count($rows) . " {$this->by}s by $what"
             . ($this->by === 'function' && $paths !== null ? ' (self: its own lines; incl: with all it called, from the call paths)' : '') . "\n";
         if (!$rows) {
@@ -1038,19 +1048,20 @@ TXT;
         }
         $incl = isset($rows[0]['incl_alloc_bytes']);
         $out .= $incl
-            ? sprintf("  %10s %10s %9s %10s %10s %10s  %s\n", 'self alloc', 'incl alloc', 'count', 'self live', 'incl live', 'incl peak', $this->by)
-            : sprintf("  %10s %9s %10s %10s  %s\n", 'allocated', 'count', 'live', 'peak live', $this->by);
+            ? sprintf("  %10s %10s %9s %10s %10s %10s %10s  %s\n", 'self alloc', 'incl alloc', 'count', 'self live', 'incl live', 'incl end', 'incl peak', $this->by)
+            : sprintf("  %10s %9s %10s %10s %10s  %s\n", 'allocated', 'count', 'live', 'at end', 'peak live', $this->by);
         $sources = [];
         foreach ($rows as $r) {
             $where = self::where($r, $this->by);
             $out .= ($incl
-                ? sprintf("  %10s %10s %9s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), MmText::bytes($r['incl_alloc_bytes']),
+                ? sprintf("  %10s %10s %9s %10s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), MmText::bytes($r['incl_alloc_bytes']),
                     number_format((int) $r['alloc_count']), MmText::bytes($r['live_bytes']), MmText::bytes($r['incl_live_bytes']),
-                    MmText::bytes($r['incl_peak_live_bytes']), $where)
-                : sprintf("  %10s %9s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
-                    MmText::bytes($r['live_bytes']), MmText::bytes($r['peak_live_bytes']), $where)) . $this->sourceNote($r, $sources);
+                    MmText::bytes($r['incl_leak_bytes']), MmText::bytes($r['incl_peak_live_bytes']), $where)
+                : sprintf("  %10s %9s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
+                    MmText::bytes($r['live_bytes']), MmText::bytes($r['leak_bytes']), MmText::bytes($r['peak_live_bytes']), $where)) . $this->sourceNote($r, $sources, 53);
         }
-        return $out;
+        return $out . "  live: still allocated when observation stopped (after shutdown functions, destructors and teardown);"
+            . " at end: when the script ended (what it kept: globals, statics, caches)\n";
     }
 
     /** --by path: the heaviest call paths, each as its site and its callers (innermost first). */
@@ -1065,7 +1076,7 @@ TXT;
         if ($this->format === 'csv') {
             return MmReportFormat::csv(array_map(fn($r) => ['path' => implode(' <- ', $r['path'])] + $r, $rows));
         }
-        $what = ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort];
+        $what = self::SORT_WORDS[$this->sort];
         $out = $this->summary($run, $paths) . "\nTop " . count($rows) . " call paths by $what (the allocating line first, then its callers)\n"
             . sprintf("  %10s %9s %10s %10s %10s\n", 'allocated', 'count', 'live', 'peak live', 'at end');
         foreach ($rows as $r) {
@@ -1092,7 +1103,7 @@ TXT;
             return MmReportFormat::csv(array_map(fn($r) => ['callers' => implode(' <- ', $r['callers'])] + $r, $rows));
         }
         $out = $this->summary($run, $paths) . "\nCall paths into " . MmText::text("$file:$line") . ', by '
-            . ['alloc' => 'allocated bytes', 'live' => 'live bytes', 'peak' => 'live bytes at the peak', 'count' => 'allocations'][$this->sort] . "\n";
+            . self::SORT_WORDS[$this->sort] . "\n";
         if (!$rows) {
             return $out . "  (no call path ends at that line; the file may be named differently: see --by line)\n";
         }
@@ -1107,14 +1118,14 @@ TXT;
         return $out;
     }
 
-    /** Grouped by line: the row's source line, under its figures (42 columns wide). */
-    private function sourceNote(array $r, array &$sources): string
+    /** Grouped by line: the row's source line, under its figures ($width columns wide). */
+    private function sourceNote(array $r, array &$sources, int $width = 42): string
     {
         if ($this->by !== 'line' || $r['kind'] === 'pseudo' || (int) $r['line'] <= 0) {
             return '';
         }
         $text = MmSource::line($r['file'], (int) $r['line'], $sources);
-        return $text === null ? '' : sprintf("  %42s  | %s\n", '', MmText::text($text));
+        return $text === null ? '' : sprintf("  %{$width}s  | %s\n", '', MmText::text($text));
     }
 
     private function renderSnapshots(int $run): string
@@ -1214,7 +1225,7 @@ TXT;
         /* Sites match by file, line, function, opcode and callee. */
         $q = "SELECT file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee, kind,"
             . ' ' . self::sum('alloc_bytes') . ' AS alloc_bytes, ' . self::sum('alloc_count') . ' AS alloc_count, '
-            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('peak_live_bytes') . ' AS peak_live_bytes'
+            . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('peak_live_bytes') . ' AS peak_live_bytes, ' . self::sum('leak_bytes') . ' AS leak_bytes'
             . " FROM mm_sites WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . ' GROUP BY file, line, function, opcode, callee';
         $key = fn($r) => "{$r['file']}\0{$r['line']}\0{$r['function']}\0{$r['opcode']}\0{$r['callee']}";
@@ -1224,21 +1235,21 @@ TXT;
                 $k = $key($r);
                 $rows[$k] ??= ['file' => $r['file'], 'line' => $r['line'], 'function' => $r['function'], 'opcode' => $r['opcode'],
                     'callee' => $r['callee'], 'kind' => $r['kind']];
-                foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
+                foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes'] as $m) {
                     $rows[$k]["{$m}_$side"] = (int) $r[$m];
                 }
             }
         }
         $metric = self::SORTS[$this->sort];
         foreach ($rows as &$r) {
-            foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes'] as $m) {
+            foreach (['alloc_bytes', 'alloc_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes'] as $m) {
                 $r["{$m}_a"] ??= 0;
                 $r["{$m}_b"] ??= 0;
                 $r["{$m}_delta"] = MmText::int($r["{$m}_b"] - $r["{$m}_a"]);
             }
         }
         unset($r);
-        $rows = array_values(array_filter($rows, fn($r) => $r['alloc_bytes_delta'] || $r['alloc_count_delta'] || $r['live_bytes_delta'] || $r['peak_live_bytes_delta']));
+        $rows = array_values(array_filter($rows, fn($r) => $r['alloc_bytes_delta'] || $r['alloc_count_delta'] || $r['live_bytes_delta'] || $r['peak_live_bytes_delta'] || $r['leak_bytes_delta']));
         usort($rows, fn($x, $y) => [abs($y["{$metric}_delta"]), $x['file'], $x['line']] <=> [abs($x["{$metric}_delta"]), $y['file'], $y['line']]);
         $rows = $this->limit($rows, MM_REPORT_DEFAULT_TOP);
         if ($this->format === 'json') {

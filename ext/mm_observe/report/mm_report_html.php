@@ -67,7 +67,8 @@ JS;
             'status' => $run['status'] . ', exit status ' . ($run['exit_status'] ?? '-'),
             'started' => $run['started_at'] . ' (ended ' . ($run['ended_at'] ?? 'never') . ')',
             'memory' => 'peak ' . MmText::bytes($run['peak_usage']) . '; allocated ' . MmText::bytes($run['alloc_bytes'])
-                . ' in ' . number_format((int) $run['alloc_count']) . ' blocks; live at the end ' . MmText::bytes($run['live_bytes']),
+                . ' in ' . number_format((int) $run['alloc_count']) . ' blocks; live at the end of the script ' . MmText::bytes($run['leak_bytes'])
+                . ', after shutdown ' . MmText::bytes($run['live_bytes']),
             'GC' => (int) $run['gc_runs'] . ' run(s), ' . MmText::ms((int) $run['gc_ns']) . ' total pause, ' . (int) $run['gc_collected'] . ' collected',
         ] as $k => $v) {
             $o .= '<tr><th class="l">' . $h($k) . '</th><td>' . $h($v) . '</td></tr>';
@@ -89,12 +90,12 @@ JS;
             }
             $o .= "</table>\n";
         }
-        $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<p class=\"note\">live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches).</p>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>at end</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
         foreach ($rows as $r) {
             $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
                 . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
             $o .= '<tr><td>' . MmText::bytes($r['alloc_bytes']) . '</td><td>' . number_format((int) $r['alloc_count']) . '</td><td>'
-                . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
+                . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['leak_bytes'] ?? 0) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
         }
         $o .= "</table>\n";
         if ($paths !== null) {
@@ -117,7 +118,8 @@ JS;
             }
             $o .= "</table>\n";
         } else {
-            foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'live_bytes' => 'Flame graph: bytes live at the end'] as $metric => $label) {
+            foreach (['alloc_bytes' => 'Flame graph: allocated bytes', 'leak_bytes' => 'Flame graph: bytes live at the end of the script (what it kept)',
+                    'live_bytes' => 'Flame graph: bytes live after shutdown (shutdown functions, destructors and teardown done)'] as $metric => $label) {
                 $stacks = [];
                 foreach ($sites as $st) {
                     $stacks[] = [MmReportFormat::frames($st), (int) $st[$metric]];

@@ -104,7 +104,7 @@ $v4 = new SQLite3("$dir/v4.sqlite");
 $v4->exec('PRAGMA user_version = 4');
 $v4->close();
 foreach ([[$cli, '--by', 'uri'], ["$dir/v4.sqlite", '--by', 'uri'], [$db, '--by', 'uri', '--uri', 'nothing'], [$db, '--by', 'uri', '--format', 'html'],
-        [$db, '--by', 'uri', '--run', '1'], [$db, '--by', 'uri', '--runs'], [$db, '--uri', 'a'], [$db, '--by', 'uri', '--sort', 'leak']] as $args) {
+        [$db, '--by', 'uri', '--run', '1'], [$db, '--by', 'uri', '--runs'], [$db, '--uri', 'a'], [$db, '--by', 'uri', '--sort', 'size']] as $args) {
     $r = mmo_report($args);
     echo "== ", implode(' ', array_slice($args, 1)), ": status {$r['status']}, ", str_replace($dir, 'DIR', $r['err']), $r['out'];
 }
@@ -157,4 +157,4 @@ GET /b.php: requests 3 errors 0 detailed 0, alloc_bytes = requests * per request
 == --by uri --run 1: status 1, mm-report: --by uri sums the requests of every run: give no --run
 == --by uri --runs: status 1, mm-report: --runs and --by uri are separate reports: give one
 == --uri a: status 1, mm-report: --uri selects the endpoints of --by uri
-== --by uri --sort leak: status 1, mm-report: --sort: 'leak' is not one of alloc, live, peak, count
+== --by uri --sort size: status 1, mm-report: --sort: 'size' is not one of alloc, live, leak, peak, count

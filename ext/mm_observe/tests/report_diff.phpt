@@ -45,4 +45,4 @@ Top 2 sites by change in alloc_bytes (B - A)
 %w N KiB %w N KiB %w+N KiB %w+N KiB  SCRIPT:3  {main} ASSIGN_DIM
 json first: line 3 DO_ICALL str_repeat: count 100 -> 400, delta bytes consistent
 line 4 unchanged, not listed: true
-csv header: file,line,function,opcode,callee,kind,alloc_bytes_a,alloc_count_a,live_bytes_a,peak_live_bytes_a,alloc_bytes_b,alloc_count_b,live_bytes_b,peak_live_bytes_b,alloc_bytes_delta,alloc_count_delta,live_bytes_delta,peak_live_bytes_delta
+csv header: file,line,function,opcode,callee,kind,alloc_bytes_a,alloc_count_a,live_bytes_a,peak_live_bytes_a,leak_bytes_a,alloc_bytes_b,alloc_count_b,live_bytes_b,peak_live_bytes_b,leak_bytes_b,alloc_bytes_delta,alloc_count_delta,live_bytes_delta,peak_live_bytes_delta,leak_bytes_delta

@@ -83,7 +83,7 @@ ok.sqlite --top 0
 ok.sqlite --by opcode
   => 1: mm-report: --by: 'opcode' is not one of line, site, function, file, uri, path
 ok.sqlite --sort size
-  => 1: mm-report: --sort: 'size' is not one of alloc, live, peak, count
+  => 1: mm-report: --sort: 'size' is not one of alloc, live, leak, peak, count
 ok.sqlite --format xml
   => 1: mm-report: --format: 'xml' is not one of table, json, csv, collapsed, pprof, callgrind, html
 ok.sqlite --frobnicate

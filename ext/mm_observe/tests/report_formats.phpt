@@ -104,5 +104,5 @@ string 'SCRIPT': true
 == html
 doctype: true
 no external asset, one inline script (zoom): true
-flame graphs: 2, frames: true, GC marks: true
+flame graphs: 3, frames: true, GC marks: true
 fill frame: true
