@@ -18,8 +18,9 @@
 # The decision is conservative and textual, over the handler's body (and
 # the helpers it calls, recursively):
 #   - a call is harmless when it names an entry of @harmless (macros and
-#     functions read from the VM that neither allocate, free nor call out),
-#     or a helper/handler of this file that is itself store-free;
+#     functions read from the VM that neither allocate nor call out, and
+#     free at most strings and plain blocks, which run no destructor), or
+#     a helper/handler of this file that is itself store-free;
 #   - any other call is harmful unless a SAVE_OPLINE() precedes it in the
 #     same block or an enclosing one;
 #   - a `{` inherits its block's state and `}` restores the enclosing
@@ -30,8 +31,10 @@
 #     or one the scanner cannot read, keeps the store.
 # Anything unknown keeps the store: a new upstream release can only make
 # more handlers store, never fewer, until someone reviews @harmless.
-# Guarded by ext/mm_observe/tests/lines_accuracy.phpt and the call-path
-# tests, which fail when a line is billed to the wrong opline.
+# Checked by `make check-vm-trace` (mk/check-vm-trace.sh: a build that
+# reports every allocation billed to a stale opline, run on our tests and
+# upstream's), guarded in CI by lines_accuracy.phpt, the call-path tests
+# and vm_trace_list.phpt (this script's rules on a crafted executor).
 use strict;
 use warnings;
 
