@@ -172,6 +172,16 @@ static uint64_t zend_mm_observe_now_ns(void)
 	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+/* The ring's last sign of life (heartbeat_ns): a coarse clock read (vDSO,
+ * no system call), made only on the samples' slow paths. */
+static zend_always_inline void zend_mm_observe_heartbeat(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0) {
+		zmo.hdr->heartbeat_ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+	}
+}
+
 /* ---- string arena ------------------------------------------------------- */
 
 /* Makes room for `need` more bytes in the arena (a fixed region of the
@@ -1065,7 +1075,9 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_path_sample(uint32_t
 	uint32_t frame;
 
 	zmp.countdown = zend_mm_observe_path_distance();
-	zmp.run->path_samples++;
+	if (UNEXPECTED(++zmp.run->path_samples % ZEND_MM_OBSERVE_HEARTBEAT_SAMPLES == 0)) {
+		zend_mm_observe_heartbeat();
+	}
 	if (UNEXPECTED(!zmp.frame_buckets)) {
 		zmp.frame_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
 		zmp.path_buckets = calloc(ZEND_MM_OBSERVE_PATH_BUCKETS, sizeof(uint32_t));
@@ -1187,6 +1199,7 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	s.site = site;
 	s.reserved = 0;
 	zmo.hdr->allocated = zmo.allocated;
+	zend_mm_observe_heartbeat();
 	zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_SAMPLE, &s, sizeof(s), NULL, 0);
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }

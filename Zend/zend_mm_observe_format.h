@@ -103,11 +103,11 @@
        7536 char     final_status[16]   set when the run ended but could not be
                                         written: the status it was to get ("ok", ...)
        7552 int32    exit_status        ... and its exit status
-       7560 uint64   heartbeat_ns       CLOCK_REALTIME, rewritten every
-                                        ZEND_MM_OBSERVE_HEARTBEAT_MS by a thread
-                                        of the writer while the file is attached:
-                                        its last sign of life (0: none, a ring
-                                        of an older build)
+       7560 uint64   heartbeat_ns       CLOCK_REALTIME (coarse) of the writer's
+                                        last sign of life: stamped every
+                                        ZEND_MM_OBSERVE_HEARTBEAT_SAMPLES call-path
+                                        samples, at memory samples and GC passes
+                                        (0: none, a ring of an older build)
        ... zero up to header_size (8192)
 
    file_size is the end of the paths region.
@@ -405,8 +405,10 @@ typedef struct _zend_mm_observe_ring_header {
 	uint64_t heartbeat_ns;
 } zend_mm_observe_ring_header;
 
-/* How often the writer's heartbeat thread stamps heartbeat_ns. */
-#define ZEND_MM_OBSERVE_HEARTBEAT_MS 100
+/* heartbeat_ns is stamped once per this many call-path samples (with the
+ * default mean of 2 KiB, once per ~128 KiB allocated).  Not by a thread:
+ * a second thread makes unshare(CLONE_NEWUSER) fail (pcntl_unshare). */
+#define ZEND_MM_OBSERVE_HEARTBEAT_SAMPLES 64
 
 typedef struct _zend_mm_observe_event {
 	uint32_t size;

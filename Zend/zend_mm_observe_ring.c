@@ -57,8 +57,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <pthread.h>
-#include <time.h>
 
 #ifndef MAP_NORESERVE
 # define MAP_NORESERVE 0
@@ -103,94 +101,6 @@ static struct {
 	uint64_t reserved_path_frames;
 	uint64_t reserved_paths;
 } zr = { NULL, 0, ZEND_MM_OBSERVE_RING_DEFAULT, 0, -1, NULL, 0, 0, 0, 0, 0 };
-
-/* ---- heartbeat ------------------------------------------------------------
-
-   While a ring file is attached, a thread of the writer stamps
-   hdr->heartbeat_ns (CLOCK_REALTIME) every ZEND_MM_OBSERVE_HEARTBEAT_MS, so
-   the import of a killed process knows its last sign of life to a tenth of
-   a second even when it died asleep, blocked or in a loop that allocates
-   nothing.  The thread touches nothing else: one aligned 8-byte store into
-   the shared mapping.  It blocks every signal (they stay the PHP thread's),
-   is stopped and joined before the mapping is replaced (remove, keep), and
-   does not exist in a forked child, which forgets it. */
-
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool running;     /* a thread of process `pid` is stamping */
-	bool stop;
-	pid_t pid;
-} zhb = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
-
-static uint64_t zend_mm_observe_ring_realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
-static void *zend_mm_observe_heartbeat_main(void *arg)
-{
-	zend_mm_observe_ring_header *hdr = arg;
-
-	pthread_mutex_lock(&zhb.lock);
-	while (!zhb.stop) {
-		__atomic_store_n(&hdr->heartbeat_ns, zend_mm_observe_ring_realtime_ns(), __ATOMIC_RELAXED);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += ZEND_MM_OBSERVE_HEARTBEAT_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&zhb.wake, &zhb.lock, &until);
-	}
-	pthread_mutex_unlock(&zhb.lock);
-	return NULL;
-}
-
-static void zend_mm_observe_heartbeat_start(zend_mm_observe_ring_header *hdr)
-{
-	hdr->heartbeat_ns = zend_mm_observe_ring_realtime_ns();
-	if (zhb.running) {
-		return;
-	}
-	sigset_t all, old;
-	pthread_attr_t attr;
-	sigfillset(&all);
-	zhb.stop = false;
-	if (pthread_attr_init(&attr) != 0) {
-		return;
-	}
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	/* The thread inherits this mask: no signal is ever delivered to it. */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&zhb.thread, &attr, zend_mm_observe_heartbeat_main, hdr) == 0) {
-		zhb.running = true;
-		zhb.pid = getpid();
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	/* Without the thread the import falls back to the last flush. */
-}
-
-static void zend_mm_observe_heartbeat_stop(void)
-{
-	if (!zhb.running) {
-		return;
-	}
-	zhb.running = false;
-	if (zhb.pid != getpid()) {
-		return;
-	}
-	pthread_mutex_lock(&zhb.lock);
-	zhb.stop = true;
-	pthread_cond_signal(&zhb.wake);
-	pthread_mutex_unlock(&zhb.lock);
-	pthread_join(zhb.thread, NULL);
-}
 
 /* ---- fault injection ---------------------------------------------------- */
 
@@ -484,11 +394,6 @@ bool zend_mm_observe_ring_fork_child(void)
 	zend_mm_observe_ring_header *hdr = zr.hdr;
 	bool ok = true;
 
-	/* Only the forking thread exists here: the parent's heartbeat thread
-	 * is not ours, and its lock may have been held at the fork. */
-	zhb.running = false;
-	pthread_mutex_init(&zhb.lock, NULL);
-	pthread_cond_init(&zhb.wake, NULL);
 	if (zr.fd < 0 || !hdr) {
 		return true;
 	}
@@ -716,7 +621,6 @@ ZEND_API zend_result zend_mm_observe_ring_attach(const char *path, char *err, si
 	zr.fd = fd;
 	zr.path = strdup(path);
 	zr.owner = getpid();
-	zend_mm_observe_heartbeat_start(hdr);
 	return SUCCESS;
 }
 
@@ -740,7 +644,6 @@ ZEND_API void zend_mm_observe_ring_remove(void)
 	if (zr.fd < 0) {
 		return;
 	}
-	zend_mm_observe_heartbeat_stop();
 	if (zr.owner == getpid()) {
 		zend_mm_observe_ring_set_state(zr.hdr, ZEND_MM_OBSERVE_RING_EXPORTED);
 		/* A fresh anonymous range over the file's pages: the observer's
@@ -762,7 +665,6 @@ ZEND_API void zend_mm_observe_ring_keep(void)
 	if (zr.fd < 0) {
 		return;
 	}
-	zend_mm_observe_heartbeat_stop();
 	if (zr.owner == getpid()) {
 		/* Dirty pages reach the file: it is a shared mapping. */
 		msync(zr.hdr, zr.len, MS_ASYNC);
