@@ -106,7 +106,7 @@
        7560 uint64   heartbeat_ns       CLOCK_REALTIME (coarse) of the writer's
                                         last sign of life: stamped every
                                         ZEND_MM_OBSERVE_HEARTBEAT_SAMPLES call-path
-                                        samples, at memory samples and GC passes
+                                        samples and at every memory sample
                                         (0: none, a ring of an older build)
        ... zero up to header_size (8192)
 

@@ -206,9 +206,9 @@ static sqlite3_int64 php_mm_export_import_run(php_mm_export_importing *im, sqlit
 			usage += live;
 		}
 	}
-	/* The last sign of life: the heartbeat (every 100 ms while the file
-	 * was attached; one from the future is a crafted file's, ignored),
-	 * else the last flush; the events can say later. */
+	/* The last sign of life: the heartbeat (stamped while the process
+	 * allocated; one from the future is a crafted file's, ignored), else
+	 * the last flush; the records can say later (write_events). */
 	uint64_t alive = hdr->heartbeat_ns <= php_mm_export_now_ns() ? MAX(hdr->updated_ns, hdr->heartbeat_ns) : hdr->updated_ns;
 	im->d.last_ns = alive > run.started_ns ? alive - run.started_ns : 0;
 	run.usage_end = (size_t) usage;

@@ -27,6 +27,26 @@ $h->close();
 echo "imported: ", isset($m[1]) ? 'yes' : $r['out'] . $r['err'], ", threads of the observed process: $threads\n";
 echo "duration >= 1.1 s: ", var_export($d >= 1100, true), ", not past the kill: ", var_export($d <= $alive_ms + 2000, true), "\n";
 
+/* A crafted ring: a heartbeat far in the future is not believed (the run
+ * would last centuries); the import falls back to the last drain. */
+[$p, $pipes] = mmo_start(__FILE__, $code, $db, ['-d', 'zend.mm_observe_sample_bytes=0']);
+mmo_wait_for($pipes, 'ready');
+usleep(300000);
+$pid = proc_get_status($p)['pid'];
+posix_kill($pid, 9);
+proc_close($p);
+$ring = "$db.$pid.mmring";
+$fh = fopen($ring, 'r+');
+fseek($fh, 7560);
+fwrite($fh, pack('P', PHP_INT_MAX));
+fclose($fh);
+$r = mmo_cli(['--mm-import', $ring]);
+preg_match('/imported as run (\d+)/', $r['out'] . $r['err'], $m);
+$h = mmo_db($db);
+$d = (int) mmo_value($h, "SELECT duration_ns FROM mm_runs WHERE run_id = " . (int) ($m[1] ?? 0));
+$h->close();
+echo "crafted heartbeat: status {$r['status']}, imported ", isset($m[1]) ? 'yes' : 'no', ", duration under a minute: ", var_export($d >= 0 && $d < 60e9, true), "\n";
+
 /* Signals, a forked child and a normal end, as before. */
 $code = <<<'PHP'
 <?php
@@ -53,6 +73,7 @@ mmo_cleanup(__FILE__);
 --EXPECT--
 imported: yes, threads of the observed process: 1
 duration >= 1.1 s: true, not past the kill: true
+crafted heartbeat: status 0, imported yes, duration under a minute: true
 signals: 20, child exit: 7
 stderr: ''
 last run: ok
