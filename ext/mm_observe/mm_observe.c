@@ -43,6 +43,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <syslog.h>
+#include <grp.h>
 
 /* Settings of this module.  Like the engine's zend.mm_observe*, they are
  * PHP_INI_SYSTEM: fixed before the first observed request. */
@@ -199,6 +200,50 @@ static PHP_INI_MH(mm_observe_update_max_db_size)
 	return SUCCESS;
 }
 
+/* zend.mm_observe_file_mode: owner read-write always, the group may read or
+ * read-write, others nothing (a database others could write would feed them
+ * our reports; one they could read would show them every file and function
+ * of the application). */
+static PHP_INI_MH(mm_observe_update_file_mode)
+{
+	const char *v = ZSTR_VAL(new_value);
+	char *end;
+	errno = 0;
+	long mode = strtol(v, &end, 8);
+	if (!*v || *end || errno || (mode != 0600 && mode != 0640 && mode != 0660)) {
+		fprintf(stderr, "Warning: mm_observe: zend.mm_observe_file_mode=%s is not 0600, 0640 or 0660 (never readable by others); using 0600\n", v);
+		mm_observe_ini.export.file_mode = 0600;
+		return FAILURE;
+	}
+	mm_observe_ini.export.file_mode = (int) mode;
+	return SUCCESS;
+}
+
+/* zend.mm_observe_file_group: a group name or number, resolved once. */
+static PHP_INI_MH(mm_observe_update_file_group)
+{
+	const char *v = ZSTR_VAL(new_value);
+	mm_observe_ini.export.file_gid = -1;
+	if (!*v) {
+		return SUCCESS;
+	}
+	char buf[4096], *end;
+	struct group grp, *found = NULL;
+	int rc = getgrnam_r(v, &grp, buf, sizeof(buf), &found);
+	if (rc == 0 && found) {
+		mm_observe_ini.export.file_gid = (zend_long) found->gr_gid;
+		return SUCCESS;
+	}
+	errno = 0;
+	unsigned long gid = strtoul(v, &end, 10);
+	if (*v >= '0' && *v <= '9' && !*end && !errno && gid < (unsigned long) (gid_t) -1) {
+		mm_observe_ini.export.file_gid = (zend_long) gid;
+		return SUCCESS;
+	}
+	fprintf(stderr, "Warning: mm_observe: zend.mm_observe_file_group=%s is not a group of this system; databases keep the group of the process that creates them\n", v);
+	return FAILURE;
+}
+
 PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_ring_size", MM_OBSERVE_DEFAULT_RING_SIZE, PHP_INI_SYSTEM, mm_observe_update_ring_size)
 	PHP_INI_ENTRY("zend.mm_observe_detail", "selected", PHP_INI_SYSTEM, mm_observe_update_detail)
@@ -210,6 +255,8 @@ PHP_INI_BEGIN()
 	PHP_INI_ENTRY("zend.mm_observe_max_db_size", MM_OBSERVE_DEFAULT_MAX_DB_SIZE, PHP_INI_SYSTEM, mm_observe_update_max_db_size)
 	PHP_INI_ENTRY("zend.mm_observe_sample_bytes", MM_OBSERVE_DEFAULT_SAMPLE_BYTES, PHP_INI_SYSTEM, mm_observe_update_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_max_runs", "0", PHP_INI_SYSTEM, mm_observe_update_max_runs)
+	PHP_INI_ENTRY("zend.mm_observe_file_mode", "0600", PHP_INI_SYSTEM, mm_observe_update_file_mode)
+	PHP_INI_ENTRY("zend.mm_observe_file_group", "", PHP_INI_SYSTEM, mm_observe_update_file_group)
 	STD_PHP_INI_BOOLEAN("zend.mm_observe_call_paths", "1", PHP_INI_SYSTEM, OnUpdateBool,
 		call_paths, mm_observe_settings, mm_observe_ini)
 	PHP_INI_ENTRY("zend.mm_observe_path_sample_bytes", MM_OBSERVE_DEFAULT_PATH_SAMPLE, PHP_INI_SYSTEM, mm_observe_update_path_sample_bytes)

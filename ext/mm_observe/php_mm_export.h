@@ -74,6 +74,8 @@ typedef struct _php_mm_export_settings {
 	zend_long window;          /* zend.mm_observe_window: seconds per endpoint aggregate window */
 	zend_long drain_ms;        /* zend.mm_observe_drain_ms: a worker writes its summaries this often */
 	zend_long max_db_size;     /* zend.mm_observe_max_db_size: bytes (0: unbounded) */
+	int file_mode;             /* zend.mm_observe_file_mode: a database we create (0600, 0640 or 0660; 0: 0600) */
+	zend_long file_gid;        /* zend.mm_observe_file_group: its group (-1: the creating process's) */
 } php_mm_export_settings;
 
 /* Module startup. */

@@ -297,13 +297,26 @@ static bool php_mm_export_adopt(void)
 	return true;
 }
 
-/* Creates the database file ourselves when it does not exist, mode 0600
- * and never through a symbolic link (SQLite would create it 0644); its
- * -wal and -shm files take the same mode. */
+/* Creates the database file ourselves when it does not exist, never
+ * through a symbolic link (SQLite would create it 0644): mode 0600, or the
+ * zend.mm_observe_file_mode / _group a team asked for (set on the open
+ * descriptor, so the umask does not narrow it and no other file is touched);
+ * SQLite gives its -wal and -shm files the same mode and owner.  An existing
+ * database keeps its own.  A group that cannot be set leaves the file 0600:
+ * widened only for the group that was asked for. */
 static bool php_mm_export_create_private(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
+		int mode = XW(cfg).file_mode ? XW(cfg).file_mode : 0600;
+		if (XW(cfg).file_gid >= 0 && fchown(fd, (uid_t) -1, (gid_t) XW(cfg).file_gid) != 0) {
+			php_mm_export_warn(path, "cannot be given to group %ld (zend.mm_observe_file_group: %s); it stays mode 0600",
+				(long) XW(cfg).file_gid, strerror(errno));
+			mode = 0600;
+		}
+		if (mode != 0600 && fchmod(fd, (mode_t) mode) != 0) {
+			php_mm_export_warn(path, "cannot be given mode %04o (zend.mm_observe_file_mode: %s); it stays 0600", mode, strerror(errno));
+		}
 		close(fd);
 		return true;
 	}
@@ -351,6 +364,14 @@ bool php_mm_export_open_db(const char *path, int wait_ms)
 	 * transaction.  Persistent in the file; a no-op once set. */
 	sqlite3_busy_timeout(XS(db), wait_ms);
 	sqlite3_exec(XS(db), "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	/* A database its group may read (zend.mm_observe_file_mode): keep the
+	 * -wal and -shm files when the last writer closes it.  A reader without
+	 * write access to the directory can open a WAL database only when they
+	 * exist (SQLite's read-only WAL, 3.22+); they take the database's mode. */
+	if (stat(path, &st) == 0 && (st.st_mode & 0040)) {
+		int persist = 1;
+		sqlite3_file_control(XS(db), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	/* In WAL mode NORMAL never corrupts the database; a power cut may lose
 	 * the last transactions, which the ring file keeps anyway.  FULL would
 	 * fsync at every drain. */
