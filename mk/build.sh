@@ -56,10 +56,53 @@ configure_args=(
 	--enable-calendar --enable-sockets
 	--with-zlib --with-openssl --with-curl
 )
+# The installation prefix (make install PREFIX=...) is compiled in: php.ini's
+# directory, the extension dir (opcache), phpize and php-config.  A different
+# prefix reconfigures the tree; the last one is remembered in $build/prefix so
+# a later plain `make` keeps it instead of rebuilding again.
+prefix_file="$build/prefix"
+if [ -n "${MM_PREFIX:-}" ]; then prefix=$MM_PREFIX
+elif [ -s "$prefix_file" ]; then prefix=$(cat "$prefix_file")
+else prefix=/opt/php-mm; fi
+case $prefix in
+	/*) ;;
+	*) die "PREFIX=$prefix: the prefix must be an absolute path" ;;
+esac
+case $prefix in
+	*[!A-Za-z0-9/._+-]*) die "PREFIX=$prefix: use letters, digits and / . _ + - only (it is written into configure, php.ini and systemd units)" ;;
+esac
+prefix=${prefix%/}
+[ -n "$prefix" ] || die "PREFIX=/ is not a prefix this build installs into"
+mkdir -p "$build"
+[ "$(cat "$prefix_file" 2>/dev/null)" = "$prefix" ] || echo "$prefix" >"$prefix_file"
+configure_args+=(--prefix="$prefix" --with-config-file-path="$prefix/etc"
+	--with-config-file-scan-dir="$prefix/etc/conf.d")
+
+# The extension profile (make PROFILE=...), remembered like the prefix:
+#   ci    the set above: what the tests and the benchmarks need (default)
+#   full  plus what a Laravel/Symfony staging box needs: intl, gd (with
+#         freetype, jpeg, webp), zip, sodium, gmp, mysqli and pdo_mysql
+#         (mysqlnd), pgsql and pdo_pgsql, exif, mbregex, readline, gettext
+profile_file="$build/profile"
+profile=${MM_PROFILE:-$(cat "$profile_file" 2>/dev/null || true)}
+profile=${profile:-ci}
+profile_deps=()
+case $profile in
+	ci) ;;
+	full)
+		configure_args=("${configure_args[@]/--disable-mbregex/--enable-mbregex}")
+		configure_args+=(--enable-intl --enable-gd --with-freetype --with-jpeg --with-webp
+			--with-zip --with-sodium --with-gmp --with-mysqli --with-pdo-mysql
+			--with-pgsql --with-pdo-pgsql --enable-exif --with-readline --with-gettext)
+		profile_deps=(g++ libicu-dev libpng-dev libjpeg-dev libfreetype-dev libwebp-dev
+			libzip-dev libsodium-dev libgmp-dev libpq-dev libonig-dev libreadline-dev) ;;
+	*) die "PROFILE=$profile: the profiles are ci and full" ;;
+esac
+[ "$(cat "$profile_file" 2>/dev/null)" = "$profile" ] || echo "$profile" >"$profile_file"
 if [ "$variant" = fork ]; then configure_args+=(--enable-mm-observe); fi
 if [ -n "${MM_CONFIGURE_EXTRA:-}" ]; then read -r -a extra <<<"$MM_CONFIGURE_EXTRA"; configure_args+=("${extra[@]}"); fi
 
-"$top/mk/deps.sh"
+"$top/mk/deps.sh" "${profile_deps[@]}"
 tarball=$("$top/mk/fetch-upstream.sh")
 
 cc=gcc
@@ -118,7 +161,7 @@ if [ ! -f "$vdir/.prepared" ] || [ "$(cat "$vdir/.prepared")" != "$want_stamp" ]
 	say "preparing a fresh tree from $(basename "$tarball")"
 	rm -rf "$src" "$vdir/.prepared"
 	mkdir -p "$vdir"
-	tar -xJf "$tarball" -C "$vdir"
+	tar -xf "$tarball" -C "$vdir"  # GNU tar reads the compression (xz, gzip, bzip2) from the content
 	mv "$vdir/$UPSTREAM_DIR" "$src"
 	if [ "$variant" = fork ]; then
 		apply_series
