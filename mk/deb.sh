@@ -64,6 +64,7 @@ cp -a "$stage/." "$(root_of cli)/"
 find "$(root_of cli)" -mindepth 1 -depth -type d -empty -delete
 # The run directory is made by the unit at each start, not shipped.
 rm -rf "$(root_of fpm)$rundir"
+rmdir -p --ignore-fail-on-non-empty "$(dirname "$(root_of fpm)$rundir")"
 # The unit goes where systemd looks.
 mkdir -p "$(root_of fpm)/lib/systemd/system"
 mv "$(root_of fpm)$prefix/lib/systemd/system/php8.4-mm-observe-fpm.service" "$(root_of fpm)/lib/systemd/system/"

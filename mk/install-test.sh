@@ -145,6 +145,8 @@ fpm_request() {	# fpm_request DB: start the pool, one request, graceful stop
 	printf '%s\n' "$out" | grep -q 'hello from fpm' || { echo "response: $out"; return 1; }
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM mm_runs WHERE request_uri = '/hello.php'")" -ge 1 ] \
 		|| { echo "no run of /hello.php in $db"; ls -la "$(dirname "$db")"; return 1; }
+	# Every worker wrote what it held and removed its ring as it exited.
+	if compgen -G "$db.*.mmring" >/dev/null; then echo "rings left after a graceful stop:"; ls -la "$(dirname "$db")"; return 1; fi
 }
 if command -v cgi-fcgi >/dev/null; then
 	check "php-fpm with the installed pool records an observed request" fpm_request "$prefix/var/lib/mm-observe/www.sqlite"
