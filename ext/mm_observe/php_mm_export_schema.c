@@ -364,14 +364,6 @@ bool php_mm_export_open_db(const char *path, int wait_ms)
 	 * transaction.  Persistent in the file; a no-op once set. */
 	sqlite3_busy_timeout(XS(db), wait_ms);
 	sqlite3_exec(XS(db), "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-	/* A database its group may read (zend.mm_observe_file_mode): keep the
-	 * -wal and -shm files when the last writer closes it.  A reader without
-	 * write access to the directory can open a WAL database only when they
-	 * exist (SQLite's read-only WAL, 3.22+); they take the database's mode. */
-	if (stat(path, &st) == 0 && (st.st_mode & 0040)) {
-		int persist = 1;
-		sqlite3_file_control(XS(db), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-	}
 	/* In WAL mode NORMAL never corrupts the database; a power cut may lose
 	 * the last transactions, which the ring file keeps anyway.  FULL would
 	 * fsync at every drain. */
@@ -379,6 +371,15 @@ bool php_mm_export_open_db(const char *path, int wait_ms)
 	if (stat(path, &st) == 0) {
 		XS(dev) = st.st_dev;
 		XS(ino) = st.st_ino;
+		/* A database its group may read (zend.mm_observe_file_mode): keep
+		 * the -wal and -shm files when the last writer closes it.  A reader
+		 * without write access to the directory can open a WAL database
+		 * only when they exist (SQLite's read-only WAL, 3.22+); they take
+		 * the database's mode. */
+		if (st.st_mode & 0040) {
+			int persist = 1;
+			sqlite3_file_control(XS(db), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		}
 	}
 	XS(pid) = getpid();
 	return true;
