@@ -629,6 +629,33 @@ static void zend_mm_observe_trace_report(void)
 }
 #endif
 
+/* The site of an allocation made while the engine compiles: the file being
+ * compiled (line 0), whether it is the main script, an include or eval'd
+ * code; with call paths, the include or eval line is its caller.  It is
+ * keyed by the name's text (its offset in the string arena), not by the
+ * zend_string's address: an included file's name may be freed during the
+ * request and its address given to another file's name.  A name the full
+ * arena refused is keyed by address. */
+static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_compile_site(void)
+{
+	const zend_string *file = CG(compiled_filename);
+	uint32_t name = zend_mm_observe_str_zstr(file);
+	const void *key = name ? (const void *) (uintptr_t) name : (const void *) file;
+	uint32_t b = zend_mm_observe_bucket(NULL, ZEND_MM_OBSERVE_COMPILE_KEY, key);
+
+	for (uint32_t idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
+		if (zend_mm_observe_site_is(&zmo.sites[idx], NULL, ZEND_MM_OBSERVE_COMPILE_KEY, key, 0, 0)) {
+			return zend_mm_observe_touched_idx(idx);
+		}
+	}
+	uint32_t idx = zend_mm_observe_site_create(b, NULL, ZEND_MM_OBSERVE_COMPILE_KEY, file, 0, 0,
+		ZEND_MM_OBSERVE_KIND_COMPILE, 0, NULL, NULL);
+	if (idx != ZEND_MM_OBSERVE_IDX_OVERFLOW) {
+		zmo.sites[idx].key_file = key;
+	}
+	return zend_mm_observe_touched_idx(idx);
+}
+
 /* Which site is allocating right now?  Called on every observed allocation,
  * free and realloc; reads only engine globals and the current frames. */
 static zend_always_inline uint32_t zend_mm_observe_current_site(void)
@@ -656,13 +683,8 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	}
 
 	if (UNEXPECTED(CG(in_compilation))) {
-		if (!ex) {
-			/* The main script, or code compiled outside any frame. */
-			return zend_mm_observe_site_find(NULL, ZEND_MM_OBSERVE_COMPILE_KEY, CG(compiled_filename),
-				0, 0, ZEND_MM_OBSERVE_KIND_COMPILE, 0, NULL, NULL);
-		}
-		/* include/require/eval compiling: billed to the including opline. */
-		callee = NULL;
+		zmo.user_code_seen |= ex != NULL;
+		return zend_mm_observe_compile_site();
 	} else if (UNEXPECTED(!ex)) {
 		/* EG_FLAGS_IN_SHUTDOWN is still set from the last request when a
 		 * worker's next one starts (init_executor() clears it later). */
@@ -692,14 +714,12 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 		callee = ZEND_FLF_FUNC(opline);
 	}
 
-	const void *ckey = UNEXPECTED(CG(in_compilation)) ? ZEND_MM_OBSERVE_COMPILE_KEY : (const void *) callee;
 	const zend_mm_observe_site *last = &zmo.sites[zmo.last];
-	if (EXPECTED(zmo.last) && zend_mm_observe_site_is(last, opline, ckey, op_array->filename, opline->lineno, opline->opcode)) {
+	if (EXPECTED(zmo.last) && zend_mm_observe_site_is(last, opline, callee, op_array->filename, opline->lineno, opline->opcode)) {
 		return zmo.last;
 	}
-	zmo.last = zend_mm_observe_site_find(opline, ckey, op_array->filename, opline->lineno, opline->opcode,
-		ckey == ZEND_MM_OBSERVE_COMPILE_KEY ? ZEND_MM_OBSERVE_KIND_COMPILE : ZEND_MM_OBSERVE_KIND_VM,
-		flags, ex->func, callee);
+	zmo.last = zend_mm_observe_site_find(opline, callee, op_array->filename, opline->lineno, opline->opcode,
+		ZEND_MM_OBSERVE_KIND_VM, flags, ex->func, callee);
 	return zmo.last;
 }
 
@@ -957,8 +977,10 @@ static bool zend_mm_observe_path_callers(uint32_t *frame)
 	if (!ex) {
 		return true;
 	}
-	/* Its callers, innermost first. */
-	for (ex = ex->prev_execute_data; ex; ex = ex->prev_execute_data) {
+	/* Its callers, innermost first.  While the engine compiles, the site is
+	 * the file being compiled and that frame (its include or eval line) is
+	 * the first caller. */
+	for (ex = CG(in_compilation) ? ex : ex->prev_execute_data; ex; ex = ex->prev_execute_data) {
 		const zend_function *func = ex->func;
 		if (!func) {
 			continue;
@@ -1204,7 +1226,8 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }
 
-static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
+/* Returns the block's path when its call path was sampled, else NULL. */
+static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
 	zend_mm_observe_path *path = NULL;
@@ -1253,11 +1276,13 @@ static zend_always_inline void zend_mm_observe_account_alloc(uint32_t idx, void 
 	if (UNEXPECTED(zmo.allocated >= zmo.next_sample)) {
 		zend_mm_observe_take_sample(idx);
 	}
+	return path;
 }
 
 /* Credits the free of the block at `ptr` to the site that allocated it.
- * `usable` is its size when the caller knows it, else 0. */
-static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t usable)
+ * `usable` is its size when the caller knows it, else 0.  Returns the size
+ * it credited. */
+static zend_always_inline size_t zend_mm_observe_account_free(void *ptr, size_t usable)
 {
 	size_t mapped = 0;
 	uint32_t idx = zend_mm_observe_blocks_take(ptr, &mapped);
@@ -1282,6 +1307,7 @@ static zend_always_inline void zend_mm_observe_account_free(void *ptr, size_t us
 	site->live_count--;
 	site->live_bytes -= usable;
 	zmo.usage -= usable;
+	return usable;
 }
 
 /* ---- slow paths of the hooks -------------------------------------------- */
@@ -1379,17 +1405,31 @@ ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_s
 	 * otherwise. */
 	bool both_counted = old_ptr && new_ptr != old_ptr && zmo.heap_is_zend_mm
 		&& old_size <= ZEND_MM_MAX_SMALL_SIZE && usable < old_size;
+	zend_mm_observe_path *path;
+	size_t freed = 0;
 
 	if (both_counted) {
-		zend_mm_observe_account_alloc(idx, new_ptr, usable);
-		zend_mm_observe_account_free(old_ptr, old_size);
+		path = zend_mm_observe_account_alloc(idx, new_ptr, usable);
+		freed = zend_mm_observe_account_free(old_ptr, old_size);
 	} else {
 		if (old_ptr) {
-			zend_mm_observe_account_free(old_ptr, old_size);
+			freed = zend_mm_observe_account_free(old_ptr, old_size);
 		}
-		zend_mm_observe_account_alloc(idx, new_ptr, usable);
+		path = zend_mm_observe_account_alloc(idx, new_ptr, usable);
 	}
-	zmo.sites[idx].realloc_count++;
+
+	/* What the realloc added: a string appended to in place grows by its
+	 * growth, not by its whole size again. */
+	size_t growth = usable > freed ? usable - freed : 0;
+	zend_mm_observe_site *site = &zmo.sites[idx];
+	site->realloc_count++;
+	site->realloc_bytes += usable;
+	site->realloc_growth_bytes += growth;
+	if (UNEXPECTED(path)) {
+		double w = zend_mm_observe_path_weight(usable);
+		path->realloc_bytes += w * (double) usable;
+		path->realloc_growth_bytes += w * (double) growth;
+	}
 #if ZEND_DEBUG
 	ZEND_ASSERT(zend_mm_observe_usage_is_exact());
 #endif

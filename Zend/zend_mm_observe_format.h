@@ -108,6 +108,9 @@
                                         ZEND_MM_OBSERVE_HEARTBEAT_SAMPLES call-path
                                         samples and at every memory sample
                                         (0: none, a ring of an older build)
+       7568 char     args[512]          command-line runs: the arguments after
+                                        the script, shell-quoted, cut with
+                                        "..." (zend.mm_observe_args), or ""
        ... zero up to header_size (8192)
 
    file_size is the end of the paths region.
@@ -152,7 +155,7 @@
  * another id is never written (php_mm_export_schema.c, invariant 1). */
 #define ZEND_MM_OBSERVE_DB_APPLICATION_ID 0x6D6D6F62
 /* PRAGMA user_version: the schema version this build writes and reads. */
-#define ZEND_MM_OBSERVE_DB_SCHEMA_VERSION 6
+#define ZEND_MM_OBSERVE_DB_SCHEMA_VERSION 7
 
 /* ---- sites -------------------------------------------------------------- */
 
@@ -217,6 +220,13 @@ typedef struct _zend_mm_observe_site {
 	uint64_t    gc_alloc_bytes;
 	uint64_t    gc_free_count;
 	uint64_t    gc_free_bytes;
+	/* reallocs made here: the blocks they returned (part of alloc_bytes)
+	 * and how much each grew the block it replaced (its new size less the
+	 * old one, 0 for a shrink).  alloc_bytes - realloc_bytes +
+	 * realloc_growth_bytes counts a growing string once, not once per
+	 * append (what the report calls "allocated"). */
+	uint64_t    realloc_bytes;
+	uint64_t    realloc_growth_bytes;
 } zend_mm_observe_site;
 
 /* The request's first memory error (memory_limit, or the system refusing
@@ -300,6 +310,7 @@ typedef struct _zend_mm_observe_path {
 	double   live_count, live_bytes;
 	double   peak_live_bytes;  /* live_bytes when the heap reached its peak */
 	double   end_live_count, end_live_bytes; /* at the end of the script */
+	double   realloc_bytes, realloc_growth_bytes; /* as the site's */
 } zend_mm_observe_path;
 
 #define ZEND_MM_OBSERVE_NAME_TRUNCATED "{truncated}"
@@ -327,9 +338,11 @@ enum {
 /* ---- the ring file ------------------------------------------------------ */
 
 #define ZEND_MM_OBSERVE_RING_MAGIC        "MMOBRING"
-#define ZEND_MM_OBSERVE_RING_VERSION      3
-#define ZEND_MM_OBSERVE_RING_COMPAT       3
+#define ZEND_MM_OBSERVE_RING_VERSION      4
+#define ZEND_MM_OBSERVE_RING_COMPAT       4
 #define ZEND_MM_OBSERVE_RING_HEADER_SIZE  8192
+/* The command-line arguments kept for a run (ring header, mm_runs.args). */
+#define ZEND_MM_OBSERVE_ARGS_MAX          512
 #define ZEND_MM_OBSERVE_RING_ENDIAN       0x01020304u
 #define ZEND_MM_OBSERVE_RING_SUFFIX       ".mmring"
 
@@ -403,6 +416,7 @@ typedef struct _zend_mm_observe_ring_header {
 	int32_t  exit_status;
 	uint32_t pad2;
 	uint64_t heartbeat_ns;
+	char     args[ZEND_MM_OBSERVE_ARGS_MAX];
 } zend_mm_observe_ring_header;
 
 /* heartbeat_ns is stamped once per this many call-path samples (with the

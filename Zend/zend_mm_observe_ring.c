@@ -82,6 +82,7 @@ ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, run) == 256, "ring head
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, database) == 2048, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, uri) == 6512, "ring header layout");
 ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, exit_status) == 7552, "ring header layout");
+ZEND_STATIC_ASSERT(offsetof(zend_mm_observe_ring_header, args) == 7568, "ring header layout");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_ring_header) <= ZEND_MM_OBSERVE_RING_HEADER_SIZE, "ring header size");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_event) == 16, "event header size");
 ZEND_STATIC_ASSERT(sizeof(zend_mm_observe_request_event) == 128, "request record size");
@@ -812,6 +813,7 @@ static void zend_mm_observe_ring_terminate(zend_mm_observe_ring_header *hdr)
 	hdr->method[sizeof(hdr->method) - 1] = '\0';
 	hdr->uri[sizeof(hdr->uri) - 1] = '\0';
 	hdr->final_status[sizeof(hdr->final_status) - 1] = '\0';
+	hdr->args[sizeof(hdr->args) - 1] = '\0';
 }
 
 ZEND_API void zend_mm_observe_ring_read_close(zend_mm_observe_ring_reader *r)

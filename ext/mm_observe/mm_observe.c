@@ -44,6 +44,8 @@
 #include <errno.h>
 #include <syslog.h>
 #include <grp.h>
+#include <ctype.h>
+#include "zend_smart_str.h"
 
 /* Settings of this module.  Like the engine's zend.mm_observe*, they are
  * PHP_INI_SYSTEM: fixed before the first observed request. */
@@ -54,6 +56,7 @@ typedef struct {
 	zend_long sample_bytes;
 	zend_long max_runs;
 	bool call_paths;
+	bool record_args;
 	zend_long path_sample_bytes;
 	zend_long path_depth;
 	php_mm_export_settings export;   /* worker mode: detail, windows, drains, size budget */
@@ -261,11 +264,57 @@ PHP_INI_BEGIN()
 		call_paths, mm_observe_settings, mm_observe_ini)
 	PHP_INI_ENTRY("zend.mm_observe_path_sample_bytes", MM_OBSERVE_DEFAULT_PATH_SAMPLE, PHP_INI_SYSTEM, mm_observe_update_path_sample_bytes)
 	PHP_INI_ENTRY("zend.mm_observe_path_depth", MM_OBSERVE_DEFAULT_PATH_DEPTH, PHP_INI_SYSTEM, mm_observe_update_path_depth)
+	STD_PHP_INI_BOOLEAN("zend.mm_observe_args", "1", PHP_INI_SYSTEM, OnUpdateBool,
+		record_args, mm_observe_settings, mm_observe_ini)
 	STD_PHP_INI_ENTRY("zend.mm_observe_run_tag", "", PHP_INI_SYSTEM, OnUpdateString,
 		run_tag, mm_observe_settings, mm_observe_ini)
 	STD_PHP_INI_BOOLEAN("zend.mm_observe_full_shutdown", "0", PHP_INI_SYSTEM, OnUpdateBool,
 		full_shutdown, mm_observe_settings, mm_observe_ini)
 PHP_INI_END()
+
+/* The arguments after the script of a command-line run (argv[1..]), as a
+ * shell would read them back: an argument with anything but letters,
+ * digits and -_=./:,@%+ in single quotes.  At most `len` - 1 bytes; a cut
+ * list ends in "...".  Never the environment. */
+static void mm_observe_args(char *out, size_t len, int argc, char **argv)
+{
+	static const char plain[] = "-_=./:,@%+";
+	smart_str buf = {0};
+
+	for (int i = 1; i < argc && argv && argv[i] && (!buf.s || ZSTR_LEN(buf.s) < len); i++) {
+		const char *a = argv[i];
+		bool quote = !*a;
+		for (const char *c = a; *c && !quote; c++) {
+			quote = !isalnum((unsigned char) *c) && !strchr(plain, *c);
+		}
+		if (i > 1) {
+			smart_str_appendc(&buf, ' ');
+		}
+		if (!quote) {
+			smart_str_appends(&buf, a);
+			continue;
+		}
+		smart_str_appendc(&buf, '\'');
+		for (const char *c = a; *c; c++) {
+			if (*c == '\'') {
+				smart_str_appends(&buf, "'\\''");
+			} else {
+				smart_str_appendc(&buf, *c);
+			}
+		}
+		smart_str_appendc(&buf, '\'');
+	}
+	if (!buf.s) {
+		out[0] = '\0';
+		return;
+	}
+	if (ZSTR_LEN(buf.s) < len) {
+		memcpy(out, ZSTR_VAL(buf.s), ZSTR_LEN(buf.s) + 1);
+	} else {
+		snprintf(out, len, "%.*s...", (int) (len - 4), ZSTR_VAL(buf.s));
+	}
+	smart_str_free(&buf);
+}
 
 /* Values of opcache.jit that leave the JIT off. */
 static bool mm_observe_jit_is_off(const char *v)
@@ -406,6 +455,11 @@ static PHP_RINIT_FUNCTION(mm_observe)
 		}
 	}
 	meta.uri = uri;
+	char args[ZEND_MM_OBSERVE_ARGS_MAX] = "";
+	if (!meta.method && mm_observe_ini.record_args) {
+		mm_observe_args(args, sizeof(args), SG(request_info).argc, SG(request_info).argv);
+	}
+	meta.args = args;
 	/* php_admin_value may have set them after module startup (php-fpm). */
 	mm_observe_ini.export.worker = zend_mm_observe_persistent;
 	php_mm_export_configure(&mm_observe_ini.export);

@@ -1,4 +1,4 @@
--- mm_observe: the schema of the report database (schema version 6)
+-- mm_observe: the schema of the report database (schema version 7)
 --
 -- Compiled into the exporter as a C string (ext/mm_observe/Makefile.frag
 -- makes php_mm_export_schema.inc; php_mm_export_schema.c runs it).  Every
@@ -56,6 +56,7 @@
 --   path_samples      blocks whose call path was recorded
 --   paths_dropped     ... that could not be kept (the path tables were full)
 --   paths_truncated   ... whose path was cut at zend.mm_observe_path_depth frames
+--   args              command-line runs: the arguments after the script, shell-quoted, at most 511 bytes (a cut list ends in "..."); NULL: none, or zend.mm_observe_args=0
 CREATE TABLE IF NOT EXISTS mm_runs (
  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
  pid INTEGER NOT NULL,
@@ -104,7 +105,8 @@ CREATE TABLE IF NOT EXISTS mm_runs (
  path_sample_bytes INTEGER,
  path_samples INTEGER,
  paths_dropped INTEGER,
- paths_truncated INTEGER
+ paths_truncated INTEGER,
+ args TEXT
 );
 CREATE TABLE IF NOT EXISTS mm_strings (
  str_id INTEGER PRIMARY KEY,
@@ -135,11 +137,25 @@ CREATE TABLE IF NOT EXISTS mm_site_counters (
  gc_alloc_bytes INTEGER NOT NULL,
  gc_free_count INTEGER NOT NULL,
  gc_free_bytes INTEGER NOT NULL,
+ realloc_bytes INTEGER,
+ realloc_growth_bytes INTEGER,
  PRIMARY KEY (run_id, site_id)
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS mm_sites AS SELECT c.run_id, c.site_id, c.kind, f.str AS file, c.line, fn.str AS function, op.str AS opcode, ca.str AS callee, c.flags, c.alloc_count, c.alloc_bytes, c.free_count, c.free_bytes, c.realloc_count, c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes, c.gc_alloc_count, c.gc_alloc_bytes, c.gc_free_count, c.gc_free_bytes FROM mm_site_counters c JOIN mm_strings f ON f.str_id = c.file_id JOIN mm_strings fn ON fn.str_id = c.function_id LEFT JOIN mm_strings op ON op.str_id = c.opcode_id LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id;
 CREATE VIEW IF NOT EXISTS mm_lines AS SELECT run_id, file, line, SUM(alloc_count) AS alloc_count, SUM(alloc_bytes) AS alloc_bytes, SUM(free_count) AS free_count, SUM(free_bytes) AS free_bytes, SUM(realloc_count) AS realloc_count, SUM(live_count) AS live_count, SUM(live_bytes) AS live_bytes, SUM(peak_live_bytes) AS peak_live_bytes, SUM(leak_count) AS leak_count, SUM(leak_bytes) AS leak_bytes, COUNT(*) AS sites FROM mm_sites GROUP BY run_id, file, line;
 CREATE VIEW IF NOT EXISTS mm_leaks AS SELECT run_id, site_id, kind, file, line, function, opcode, callee, leak_count, leak_bytes, live_count, live_bytes FROM mm_sites WHERE leak_count > 0 OR leak_bytes > 0;
+-- Reallocs (schema version 7).  alloc_bytes counts every block a site
+-- allocated, a realloc's new block included, so a string appended to a
+-- thousand times is counted a thousand times, each time whole.
+-- mm_site_allocs: mm_sites' columns and, per site:
+--   realloc_bytes         the blocks its reallocs returned (part of alloc_bytes)
+--   realloc_growth_bytes  what each realloc added to the block it replaced
+--                         (new size less old size; 0 for a shrink)
+--   alloc_net_bytes       alloc_bytes - realloc_bytes + realloc_growth_bytes:
+--                         what --mm-report calls "allocated"
+-- Both are NULL in rows written before version 7 (alloc_net_bytes is then
+-- alloc_bytes).
+CREATE VIEW IF NOT EXISTS mm_site_allocs AS SELECT s.*, c.realloc_bytes, c.realloc_growth_bytes, s.alloc_bytes - COALESCE(c.realloc_bytes, 0) + COALESCE(c.realloc_growth_bytes, 0) AS alloc_net_bytes FROM mm_sites s JOIN mm_site_counters c ON c.run_id = s.run_id AND c.site_id = s.site_id;
 --   seq      1-based pass number in the run
 --   call     1-based zend_gc_collect_cycles() call in the run
 --   rerun    1: the automatic rerun after the destructors of the previous pass
@@ -273,6 +289,7 @@ CREATE TABLE IF NOT EXISTS mm_endpoint_site_counters (
  alloc_count INTEGER NOT NULL, alloc_bytes INTEGER NOT NULL, realloc_count INTEGER NOT NULL,
  leak_count INTEGER NOT NULL, leak_bytes INTEGER NOT NULL,
  peak_live_bytes INTEGER NOT NULL,
+ realloc_bytes INTEGER, realloc_growth_bytes INTEGER,
  PRIMARY KEY (window_start, method, uri, kind, file_id, line, function_id, opcode_id, callee_id)
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS mm_endpoints AS SELECT method, uri, SUM(requests) AS requests, SUM(errors) AS errors, SUM(ooms) AS ooms, SUM(detailed) AS detailed, SUM(duration_ns) AS duration_ns, MAX(duration_max_ns) AS duration_max_ns, SUM(alloc_count) AS alloc_count, SUM(alloc_bytes) AS alloc_bytes, SUM(peak_sum) / SUM(requests) AS peak_avg, MAX(peak_max) AS peak_max, SUM(end_live_bytes) AS end_live_bytes, SUM(gc_passes) AS gc_passes, SUM(gc_ns) AS gc_ns, MIN(window_start) AS first_window, MAX(window_start) AS last_window FROM mm_endpoint_windows GROUP BY method, uri;
@@ -313,6 +330,8 @@ CREATE TABLE IF NOT EXISTS mm_path_counters (
  peak_live_bytes INTEGER NOT NULL,
  leak_count INTEGER NOT NULL,
  leak_bytes INTEGER NOT NULL,
+ realloc_bytes INTEGER,
+ realloc_growth_bytes INTEGER,
  PRIMARY KEY (run_id, path_id)
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS mm_path_frame_names AS SELECT p.run_id, p.frame_id, p.parent_id, p.depth, fn.str AS function, f.str AS file, p.line, ca.str AS callee FROM mm_path_frames p JOIN mm_strings fn ON fn.str_id = p.function_id JOIN mm_strings f ON f.str_id = p.file_id LEFT JOIN mm_strings ca ON ca.str_id = p.callee_id;

@@ -171,6 +171,7 @@ static void php_mm_export_describe_run(zend_mm_observe_ring_header *hdr, const c
 	php_mm_export_copy(hdr->run_tag, sizeof(hdr->run_tag), meta->run_tag);
 	php_mm_export_copy(hdr->method, sizeof(hdr->method), meta->method);
 	php_mm_export_copy(hdr->uri, sizeof(hdr->uri), meta->uri);
+	php_mm_export_copy(hdr->args, sizeof(hdr->args), meta->args ? meta->args : "");
 	hdr->pid = (int32_t) zend_mm_observe_getpid();
 }
 

@@ -61,6 +61,7 @@ typedef struct _php_mm_export_run_meta {
 	bool full_shutdown;        /* zend.mm_observe_full_shutdown is on */
 	const char *method;        /* web SAPIs: the request method, else NULL */
 	const char *uri;           /* ... and the URI without its query string */
+	const char *args;          /* command line: the arguments after the script (zend.mm_observe_args), or "" */
 	zend_long max_runs;        /* zend.mm_observe_max_runs: finished runs kept (0: all) */
 } php_mm_export_run_meta;
 

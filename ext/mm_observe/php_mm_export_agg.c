@@ -179,6 +179,8 @@ void php_mm_agg_site_add(php_mm_agg *a, int32_t endpoint, uint32_t site_idx, con
 	t->alloc_count += s->alloc_count;
 	t->alloc_bytes += s->alloc_bytes;
 	t->realloc_count += s->realloc_count;
+	t->realloc_bytes += s->realloc_bytes;
+	t->realloc_growth_bytes += s->realloc_growth_bytes;
 	t->leak_count += s->end_live_count;
 	t->leak_bytes += s->end_live_bytes;
 	t->peak_live_bytes += s->peak_live_bytes;

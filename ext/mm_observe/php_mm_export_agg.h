@@ -52,7 +52,7 @@ typedef struct _php_mm_agg_site {
 	uint32_t site;              /* index into the ring's site table */
 	uint64_t requests;          /* requests that touched it */
 	uint64_t alloc_count, alloc_bytes;
-	uint64_t realloc_count;
+	uint64_t realloc_count, realloc_bytes, realloc_growth_bytes;
 	int64_t  leak_count, leak_bytes;   /* live at the end of the script */
 	int64_t  peak_live_bytes;          /* summed over the requests */
 } php_mm_agg_site;

@@ -239,8 +239,8 @@ sqlite3_int64 php_mm_export_insert_run(const zend_mm_observe_ring_header *hdr, b
 	php_mm_export_iso8601(hdr->started_ns ? hdr->started_ns : run->started_ns, started, sizeof(started));
 	if (sqlite3_prepare_v2(XS(db),
 			"INSERT INTO mm_runs (pid, sapi, script, started_at, php_version, status, usage_start, zend_mm,"
-			" run_tag, full_shutdown, request_method, request_uri, ring_token, ring_path)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &st, NULL) != SQLITE_OK) {
+			" run_tag, full_shutdown, request_method, request_uri, ring_token, ring_path, args)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL) != SQLITE_OK) {
 		return 0;
 	}
 	sqlite3_bind_int64(st, 1, hdr->pid);
@@ -264,6 +264,9 @@ sqlite3_int64 php_mm_export_insert_run(const zend_mm_observe_ring_header *hdr, b
 	if (ring_path) {
 		sqlite3_bind_text(st, 13, ring_path, -1, SQLITE_TRANSIENT);
 	}
+	if (hdr->args[0]) {
+		sqlite3_bind_text(st, 14, hdr->args, -1, SQLITE_TRANSIENT);
+	}
 	if (php_mm_export_step(st) == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(XS(db));
 	}
@@ -282,9 +285,9 @@ bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ri
 			"INSERT OR REPLACE INTO mm_site_counters (run_id, site_id, kind, file_id, line, function_id, opcode_id, callee_id,"
 			" flags, alloc_count, alloc_bytes, free_count, free_bytes, realloc_count,"
 			" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes,"
-			" gc_alloc_count, gc_alloc_bytes, gc_free_count, gc_free_bytes)"
+			" gc_alloc_count, gc_alloc_bytes, gc_free_count, gc_free_bytes, realloc_bytes, realloc_growth_bytes)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-			" ?20, ?21, ?22, ?23)", -1, &st, NULL) != SQLITE_OK) {
+			" ?20, ?21, ?22, ?23, ?24, ?25)", -1, &st, NULL) != SQLITE_OK) {
 		return false;
 	}
 	for (uint32_t i = 1; ok && i < v->site_count; i++) {
@@ -320,6 +323,7 @@ bool php_mm_export_write_sites(php_mm_export_strmap *m, const zend_mm_observe_ri
 			s->live_count, s->live_bytes, s->peak_live_bytes, s->end_live_count, s->end_live_bytes,
 			php_mm_export_u64(s->gc_alloc_count), php_mm_export_u64(s->gc_alloc_bytes),
 			php_mm_export_u64(s->gc_free_count), php_mm_export_u64(s->gc_free_bytes),
+			php_mm_export_u64(s->realloc_bytes), php_mm_export_u64(s->realloc_growth_bytes),
 		};
 		php_mm_export_bind_int64s(st, 10, counters, (int) (sizeof(counters) / sizeof(counters[0])));
 		ok = php_mm_export_step(st) == SQLITE_DONE;
@@ -385,8 +389,8 @@ bool php_mm_export_write_paths(php_mm_export_strmap *m, const zend_mm_observe_ri
 	if (ok && v->path_count > 1) {
 		if (sqlite3_prepare_v2(XS(db),
 				"INSERT OR REPLACE INTO mm_path_counters (run_id, path_id, frame_id, site_id, samples, alloc_count, alloc_bytes,"
-				" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL) != SQLITE_OK) {
+				" live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes, realloc_bytes, realloc_growth_bytes)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL) != SQLITE_OK) {
 			return false;
 		}
 		for (uint32_t i = 1; ok && i < v->path_count; i++) {
@@ -400,8 +404,9 @@ bool php_mm_export_write_paths(php_mm_export_strmap *m, const zend_mm_observe_ri
 				php_mm_export_estimate(p->live_count), php_mm_export_estimate(p->live_bytes),
 				php_mm_export_estimate(p->peak_live_bytes),
 				php_mm_export_estimate(p->end_live_count), php_mm_export_estimate(p->end_live_bytes),
+				php_mm_export_estimate(p->realloc_bytes), php_mm_export_estimate(p->realloc_growth_bytes),
 			};
-			php_mm_export_bind_int64s(st, 1, row, 12);
+			php_mm_export_bind_int64s(st, 1, row, 14);
 			ok = php_mm_export_step(st) == SQLITE_DONE;
 			sqlite3_reset(st);
 		}
@@ -761,8 +766,9 @@ static bool php_mm_export_write_agg_sites(php_mm_export_strmap *m, const zend_mm
 			file, s->line, func, opcode, callee, php_mm_export_u64(t->requests),
 			php_mm_export_u64(t->alloc_count), php_mm_export_u64(t->alloc_bytes), php_mm_export_u64(t->realloc_count),
 			t->leak_count, t->leak_bytes, t->peak_live_bytes,
+			php_mm_export_u64(t->realloc_bytes), php_mm_export_u64(t->realloc_growth_bytes),
 		};
-		php_mm_export_bind_int64s(st, 5, f, 12);
+		php_mm_export_bind_int64s(st, 5, f, 14);
 		ok = php_mm_export_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
@@ -795,12 +801,16 @@ bool php_mm_export_write_agg(php_mm_export_strmap *m, const zend_mm_observe_ring
 			" DO UPDATE SET requests = requests + excluded.requests", -1, &pk, NULL) != SQLITE_OK
 			|| sqlite3_prepare_v2(XS(db), "INSERT INTO mm_endpoint_site_counters (window_start, method, uri, kind, file_id, line,"
 			" function_id, opcode_id, callee_id, requests, alloc_count, alloc_bytes, realloc_count, leak_count, leak_bytes,"
-			" peak_live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+			" peak_live_bytes, realloc_bytes, realloc_growth_bytes)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
 			" ON CONFLICT (window_start, method, uri, kind, file_id, line, function_id, opcode_id, callee_id)"
 			" DO UPDATE SET requests = requests + excluded.requests, alloc_count = alloc_count + excluded.alloc_count,"
 			" alloc_bytes = alloc_bytes + excluded.alloc_bytes, realloc_count = realloc_count + excluded.realloc_count,"
 			" leak_count = leak_count + excluded.leak_count, leak_bytes = leak_bytes + excluded.leak_bytes,"
-			" peak_live_bytes = peak_live_bytes + excluded.peak_live_bytes", -1, &st, NULL) != SQLITE_OK) {
+			" peak_live_bytes = peak_live_bytes + excluded.peak_live_bytes,"
+			/* NULL (a row from before schema version 7) stays NULL: unknown */
+			" realloc_bytes = realloc_bytes + excluded.realloc_bytes,"
+			" realloc_growth_bytes = realloc_growth_bytes + excluded.realloc_growth_bytes", -1, &st, NULL) != SQLITE_OK) {
 		ok = false;
 	}
 	for (uint32_t i = 0; ok && i < a->endpoint_count; i++) {

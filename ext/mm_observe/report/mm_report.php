@@ -69,12 +69,16 @@ Usage: php --mm-report FILE.sqlite [options]
                           are more; --top N the last N, --page P the N before them)
   --status S              with --runs: only the runs of status S (ok, crashed,
                           oom, error, running, ...)
-  --match TEXT            with --runs: only the runs whose script, test or
-                          request URI contains TEXT
+  --match TEXT            with --runs: only the runs whose script, test,
+                          request URI or command-line arguments contain TEXT
   --since T, --until T    with --runs: only the runs started at or after T,
                           before T (2026-12-01, 2026-12-01T10:30, or an age:
                           90s, 15m, 6h, 2d)
   --page P                with --runs: page P of --top N runs, newest first
+  --by script             with --runs: the selected runs grouped by script (the
+                          test, or a web request's method and URI): runs per
+                          status, mean duration, mean and highest peak, mean
+                          allocated bytes (table, json or csv)
 
 Call paths (schema version 6): collapsed, pprof, callgrind and html show whole
 call paths when the run has them; their figures are estimates from sampled
@@ -115,15 +119,24 @@ TXT;
         'peak' => ['peak_max', 'peak_live_bytes'], 'count' => ['alloc_count', 'alloc_count']];
     /** --by uri: the sites shown under each endpoint. */
     private const URI_TOP_SITES = 3;
-    private const BYS = ['line', 'site', 'function', 'file', 'uri', 'path'];
+    private const BYS = ['line', 'site', 'function', 'file', 'uri', 'path', 'script'];
     /**
      * SQL: the paths of run :run with their sites' names (what the mm_paths
      * view gives, less its frames as text, which needs a recursive query:
      * the callers are put together here, MmReportPaths).
      */
     private const PATH_ROWS = '(SELECT c.path_id, c.frame_id, c.site_id, s.kind, s.file, s.line, s.function, s.opcode, s.callee, c.samples,'
-        . ' c.alloc_count, c.alloc_bytes, c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes'
+        . ' c.alloc_count, %s AS alloc_bytes, c.alloc_bytes AS alloc_full_bytes, c.live_count, c.live_bytes, c.peak_live_bytes, c.leak_count, c.leak_bytes'
         . ' FROM mm_path_counters c JOIN mm_sites s ON s.run_id = c.run_id AND s.site_id = c.site_id WHERE c.run_id = :run)';
+    /**
+     * SQL: rows of mm_sites' shape whose alloc_bytes counts a realloc by
+     * what it grew the block (schema version 7, mm_site_allocs; before it
+     * by its whole new block, all there is), with the whole figure as
+     * alloc_full_bytes.  Used wherever the report reads mm_sites' figures.
+     */
+    private const SITE_ROWS = '(SELECT run_id, site_id, kind, file, line, function, opcode, callee, flags,'
+        . ' alloc_count, %s AS alloc_bytes, alloc_bytes AS alloc_full_bytes, realloc_count, free_count, free_bytes,'
+        . ' live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes FROM %s) AS mm_sites';
     private const FORMATS = ['table', 'json', 'csv', 'collapsed', 'pprof', 'callgrind', 'html'];
 
     private string $path;
@@ -325,6 +338,12 @@ TXT;
         if ($this->runPage !== null && $this->top === null) {
             throw new MmReportError('--page needs --top N (runs per page)');
         }
+        if ($this->by === 'script' && !$this->listRuns) {
+            throw new MmReportError('--by script groups the runs of --runs: give --runs');
+        }
+        if ($this->listRuns && !in_array($this->by, ['line', 'script'], true)) {
+            throw new MmReportError("--runs lists runs, or groups them with --by script; not --by {$this->by}");
+        }
         if ($this->uri !== null && $this->by !== 'uri') {
             throw new MmReportError('--uri selects the endpoints of --by uri');
         }
@@ -442,10 +461,25 @@ TXT;
     private function countInvalid(string $view, ?int $run = null): void
     {
         $where = $run === null ? '' : 'run_id = :run AND ';
-        foreach ($this->rows("SELECT run_id, count(*) AS n FROM $view WHERE $where NOT " . self::valid($view) . ' GROUP BY run_id',
+        $from = $view === 'mm_sites' ? $this->siteRows() : $view;
+        foreach ($this->rows("SELECT run_id, count(*) AS n FROM $from WHERE $where NOT " . self::valid($view) . ' GROUP BY run_id',
                 $run === null ? [] : [':run' => $run]) as $r) {
             $this->skipped[MmText::text($r['run_id'])][$view] = $r['n'];
         }
+    }
+
+    /** SITE_ROWS for this database's schema version. */
+    private function siteRows(): string
+    {
+        return $this->version >= MmReportDatabase::SCHEMA_REALLOC
+            ? sprintf(self::SITE_ROWS, 'alloc_net_bytes', 'mm_site_allocs') : sprintf(self::SITE_ROWS, 'alloc_bytes', 'mm_sites');
+    }
+
+    /** PATH_ROWS for this database's schema version (a path's realloc figures are estimates: never below 0). */
+    private function pathRows(): string
+    {
+        return sprintf(self::PATH_ROWS, $this->version >= MmReportDatabase::SCHEMA_REALLOC
+            ? 'max(c.alloc_bytes - coalesce(c.realloc_bytes, 0) + coalesce(c.realloc_growth_bytes, 0), 0)' : 'c.alloc_bytes');
     }
 
     /** mm_runs figures that are not integers in range become NULL (as when the run did not record them), named once. */
@@ -552,12 +586,13 @@ TXT;
         $ring = $this->version >= MmReportDatabase::SCHEMA_RING ? ', (SELECT count(*) FROM mm_snapshots n WHERE n.run_id = r.run_id AND ' . self::valid('mm_snapshots', 'n') . ') AS snapshots,'
             . ' (SELECT count(*) FROM mm_samples m WHERE m.run_id = r.run_id AND ' . self::valid('mm_samples', 'm') . ') AS samples' : '';
         /* mm_run_totals' figures, over valid rows. */
-        $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
+        $r = $this->rows('SELECT r.*, t.alloc_count, t.alloc_bytes, t.alloc_full_bytes, t.realloc_count, t.free_bytes, t.live_count, t.live_bytes, t.leak_bytes,'
             . " g.gc_runs, g.gc_collected, g.gc_ns, g.gc_max_ns$ring FROM mm_runs r,"
             . ' (SELECT ' . self::sum('alloc_count') . ' AS alloc_count, ' . self::sum('alloc_bytes') . ' AS alloc_bytes, '
+            . self::sum('alloc_full_bytes') . ' AS alloc_full_bytes, ' . self::sum('realloc_count') . ' AS realloc_count, '
             . self::sum('free_bytes') . ' AS free_bytes, ' . self::sum('live_count') . ' AS live_count, '
             . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('leak_bytes') . ' AS leak_bytes'
-            . "  FROM mm_sites WHERE run_id = :id AND " . self::OBSERVED . " AND " . self::valid('mm_sites') . ') t,'
+            . "  FROM {$this->siteRows()} WHERE run_id = :id AND " . self::OBSERVED . " AND " . self::valid('mm_sites') . ') t,'
             . ' (SELECT count(*) AS gc_runs, ' . self::sum('collected') . ' AS gc_collected, ' . self::sum('total_ns') . ' AS gc_ns,'
             . '  max(total_ns) AS gc_max_ns FROM mm_gc_runs WHERE run_id = :id AND ' . self::valid('mm_gc_runs') . ') g'
             . ' WHERE r.run_id = :id', [':id' => $id]);
@@ -589,9 +624,10 @@ TXT;
         [$key, $cols] = $this->groupSql();
         $order = self::SORTS[$this->sort];
         $sums = implode(', ', array_map(fn($m) => self::sum($m) . " AS $m",
-            ['alloc_count', 'alloc_bytes', 'free_count', 'free_bytes', 'live_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes']));
+            ['alloc_count', 'alloc_bytes', 'alloc_full_bytes', 'realloc_count', 'free_count', 'free_bytes', 'live_count', 'live_bytes',
+                'peak_live_bytes', 'leak_bytes']));
         return $this->rows("SELECT $cols, kind, $sums"
-            . " FROM mm_sites WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
+            . " FROM {$this->siteRows()} WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . " GROUP BY $key HAVING total(alloc_count) > 0 OR total(live_bytes) <> 0"
             . " ORDER BY $order DESC, alloc_count DESC, file, line", [':run' => $run]);
     }
@@ -631,7 +667,7 @@ TXT;
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
             . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes, leak_bytes"
-            . " FROM mm_sites WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
+            . " FROM {$this->siteRows()} WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
 
@@ -647,7 +683,7 @@ TXT;
             return null;
         }
         $id = (int) $run['run_id'];
-        foreach ($this->rows('SELECT count(*) AS n FROM ' . self::PATH_ROWS . ' WHERE NOT ' . self::valid('mm_paths'), [':run' => $id]) as $r) {
+        foreach ($this->rows('SELECT count(*) AS n FROM ' . $this->pathRows() . ' WHERE NOT ' . self::valid('mm_paths'), [':run' => $id]) as $r) {
             if ($r['n'] > 0) {
                 $this->skipped[$id]['mm_path_counters'] = $r['n'];
             }
@@ -655,7 +691,7 @@ TXT;
         $this->countInvalid('mm_path_frame_names', $id);
         $order = self::SORTS[$this->sort];
         $paths = $this->rows("SELECT path_id, frame_id, site_id, kind, file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee,"
-            . ' samples, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes FROM ' . self::PATH_ROWS
+            . ' samples, alloc_count, alloc_bytes, alloc_full_bytes, live_count, live_bytes, peak_live_bytes, leak_count, leak_bytes FROM ' . $this->pathRows()
             . ' WHERE ' . self::valid('mm_paths') . " ORDER BY $order DESC, path_id", [':run' => $id]);
         if (!$paths) {
             return null;
@@ -894,11 +930,9 @@ TXT;
     /** Runs listed by --runs when there are more and no --top is given: the newest. */
     private const RUNS_DEFAULT = 200;
 
-    private function renderRuns(): string
+    /** --runs' selection (--status, --match, --since, --until): [conditions on mm_runs, their parameters]. */
+    private function runSelection(): array
     {
-        $request = $this->version >= MmReportDatabase::SCHEMA_RING ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
-        /* The selection first (run ids only: cheap on thousands of runs),
-         * then the figures of the runs shown. */
         $where = [];
         $params = [];
         if ($this->runStatus !== null) {
@@ -907,7 +941,8 @@ TXT;
         }
         if ($this->runMatch !== null) {
             $uri = $this->version >= MmReportDatabase::SCHEMA_RING ? " OR instr(coalesce(request_uri, ''), :match) > 0" : '';
-            $where[] = "(instr(coalesce(script, ''), :match) > 0 OR instr(coalesce(test_path, ''), :match) > 0$uri)";
+            $args = $this->version >= MmReportDatabase::SCHEMA_REALLOC ? " OR instr(coalesce(args, ''), :match) > 0" : '';
+            $where[] = "(instr(coalesce(script, ''), :match) > 0 OR instr(coalesce(test_path, ''), :match) > 0$uri$args)";
             $params[':match'] = $this->runMatch;
         }
         if ($this->runSince !== null) {
@@ -918,6 +953,27 @@ TXT;
             $where[] = 'started_at < :until';
             $params[':until'] = $this->runUntil;
         }
+        return [$where, $params];
+    }
+
+    /** SQL: what a run allocated, for the runs of mm_runs r with run_id IN ($in) (a worker's request kept without its sites: its own figure). */
+    private function runAllocated(string $in): array
+    {
+        $own = $this->version >= MmReportDatabase::SCHEMA_WORKER ? 'r.alloc_bytes' : 'NULL';
+        return ["coalesce(t.alloc_bytes, $own, 0)", "LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . " AS alloc_bytes FROM {$this->siteRows()}"
+            . " WHERE run_id IN ($in) AND " . self::OBSERVED . " AND " . self::valid('mm_sites') . ' GROUP BY run_id) t ON t.run_id = r.run_id'];
+    }
+
+    private function renderRuns(): string
+    {
+        if ($this->by === 'script') {
+            return $this->renderRunGroups();
+        }
+        $request = $this->version >= MmReportDatabase::SCHEMA_RING ? 'r.request_method, r.request_uri' : 'NULL AS request_method, NULL AS request_uri';
+        $args = $this->version >= MmReportDatabase::SCHEMA_REALLOC ? 'r.args' : 'NULL AS args';
+        /* The selection first (run ids only: cheap on thousands of runs),
+         * then the figures of the runs shown. */
+        [$where, $params] = $this->runSelection();
         $cond = $where ? ' WHERE ' . implode(' AND ', $where) : '';
         $total = (int) ($this->rows('SELECT count(*) AS n FROM mm_runs', [])[0]['n'] ?? 0);
         if ($total === 0) {
@@ -936,18 +992,17 @@ TXT;
         /* A worker's request without its per-site detail (schema version
          * 5, mm_runs.detail NULL or 'rolled_up') has no sites: its row
          * carries what it allocated. */
-        $own = $this->version >= MmReportDatabase::SCHEMA_WORKER ? 'r.alloc_bytes' : 'NULL';
-        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, coalesce(t.alloc_bytes, $own, 0) AS alloc_bytes,"
-            . " r.test_path, $request FROM mm_runs r LEFT JOIN (SELECT run_id, " . self::sum('alloc_bytes') . ' AS alloc_bytes FROM mm_sites'
-            . " WHERE run_id IN ($in) AND " . self::OBSERVED . " AND " . self::valid('mm_sites') . ' GROUP BY run_id) t'
-            . " ON t.run_id = r.run_id WHERE r.run_id IN ($in) ORDER BY r.run_id");
+        [$alloc, $join] = $this->runAllocated($in);
+        $rows = $this->rows("SELECT r.run_id, r.started_at, r.status, r.sapi, r.script, r.peak_usage, $alloc AS alloc_bytes,"
+            . " r.test_path, $request, $args FROM mm_runs r $join WHERE r.run_id IN ($in) ORDER BY r.run_id");
         $this->countInvalid('mm_sites');
         $rows = array_map($this->cleanRun(...), $rows);
         $out = sprintf("%6s  %-24s  %-7s  %10s  %10s  %s\n", 'run', 'started', 'status', 'peak', 'allocated', 'script');
         foreach ($rows as $r) {
             $out .= sprintf("%6d  %-24s  %-7s  %10s  %10s  %s\n", $r['run_id'], MmText::text($r['started_at']), MmText::text($r['status']),
                 MmText::bytes($r['peak_usage']), MmText::bytes($r['alloc_bytes']), MmText::text($r['test_path'] ?? $r['script'])
-                . ($r['request_method'] !== null ? ' (' . MmText::text($r['request_method']) . ' ' . MmText::text($r['request_uri']) . ')' : ''));
+                . ($r['request_method'] !== null ? ' (' . MmText::text($r['request_method']) . ' ' . MmText::text($r['request_uri']) . ')' : '')
+                . (is_string($r['args']) && $r['args'] !== '' ? ' ' . MmText::text(self::cut($r['args'], self::RUNS_ARGS_SHOWN)) : ''));
         }
         if ($limited || $where) {
             $pages = (int) ceil($matching / $per);
@@ -956,6 +1011,69 @@ TXT;
                 $limited ? '--top N and --page P show others, --status, --match, --since and --until select' : 'all of them');
         }
         return $out;
+    }
+
+    /** --runs: the command-line arguments shown after a script (mm_runs.args keeps up to 511 bytes). */
+    private const RUNS_ARGS_SHOWN = 100;
+
+    private static function cut(string $s, int $n): string
+    {
+        return strlen($s) <= $n ? $s : substr($s, 0, $n - 3) . '...';
+    }
+
+    /**
+     * --runs --by script: the selected runs grouped by what ran (the test
+     * of run-tests.php, a web request's method and URI, else the script),
+     * most runs first: how many, of which status, their mean duration,
+     * mean and highest peak, mean allocated bytes, the last start.
+     */
+    private function renderRunGroups(): string
+    {
+        [$where, $params] = $this->runSelection();
+        $cond = $where ? ' WHERE ' . implode(' AND ', $where) : '';
+        $total = (int) ($this->rows('SELECT count(*) AS n FROM mm_runs', [])[0]['n'] ?? 0);
+        if ($total === 0) {
+            throw new MmReportError("'{$this->path}' has no runs");
+        }
+        $request = $this->version >= MmReportDatabase::SCHEMA_RING
+            ? "CASE WHEN typeof(r.request_method) = 'text' THEN r.request_method || ' ' || coalesce(r.request_uri, '') END" : 'NULL';
+        $what = "coalesce(r.test_path, $request, r.script, '')";
+        $peak = 'CASE WHEN typeof(r.peak_usage) = \'integer\' AND r.peak_usage BETWEEN 0 AND ' . self::MAX_FIGURE . ' THEN r.peak_usage END';
+        $ms = "(julianday(r.ended_at) - julianday(r.started_at)) * 86400000.0";
+        [$alloc, $join] = $this->runAllocated("SELECT run_id FROM mm_runs$cond");
+        $rows = $this->rows("SELECT $what AS what, count(*) AS runs, avg($ms) AS duration_avg_ms, avg($peak) AS peak_avg, max($peak) AS peak_max,"
+            . " avg($alloc) AS alloc_avg, max(r.started_at) AS last_started FROM (SELECT * FROM mm_runs$cond) r $join"
+            . ' GROUP BY what ORDER BY runs DESC, what', $params);
+        $statuses = [];
+        foreach ($this->rows("SELECT $what AS what, coalesce(r.status, '?') AS status, count(*) AS n FROM (SELECT * FROM mm_runs$cond) r"
+                . ' GROUP BY what, r.status ORDER BY n DESC, r.status', $params) as $s) {
+            $statuses[$s['what']][] = "{$s['status']} {$s['n']}";
+        }
+        $matching = array_sum(array_column($rows, 'runs'));
+        foreach ($rows as &$r) {
+            $r['statuses'] = implode(', ', $statuses[$r['what']] ?? []);
+            foreach (['peak_avg', 'peak_max', 'alloc_avg'] as $k) {
+                $r[$k] = $r[$k] === null ? null : (int) round($r[$k]);
+            }
+            $r['duration_avg_ms'] = $r['duration_avg_ms'] === null ? null : round($r['duration_avg_ms'], 1);
+        }
+        unset($r);
+        $rows = $this->limit($rows, MM_REPORT_DEFAULT_TOP);
+        if ($this->format === 'json') {
+            return MmReportFormat::json(['database' => $this->path, 'by' => 'script', 'runs' => $matching, 'groups' => $rows]);
+        }
+        if ($this->format === 'csv') {
+            return MmReportFormat::csv($rows);
+        }
+        $out = sprintf("%6s  %10s  %10s  %10s  %10s  %-20s  %s\n", 'runs', 'avg time', 'avg peak', 'max peak', 'avg alloc', 'status', 'script, test or request');
+        foreach ($rows as $r) {
+            $out .= sprintf("%6d  %10s  %10s  %10s  %10s  %-20s  %s\n", $r['runs'],
+                $r['duration_avg_ms'] === null ? '-' : sprintf('%.1f ms', $r['duration_avg_ms']),
+                $r['peak_avg'] === null ? '-' : MmText::bytes($r['peak_avg']), $r['peak_max'] === null ? '-' : MmText::bytes($r['peak_max']),
+                MmText::bytes($r['alloc_avg'] ?? 0), MmText::text($r['statuses']), MmText::text($r['what']));
+        }
+        return $out . sprintf("%d run(s)%s in %d group(s)%s\n", $matching, $where ? " matching (of $total)" : '',
+            count($statuses), count($rows) < count($statuses) ? ', ' . count($rows) . ' shown (--top N)' : '');
     }
 
     /** --by uri: which endpoint allocates, peaks, or keeps memory at the end of its requests (grows or leaks in a worker). */
@@ -1021,12 +1139,15 @@ TXT;
         return sprintf("Run %d of %s\n", $run['run_id'], MmText::text($this->path))
             . sprintf("  script    %s (%s, PHP %s, pid %d)%s\n", $t['script'], $t['sapi'], $t['php_version'], $run['pid'],
                 $run['test_path'] !== null ? "\n  test      {$t['test_path']}: {$t['test_title']} [{$t['test_result']}]" : '')
+            . (is_string($run['args'] ?? null) && $run['args'] !== '' ? "  args      {$t['args']}\n" : '')
             . (($run['request_method'] ?? null) !== null ? "  request   {$t['request_method']} {$t['request_uri']}\n" : '')
             . sprintf("  status    %s, exit status %s%s\n", $t['status'], $run['exit_status'] === null ? '-' : $t['exit_status'],
                 ($run['imported_at'] ?? null) !== null ? "; imported from a crash ring at {$t['imported_at']}" : '')
             . sprintf("  started   %s, duration %s\n", $t['started_at'], $dur === null ? 'unknown (the run did not end)' : sprintf('%.1f ms', $dur))
             . sprintf("  memory    peak %s; allocated %s in %s blocks; live at the end of the script %s, after shutdown %s\n", MmText::bytes($run['peak_usage']),
                 MmText::bytes($run['alloc_bytes']), number_format((int) $run['alloc_count']), MmText::bytes($run['leak_bytes']), MmText::bytes($run['live_bytes']))
+            . ((int) ($run['realloc_count'] ?? 0) > 0 ? sprintf("  reallocs  %s, counted in \"allocated\" by what they grew a block (%s in whole new blocks)\n",
+                number_format((int) $run['realloc_count']), MmText::bytes($run['alloc_full_bytes'])) : '')
             . (($err = $this->memoryError((int) $run['run_id'])) !== null ? $this->memoryErrorLines($err) : '')
             . sprintf("  GC        %s\n", $gc)
             . ($ring ? '  ring      ' . implode('; ', $ring) . "\n" : '')
@@ -1049,7 +1170,7 @@ TXT;
         $incl = isset($rows[0]['incl_alloc_bytes']);
         $out .= $incl
             ? sprintf("  %10s %10s %9s %10s %10s %10s %10s  %s\n", 'self alloc', 'incl alloc', 'count', 'self live', 'incl live', 'incl end', 'incl peak', $this->by)
-            : sprintf("  %10s %9s %10s %10s %10s  %s\n", 'allocated', 'count', 'live', 'at end', 'peak live', $this->by);
+            : sprintf("  %10s %9s %9s %10s %10s %10s  %s\n", 'allocated', 'count', 'reallocs', 'live', 'at end', 'peak live', $this->by);
         $sources = [];
         foreach ($rows as $r) {
             $where = self::where($r, $this->by);
@@ -1057,11 +1178,13 @@ TXT;
                 ? sprintf("  %10s %10s %9s %10s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), MmText::bytes($r['incl_alloc_bytes']),
                     number_format((int) $r['alloc_count']), MmText::bytes($r['live_bytes']), MmText::bytes($r['incl_live_bytes']),
                     MmText::bytes($r['incl_leak_bytes']), MmText::bytes($r['incl_peak_live_bytes']), $where)
-                : sprintf("  %10s %9s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
-                    MmText::bytes($r['live_bytes']), MmText::bytes($r['leak_bytes']), MmText::bytes($r['peak_live_bytes']), $where)) . $this->sourceNote($r, $sources, 53);
+                : sprintf("  %10s %9s %9s %10s %10s %10s  %s\n", MmText::bytes($r['alloc_bytes']), number_format((int) $r['alloc_count']),
+                    number_format((int) ($r['realloc_count'] ?? 0)), MmText::bytes($r['live_bytes']), MmText::bytes($r['leak_bytes']),
+                    MmText::bytes($r['peak_live_bytes']), $where)) . $this->sourceNote($r, $sources, $incl ? 53 : 63);
         }
         return $out . "  live: still allocated when observation stopped (after shutdown functions, destructors and teardown);"
-            . " at end: when the script ended (what it kept: globals, statics, caches)\n";
+            . " at end: when the script ended (what it kept: globals, statics, caches)\n"
+            . "  allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)\n";
     }
 
     /** --by path: the heaviest call paths, each as its site and its callers (innermost first). */
@@ -1226,7 +1349,7 @@ TXT;
         $q = "SELECT file, line, function, coalesce(opcode, '') AS opcode, coalesce(callee, '') AS callee, kind,"
             . ' ' . self::sum('alloc_bytes') . ' AS alloc_bytes, ' . self::sum('alloc_count') . ' AS alloc_count, '
             . self::sum('live_bytes') . ' AS live_bytes, ' . self::sum('peak_live_bytes') . ' AS peak_live_bytes, ' . self::sum('leak_bytes') . ' AS leak_bytes'
-            . " FROM mm_sites WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
+            . " FROM {$this->siteRows()} WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . ' GROUP BY file, line, function, opcode, callee';
         $key = fn($r) => "{$r['file']}\0{$r['line']}\0{$r['function']}\0{$r['opcode']}\0{$r['callee']}";
         $rows = [];

@@ -38,7 +38,7 @@
 /** PRAGMA application_id of an mm_observe database: 'mmob'. */
 const MM_REPORT_APPLICATION_ID = 0x6D6D6F62;
 /** The newest schema version (PRAGMA user_version) this PHP reads and writes. */
-const MM_REPORT_SCHEMA_VERSION = 6;
+const MM_REPORT_SCHEMA_VERSION = 7;
 /** The oldest schema version read: version 1 recorded no test runs and is upgraded in place by the next run. */
 const MM_REPORT_SCHEMA_OLDEST = 2;
 /** Rows shown when no --top is given (the table, diff, growth, endpoints; --mm-top). */
@@ -179,6 +179,8 @@ final class MmReportDatabase
     public const SCHEMA_WORKER = 5;
     /** The schema version that added call paths (mm_path_frames, mm_path_counters). */
     public const SCHEMA_PATHS = 6;
+    /** The schema version that added what reallocs grew (mm_site_allocs; realloc_bytes, realloc_growth_bytes). */
+    public const SCHEMA_REALLOC = 7;
     /** The tables read (directly or through VIEWS). */
     private const TABLES = ['mm_runs', 'mm_strings', 'mm_site_counters', 'mm_gc_passes', 'mm_oom_events', 'mm_oom_top', 'mm_snapshots', 'mm_snapshot_counters',
         'mm_samples', 'mm_endpoint_windows', 'mm_endpoint_site_counters', 'mm_path_frames', 'mm_path_counters'];
@@ -218,6 +220,10 @@ final class MmReportDatabase
             . ' JOIN mm_strings fn ON fn.str_id = c.function_id'
             . ' LEFT JOIN mm_strings op ON op.str_id = c.opcode_id'
             . ' LEFT JOIN mm_strings ca ON ca.str_id = c.callee_id',
+        'mm_site_allocs' => 'CREATE VIEW mm_site_allocs AS SELECT'
+            . ' s.*, c.realloc_bytes, c.realloc_growth_bytes,'
+            . ' s.alloc_bytes - COALESCE(c.realloc_bytes, 0) + COALESCE(c.realloc_growth_bytes, 0) AS alloc_net_bytes'
+            . ' FROM mm_sites s JOIN mm_site_counters c ON c.run_id = s.run_id AND c.site_id = s.site_id',
         'mm_path_frame_names' => 'CREATE VIEW mm_path_frame_names AS SELECT'
             . ' p.run_id, p.frame_id, p.parent_id, p.depth, fn.str AS function, f.str AS file, p.line, ca.str AS callee'
             . ' FROM mm_path_frames p'
@@ -230,7 +236,7 @@ final class MmReportDatabase
         'mm_samples' => self::SCHEMA_RING, 'mm_snapshot_sites' => self::SCHEMA_RING, 'mm_endpoint_windows' => self::SCHEMA_WORKER,
         'mm_endpoint_site_counters' => self::SCHEMA_WORKER, 'mm_endpoint_sites' => self::SCHEMA_WORKER,
         'mm_path_frames' => self::SCHEMA_PATHS, 'mm_path_counters' => self::SCHEMA_PATHS,
-        'mm_path_frame_names' => self::SCHEMA_PATHS];
+        'mm_path_frame_names' => self::SCHEMA_PATHS, 'mm_site_allocs' => self::SCHEMA_REALLOC];
 
     /** Who asks problem(): the report reads any version it knows; run-tests.php needs test runs. */
     public const FOR_REPORT = 'report';

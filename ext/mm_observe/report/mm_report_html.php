@@ -90,12 +90,12 @@ JS;
             }
             $o .= "</table>\n";
         }
-        $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<p class=\"note\">live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches).</p>\n<table><tr><th>allocated</th><th>count</th><th>live</th><th>at end</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<p class=\"note\">live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches); allocated: a realloc counts what it grew the block by.</p>\n<table><tr><th>allocated</th><th>count</th><th>reallocs</th><th>live</th><th>at end</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
         foreach ($rows as $r) {
             $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
                 . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
             $o .= '<tr><td>' . MmText::bytes($r['alloc_bytes']) . '</td><td>' . number_format((int) $r['alloc_count']) . '</td><td>'
-                . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['leak_bytes'] ?? 0) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
+                . number_format((int) ($r['realloc_count'] ?? 0)) . '</td><td>' . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['leak_bytes'] ?? 0) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
         }
         $o .= "</table>\n";
         if ($paths !== null) {

@@ -230,6 +230,8 @@ final class MmReportPaths
             foreach (self::FIGURES as $m) {
                 $r[$m] = (int) $p[$m];
             }
+            /* alloc_bytes counts a realloc by its growth; this, by its whole new block. */
+            $r['alloc_full_bytes'] = (int) ($p['alloc_full_bytes'] ?? $p['alloc_bytes']);
             $r['path'] = array_reverse(self::names($this->stack($p)));
             $rows[] = $r;
         }

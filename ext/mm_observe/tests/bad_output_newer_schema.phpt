@@ -15,6 +15,6 @@ mmo_cleanup(__FILE__);
 ?>
 --EXPECT--
 script output
-Warning: mm_observe: report database 'PATH': was written by a newer mm_observe (schema version 99; this build writes version 6); left untouched
+Warning: mm_observe: report database 'PATH': was written by a newer mm_observe (schema version 99; this build writes version 7); left untouched
 exit status: 3
 bool(true)

@@ -47,7 +47,7 @@ class AtShutdown { public function __destruct() { echo strlen(str_repeat('s', 10
 $keep_until_shutdown = new AtShutdown;
 echo "done\n";
 PHP;
-$r = mmo_observe(__FILE__, $code, $db, [], ['MMO_INCLUDE' => $inc]);
+$r = mmo_observe(__FILE__, $code, $db, ['-d', 'zend.mm_observe_path_sample_bytes=0'], ['MMO_INCLUDE' => $inc]);
 echo $r['out'], $r['err'];
 $h = mmo_db($db);
 foreach (mmo_rows($h, "SELECT replace(replace(file, ?, 'SCRIPT'), ?, 'INCLUDED') AS f, line,
@@ -56,9 +56,16 @@ foreach (mmo_rows($h, "SELECT replace(replace(file, ?, 'SCRIPT'), ?, 'INCLUDED')
         [$r['script'], $inc]) as $row) {
     printf("%s:%d %s %s(%s) x%d\n", $row['f'], $row['line'], str_replace($r['script'], 'SCRIPT', $row['function']), $row['opcode'], $row['callee'], $row['n']);
 }
-echo "compile of the include, billed to the include line:\n";
-foreach (mmo_rows($h, "SELECT line, function, opcode, kind FROM mm_sites WHERE run_id = 1 AND file = ? AND kind = 'compile' AND line > 0", [$r['script']]) as $row) {
-    printf("SCRIPT:%d %s %s kind=%s\n", $row['line'], $row['function'], $row['opcode'], $row['kind']);
+echo "compiling, billed to the file being compiled (issue 16, item 4):\n";
+foreach (mmo_rows($h, "SELECT replace(replace(file, ?, 'SCRIPT'), ?, 'INCLUDED') AS f, line, function, opcode, kind FROM mm_sites
+        WHERE run_id = 1 AND kind = 'compile' ORDER BY f", [$r['script'], $inc]) as $row) {
+    printf("%s:%d %s %s kind=%s\n", $row['f'], $row['line'], $row['function'], $row['opcode'], $row['kind']);
+}
+echo "the include and eval lines are their callers:\n";
+foreach (mmo_rows($h, "SELECT replace(replace(frames, ?, 'SCRIPT'), ?, 'INCLUDED') AS fr, replace(replace(file, ?, 'SCRIPT'), ?, 'INCLUDED') AS f
+        FROM mm_paths WHERE run_id = 1 AND kind = 'compile' ORDER BY f",
+        [$r['script'], $inc, $r['script'], $inc]) as $row) {
+    printf("%s <- %s\n", $row['f'], $row['fr'] === '' ? '(no caller)' : $row['fr']);
 }
 ?>
 --CLEAN--
@@ -83,6 +90,11 @@ SCRIPT:22 {main} DO_ICALL(str_repeat) x1
 SCRIPT:24 Cycle::__destruct DO_ICALL(str_repeat) x5
 SCRIPT:31 AtShutdown::__destruct DO_ICALL(str_repeat) x1
 SCRIPT(30) : eval()'d code:1 {eval} DO_ICALL(str_repeat) x1
-compile of the include, billed to the include line:
-SCRIPT:28 {main} COMPILE kind=compile
-SCRIPT:30 {main} COMPILE kind=compile
+compiling, billed to the file being compiled (issue 16, item 4):
+INCLUDED:0 {main} COMPILE kind=compile
+SCRIPT:0 {main} COMPILE kind=compile
+SCRIPT(30) : eval()'d code:0 {main} COMPILE kind=compile
+the include and eval lines are their callers:
+INCLUDED <- {main} (SCRIPT:28)
+SCRIPT <- (no caller)
+SCRIPT(30) : eval()'d code <- {main} (SCRIPT:30)

@@ -126,8 +126,8 @@ status 0
 Top N functions by allocated bytes (self: its own lines; incl: with all it called, from the call paths)
   self alloc incl alloc     count  self live  incl live   incl end  incl peak  function
     50.0 KiB   50.0 KiB        40   50.0 KiB   50.0 KiB   50.0 KiB   50.0 KiB  price
-     1.1 KiB   38.6 KiB         4      696 B   38.2 KiB   38.2 KiB   38.2 KiB  process
-       536 B   13.0 KiB         3      376 B   12.9 KiB   12.9 KiB   12.9 KiB  audit
+       696 B   38.2 KiB         4      696 B   38.2 KiB   38.2 KiB   38.2 KiB  process
+       376 B   12.9 KiB         3      376 B   12.9 KiB   12.9 KiB   12.9 KiB  audit
 == collapsed
 {main} (report_call_paths.child.php:5);process (report_call_paths.child.php:3);price (report_call_paths.child.php:2);str_repeat() 38400
 {main} (report_call_paths.child.php:6);audit (report_call_paths.child.php:4);price (report_call_paths.child.php:2);str_repeat() N

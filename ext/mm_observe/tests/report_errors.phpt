@@ -69,7 +69,7 @@ text.sqlite
 foreign.sqlite
   => 1: mm-report: 'foreign.sqlite' is not an mm_observe report database (application_id 0x00000000)
 newer.sqlite
-  => 1: mm-report: 'newer.sqlite' has schema version 99; this PHP reads up to version 6
+  => 1: mm-report: 'newer.sqlite' has schema version 99; this PHP reads up to version 7
 v1.sqlite
   => 1: mm-report: 'v1.sqlite' has schema version 1; record one run with this PHP to upgrade it in place
 norun.sqlite

@@ -77,7 +77,7 @@ line 3: fill DO_ICALL str_repeat count=100 bytes=%d
 line 3: fill ASSIGN_DIM  count=%d bytes=%d
 all rows (no --top): yes; ints: true
 == csv
-file,line,function,opcode,callee,kind,alloc_count,alloc_bytes,free_count,free_bytes,live_count,live_bytes,peak_live_bytes,leak_bytes
+file,line,function,opcode,callee,kind,alloc_count,alloc_bytes,alloc_full_bytes,realloc_count,free_count,free_bytes,live_count,live_bytes,peak_live_bytes,leak_bytes
 2 rows
 == collapsed
 ok {startup} %d

@@ -129,21 +129,23 @@ mm-report: skipped 1 row(s) of run 2 that are not valid (mm_sites: 1; figures mu
 Run N of DB
  status weird, exit status -
  memory peak N B; allocated N KiB in N blocks; live at the end of the script N KiB, after shutdown N KiB
+ reallocs N counted in "allocated" by what they grew a block (N KiB in whole new blocks)
  GC no runs
  ring N sample(s); N snapshot(s)
  paths exact (every block); recursion folded (a caller is on a path once)
 
 Top N lines by allocated bytes
- allocated count live at end peak live line
- N KiB N N KiB N KiB N KiB {startup}
- N KiB N N KiB N KiB N KiB s.php:9
+ allocated count reallocs live at end peak live line
+ N KiB N N N KiB N KiB N KiB {startup}
+ N KiB N N N KiB N KiB N KiB s.php:9
  | $y = str_repeat('y', N);
- N KiB N N KiB N KiB N KiB s.php:0 (compiling)
- N B N N B N B N B s.php:7
+ N KiB N N N KiB N KiB N KiB s.php:0 (compiling)
+ N B N N N B N B N B s.php:7
  | $o = new stdClass; $o->self = $o; unset($o); gc_collect_cycles();
- N B N N B N B N B s.php:11
+ N B N N N B N B N B s.php:11
  | echo "done\n";
  live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+ allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --runs
  run started status peak allocated script
  N TIME weird N B N KiB s.php

@@ -25,7 +25,7 @@ $lines = explode("\n", $t['out']);
 $i = array_search('Top 3 lines by bytes live at the end of the script', $lines, true);
 echo $lines[$i], "\n", preg_replace('/ +/', ' ', $lines[$i + 1]), "\n";
 /* The first row: line 5's payloads, kept until the end (about 200 x 4 KiB), gone after shutdown. */
-preg_match('/^ *(\S+ \S+) +(\S+) +(\S+ \S+) +(\S+ \S+) +(\S+ \S+) +(\S+)$/', $lines[$i + 2], $m);
+preg_match('/^ *(\S+ \S+) +(\S+) +\S+ +(\S+ \S+) +(\S+ \S+) +(\S+ \S+) +(\S+)$/', $lines[$i + 2], $m);
 echo "first: ", basename($m[6]), ", live after shutdown ", str_ends_with($m[3], ' B') || (float) $m[3] < 10 ? 'under 10 KiB' : $m[3], ", at end ", (float) $m[4] >= 780 && str_ends_with($m[4], 'KiB') ? '~800 KiB' : $m[4], "\n";
 echo "legend: ", var_export((bool) preg_grep('/^  live: still allocated when observation stopped .* at end: when the script ended/', $lines), true), "\n";
 echo "summary: ", var_export((bool) preg_grep('/^  memory .*; live at the end of the script \S+ \S+, after shutdown \S+/', $lines), true), "\n";
@@ -42,7 +42,7 @@ mmo_cleanup(__FILE__);
 --EXPECT--
 200
 Top 3 lines by bytes live at the end of the script
- allocated count live at end peak live line
+ allocated count reallocs live at end peak live line
 first: report_leaks.child.php:5, live after shutdown under 10 KiB, at end ~800 KiB
 legend: true
 summary: true

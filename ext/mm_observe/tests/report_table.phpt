@@ -56,56 +56,64 @@ script SCRIPT (cli, PHP N pid N)
 status ok, exit status N
 started TIME, duration N ms
 memory peak N MiB; allocated N MiB in N blocks; live at the end of the script N MiB, after shutdown N MiB
+reallocs N counted in "allocated" by what they grew a block (N MiB in whole new blocks)
 GC no runs
 paths estimates from blocks sampled every N KiB allocated on average (zend.mm_observe_path_sample_bytes); recursion folded (a caller is on a path once)
 
 Top N lines by allocated bytes
-allocated count live at end peak live line
-N MiB N N MiB N MiB N MiB SCRIPT:4
+allocated count reallocs live at end peak live line
+N MiB N N N MiB N MiB N MiB SCRIPT:4
 | for ($i = 0; $i < $n; $i++) { $out[] = str_repeat('b', 2000); }
-N KiB N N KiB N KiB N KiB {startup}
-N KiB N N KiB N KiB N KiB SCRIPT:9
+N KiB N N N KiB N KiB N KiB {startup}
+N KiB N N N KiB N KiB N KiB SCRIPT:9
 | $kept = str_repeat('k', 50000);
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --by site, status 0
 Top N sites by allocated bytes
-allocated count live at end peak live site
-N MiB N N MiB N MiB N MiB SCRIPT:4 build DO_ICALL -> str_repeat()
-N KiB N N KiB N KiB N KiB {startup}
+allocated count reallocs live at end peak live site
+N MiB N N N MiB N MiB N MiB SCRIPT:4 build DO_ICALL -> str_repeat()
+N KiB N N N KiB N KiB N KiB {startup}
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --by function, status 0
 Top N functions by allocated bytes (self: its own lines; incl: with all it called, from the call paths)
 self alloc incl alloc count self live incl live incl end incl peak function
 N KiB N MiB N N KiB N MiB N MiB N MiB {main} (SCRIPT:0 (compiling))
 N MiB N MiB N N MiB N MiB N MiB N MiB build (SCRIPT:4)
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --by file, status 0
 Top N files by allocated bytes
-allocated count live at end peak live file
-N MiB N N MiB N MiB N MiB SCRIPT
-N KiB N N KiB N KiB N KiB {startup}
+allocated count reallocs live at end peak live file
+N MiB N N N MiB N MiB N MiB SCRIPT
+N KiB N N N KiB N KiB N KiB {startup}
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --sort count, status 0
 Top N lines by allocations
-allocated count live at end peak live line
-N MiB N N MiB N MiB N MiB SCRIPT:4
+allocated count reallocs live at end peak live line
+N MiB N N N MiB N MiB N MiB SCRIPT:4
 | for ($i = 0; $i < $n; $i++) { $out[] = str_repeat('b', 2000); }
-N KiB N N KiB N KiB N KiB {startup}
+N KiB N N N KiB N KiB N KiB {startup}
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --sort live, status 0
 Top N lines by live bytes
-allocated count live at end peak live line
-N MiB N N MiB N MiB N MiB SCRIPT:4
+allocated count reallocs live at end peak live line
+N MiB N N N MiB N MiB N MiB SCRIPT:4
 | for ($i = 0; $i < $n; $i++) { $out[] = str_repeat('b', 2000); }
-N KiB N N KiB N KiB N KiB {startup}
+N KiB N N N KiB N KiB N KiB {startup}
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --run 1 --sort peak, status 0
 Top N lines by live bytes at the peak
-allocated count live at end peak live line
-N MiB N N MiB N MiB N MiB SCRIPT:4
+allocated count reallocs live at end peak live line
+N MiB N N N MiB N MiB N MiB SCRIPT:4
 | for ($i = 0; $i < $n; $i++) { $out[] = str_repeat('b', 2000); }
-N KiB N N KiB N KiB N KiB {startup}
+N KiB N N N KiB N KiB N KiB {startup}
 live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches)
+allocated: a realloc counts what it grew the block by (alloc_full_bytes in json and csv: its whole new block)
 == --runs, status 0
 run started status peak allocated script
 N TIME ok N MiB N MiB SCRIPT

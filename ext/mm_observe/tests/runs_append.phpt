@@ -31,7 +31,7 @@ mmo_cleanup(__FILE__);
 --EXPECTF--
 100
 100
-user_version: 6
+user_version: 7
 run 1: pid>0=true sapi=cli script=runs_append.child.php php=8.4.24 status=ok exit=0 peak>0=true started=iso8601 ordered=true
 run 2: pid>0=true sapi=cli script=runs_append.child.php php=8.4.24 status=ok exit=0 peak>0=true started=iso8601 ordered=true
 bool(true)

@@ -66,7 +66,7 @@ mmo_cleanup(__FILE__);
 5000
 5000
 5000
-user_version: 6
+user_version: 7
 runs: -,w0,w1,w2,w3
 the version 1 run kept its sites: true
 totals of the concurrent runs agree: true
