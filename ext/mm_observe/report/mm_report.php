@@ -562,8 +562,10 @@ TXT;
                 $b($e['requested']), $b($e['usage']));
         $out .= '            at ' . self::siteName($e['site']) . "\n";
         $sources = [];
-        if ($e['site']['kind'] !== 'pseudo' && ($text = MmSource::line($e['site']['file'], $e['site']['line'], $sources)) !== null) {
-            $out .= '            | ' . MmText::text($text) . "\n";
+        if ($e['site']['kind'] !== 'pseudo') {
+            foreach (MmSource::statement($e['site']['file'], (int) $e['site']['line'], $sources) as $text) {
+                $out .= '            | ' . MmText::text($text) . "\n";
+            }
         }
         foreach ($e['top'] as $i => $s) {
             $out .= sprintf("  %s %10s  %s\n", $i === 0 ? 'live then' : '         ', $b($s['live_bytes']), self::siteName($s));
@@ -1247,8 +1249,11 @@ TXT;
         if ($this->by !== 'line' || $r['kind'] === 'pseudo' || (int) $r['line'] <= 0) {
             return '';
         }
-        $text = MmSource::line($r['file'], (int) $r['line'], $sources);
-        return $text === null ? '' : sprintf("  %{$width}s  | %s\n", '', MmText::text($text));
+        $out = '';
+        foreach (MmSource::statement($r['file'], (int) $r['line'], $sources) as $text) {
+            $out .= sprintf("  %{$width}s  | %s\n", '', MmText::text($text));
+        }
+        return $out;
     }
 
     private function renderSnapshots(int $run): string

@@ -124,18 +124,101 @@ final class MmText
 final class MmSource
 {
     private const MAX_BYTES = 10 << 20;
+    /** statement(): the most lines shown of one statement (its first, "...", its last ones). */
+    private const STATEMENT_LINES = 6;
+    /** A name PHP gives eval'd code: "OUTER(LINE) : eval()'d code". */
+    private const EVAL_NAME = "/^(.*)\\((\\d+)\\) : eval\\(\\)'d code$/s";
 
     public static function line(string $file, int $line, array &$cache): ?string
+    {
+        $lines = self::cached($file, $cache);
+        if ($lines === false || !isset($lines[$line - 1])) {
+            return null;
+        }
+        return self::shorten(trim($lines[$line - 1]));
+    }
+
+    /**
+     * The source of the statement a recorded line belongs to: from the line
+     * where the statement starts through $line (a call whose arguments span
+     * lines is recorded at its last lines; its first is what names it), at
+     * most STATEMENT_LINES lines, common indentation removed.  For eval'd
+     * code, the eval itself in the file that ran it: "eval()'d code, line N,
+     * from FILE:LINE" and that statement.  [] when the file cannot be read.
+     * Statements are found with ext/tokenizer (without it: the line alone).
+     */
+    public static function statement(string $file, int $line, array &$cache): array
+    {
+        $prefix = [];
+        for ($depth = 0; $depth < 8 && preg_match(self::EVAL_NAME, $file, $m); $depth++) {
+            $prefix = ["eval()'d code, line $line, from {$m[1]}:{$m[2]}"];
+            [$file, $line] = [$m[1], (int) $m[2]];
+        }
+        $lines = self::cached($file, $cache);
+        if ($lines === false || !isset($lines[$line - 1])) {
+            return [];
+        }
+        $from = self::statementStart($file, $line, $lines, $cache);
+        $shown = range($from, $line);
+        if (count($shown) > self::STATEMENT_LINES) {
+            $shown = array_merge(array_slice($shown, 0, 2), [0], array_slice($shown, 3 - self::STATEMENT_LINES));
+        }
+        $text = array_map(fn($n) => $n === 0 ? null : rtrim($lines[$n - 1]), $shown);
+        $indent = min(array_map(fn($t) => $t === null || trim($t) === '' ? PHP_INT_MAX : strspn($t, " \t"), $text));
+        $indent = $indent === PHP_INT_MAX ? 0 : $indent;
+        return array_merge($prefix, array_map(fn($t) => $t === null ? '...' : self::shorten(substr($t, $indent)), $text));
+    }
+
+    private static function shorten(string $t): string
+    {
+        return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+    }
+
+    private static function cached(string $file, array &$cache): array|false
     {
         if (!array_key_exists($file, $cache)) {
             $cache[$file] = self::lines($file);
         }
-        $lines = $cache[$file];
-        if ($lines === false || !isset($lines[$line - 1])) {
-            return null;
+        return $cache[$file];
+    }
+
+    /**
+     * The line where the statement running at $line starts: after the last
+     * ';', '{' or '}' (or open tag) before the first token of $line.  Per
+     * file, once: a map from each line to the start of the statement open
+     * at its first token.
+     */
+    private static function statementStart(string $file, int $line, array $lines, array &$cache): int
+    {
+        $key = "\0starts\0$file";
+        if (!array_key_exists($key, $cache)) {
+            $cache[$key] = class_exists('PhpToken', false) ? self::starts(implode("\n", $lines)) : [];
         }
-        $t = trim($lines[$line - 1]);
-        return mb_strlen($t) > 100 ? mb_substr($t, 0, 97) . '...' : $t;
+        $start = $cache[$key][$line] ?? $line;
+        return $start >= 1 && $start <= $line ? $start : $line;
+    }
+
+    private static function starts(string $code): array
+    {
+        $starts = [];
+        $open = null;
+        try {
+            $tokens = PhpToken::tokenize($code);
+        } catch (Throwable) {
+            return [];
+        }
+        foreach ($tokens as $t) {
+            if ($t->isIgnorable()) {
+                continue;
+            }
+            $starts[$t->line] ??= $open ?? $t->line;
+            if ($t->text === ';' || $t->text === '{' || $t->text === '}' || $t->is([T_OPEN_TAG, T_OPEN_TAG_WITH_ECHO, T_CLOSE_TAG, T_INLINE_HTML])) {
+                $open = null;
+            } else {
+                $open ??= $t->line;
+            }
+        }
+        return $starts;
     }
 
     /**

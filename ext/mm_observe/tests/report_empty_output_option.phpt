@@ -82,7 +82,7 @@ x
 --by
   => 1, 1 line(s): mm-report: --by needs a value (see php --mm-report --help)
 --by=
-  => 1, 1 line(s): mm-report: --by: '' is not one of line, site, function, file, uri, path
+  => 1, 1 line(s): mm-report: --by: '' is not one of line, site, function, file, uri, path, script
 --format ''
   => 1, 1 line(s): mm-report: --format: '' is not one of table, json, csv, collapsed, pprof, callgrind, html
 --sort alloc --frobnicate

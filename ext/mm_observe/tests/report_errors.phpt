@@ -81,7 +81,7 @@ ok.sqlite --run x
 ok.sqlite --top 0
   => 1: mm-report: --top: '0' is not a positive integer
 ok.sqlite --by opcode
-  => 1: mm-report: --by: 'opcode' is not one of line, site, function, file, uri, path
+  => 1: mm-report: --by: 'opcode' is not one of line, site, function, file, uri, path, script
 ok.sqlite --sort size
   => 1: mm-report: --sort: 'size' is not one of alloc, live, leak, peak, count
 ok.sqlite --format xml

@@ -86,7 +86,7 @@ mmo_cleanup(__FILE__);
 --diff 1 2 --format json       status 0, raw control bytes 0, UTF-8 true, stderr ''
   valid JSON: true
   %s  D/a\x1b]0;pwned\x07\r\n\xff;b.php:2  g\u{9b}x DO_ICALL -> str_repeat()
-  2  %s  ok  %s  t\x08.phpt (GET\x1b[1m /x\x1b[2J\x1b[H\x9b6n)
+  2  %s  ok  %s  t\x08.phpt (GET\x1b[1m /x\x1b[2J\x1b[H\x9b6n) 'D/a\x1b]0;pwned\x07\r\n\xff;b%s
   1  %s  start\x1b[2J
   2  %s  end\x07\u{85}\xfe
   request   GET\x1b[1m /x\x1b[2J\x1b[H\x9b6n
