@@ -668,7 +668,7 @@ TXT;
     {
         $order = self::SORTS[$this->sort];
         return $this->rows("SELECT site_id, kind, file, line, function, coalesce(opcode, '') AS opcode,"
-            . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, live_count, live_bytes, peak_live_bytes, leak_bytes"
+            . " coalesce(callee, '') AS callee, alloc_count, alloc_bytes, realloc_count, live_count, live_bytes, peak_live_bytes, leak_bytes"
             . " FROM {$this->siteRows()} WHERE run_id = :run AND " . self::OBSERVED . " AND " . self::valid('mm_sites')
             . " AND (alloc_count > 0 OR live_bytes <> 0) ORDER BY $order DESC, site_id", [':run' => $run]);
     }
@@ -895,7 +895,8 @@ TXT;
             };
             if (!isset($groups[$key])) {
                 $groups[$key] = $s;
-                $groups[$key]['alloc_count'] = $groups[$key]['alloc_bytes'] = $groups[$key]['live_bytes'] = $groups[$key]['peak_live_bytes'] = $groups[$key]['leak_bytes'] = 0;
+                $groups[$key]['alloc_count'] = $groups[$key]['alloc_bytes'] = $groups[$key]['realloc_count'] = $groups[$key]['live_bytes']
+                    = $groups[$key]['peak_live_bytes'] = $groups[$key]['leak_bytes'] = 0;
                 if ($this->by !== 'site' && !($this->by === 'function')) {
                     $groups[$key]['callee'] = $groups[$key]['opcode'] = '';
                 }
@@ -903,8 +904,8 @@ TXT;
                     $groups[$key]['function'] = '';
                 }
             }
-            foreach (['alloc_count', 'alloc_bytes', 'live_bytes', 'peak_live_bytes', 'leak_bytes'] as $m) {
-                $groups[$key][$m] = MmText::int($groups[$key][$m] + $s[$m]);
+            foreach (['alloc_count', 'alloc_bytes', 'realloc_count', 'live_bytes', 'peak_live_bytes', 'leak_bytes'] as $m) {
+                $groups[$key][$m] = MmText::int($groups[$key][$m] + (int) $s[$m]);
             }
             if ($this->by === 'function') {
                 $groups[$key]['line'] = min((int) $groups[$key]['line'], (int) $s['line']);
@@ -926,7 +927,15 @@ TXT;
             usort($functions, fn($a, $b) => $b['incl_alloc_bytes'] <=> $a['incl_alloc_bytes']);
             $functions = array_slice($functions, 0, self::HTML_TOP);
         }
-        return [$this->limit($groups, self::HTML_TOP), $sites, $gc, $samples, $this->snapshots($id), $this->by, $this->sort, $paths, $functions];
+        /* With two snapshots or more: what grew from the first to the last (a worker's leak hunt). */
+        $snapshots = $this->snapshots($id);
+        $growth = null;
+        if (count($snapshots) >= 2) {
+            $a = $snapshots[0];
+            $b = $snapshots[count($snapshots) - 1];
+            $growth = ['a' => $a, 'b' => $b, 'rows' => array_slice($this->growthRows($id, (int) $a['snapshot_id'], (int) $b['snapshot_id']), 0, self::HTML_TOP)];
+        }
+        return [$this->limit($groups, self::HTML_TOP), $sites, $gc, $samples, $snapshots, $this->by, $this->sort, $paths, $functions, 'growth' => $growth];
     }
 
     /** Runs listed by --runs when there are more and no --top is given: the newest. */

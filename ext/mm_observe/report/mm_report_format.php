@@ -80,7 +80,7 @@ final class MmReportFormat
         if ($s['kind'] === 'pseudo') {
             return [$s['function']];
         }
-        $frames = [$s['file'], $s['function'], basename($s['file']) . ':' . $s['line']];
+        $frames = [$s['file'], $s['function'], basename($s['file']) . ':' . $s['line'] . ($s['kind'] === 'compile' ? ' (compiling)' : '')];
         if ($s['callee'] !== '') {
             $frames[] = $s['callee'] . '()';
         }

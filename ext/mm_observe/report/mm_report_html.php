@@ -51,7 +51,7 @@ JS;
      * figures (rows of file, function, self_*, incl_*), largest first.
      */
     public static function render(array $run, array $rows, array $sites, array $gc, array $samples, array $snapshots, string $by, string $sort,
-        ?MmReportPaths $paths = null, array $functions = [], ?array $memoryError = null): string
+        ?MmReportPaths $paths = null, array $functions = [], ?array $memoryError = null, ?array $growth = null): string
     {
         $h = fn($s) => htmlspecialchars(MmText::text($s), ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
         $title = "mm_observe run {$run['run_id']}: " . basename((string) $run['script']);
@@ -60,6 +60,8 @@ JS;
             . 'table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}'
             . 'td.l,th.l{text-align:left}code{font:12px monospace;color:#555}.dl td{text-align:left}'
             . 'svg text{font:11px monospace;pointer-events:none}svg rect:hover{stroke:#000;stroke-width:1}.note{color:#777}'
+            . 'pre.src{margin:2px 0 4px;font:12px monospace;color:#333;background:#f6f6f6;padding:2px 6px;white-space:pre}'
+            . 'span.compile{color:#a60;font-style:italic}svg .axis{fill:#777}'
             . "</style></head><body>\n<h1>" . $h($title) . "</h1>\n<table class=\"dl\">";
         $dur = null;
         foreach ([
@@ -91,13 +93,16 @@ JS;
             $o .= "</table>\n";
         }
         $o .= "<h2>Top " . count($rows) . ' ' . $h($by) . 's by ' . $h($sort) . "</h2>\n<p class=\"note\">live: still allocated when observation stopped (after shutdown functions, destructors and teardown); at end: when the script ended (what it kept: globals, statics, caches); allocated: a realloc counts what it grew the block by.</p>\n<table><tr><th>allocated</th><th>count</th><th>reallocs</th><th>live</th><th>at end</th><th>peak live</th><th class=\"l\">" . $h($by) . '</th></tr>';
+        $sources = [];
         foreach ($rows as $r) {
-            $where = $r['kind'] === 'pseudo' ? $r['function'] : $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
-                . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
             $o .= '<tr><td>' . MmText::bytes($r['alloc_bytes']) . '</td><td>' . number_format((int) $r['alloc_count']) . '</td><td>'
-                . number_format((int) ($r['realloc_count'] ?? 0)) . '</td><td>' . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['leak_bytes'] ?? 0) . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l"><code>' . $h($where) . "</code></td></tr>\n";
+                . number_format((int) ($r['realloc_count'] ?? 0)) . '</td><td>' . MmText::bytes($r['live_bytes']) . '</td><td>' . MmText::bytes($r['leak_bytes'] ?? 0)
+                . '</td><td>' . MmText::bytes($r['peak_live_bytes']) . '</td><td class="l">' . self::where($r, $by, $h, $sources) . "</td></tr>\n";
         }
         $o .= "</table>\n";
+        if ($growth !== null) {
+            $o .= self::growth($growth, $by, $h);
+        }
         if ($paths !== null) {
             $o .= '<p class="note">' . $h($paths->note()) . '; click a frame to zoom, the root to go back.</p>' . "\n";
             foreach (['alloc_bytes' => 'Flame graph (call paths): allocated bytes', 'leak_bytes' => 'Flame graph (call paths): bytes live at the end of the script',
@@ -132,6 +137,68 @@ JS;
         return $o . "<p class=\"note\">Written by php --mm-report from " . $h(basename((string) ($run['script'] ?? ''))) . "'s run; frames: "
             . ($paths !== null ? 'the call path, root first: each function at the line of its call, the internal function it called' : 'file, function, line, internal callee')
             . ".</p>\n<script>" . self::ZOOM_SCRIPT . "</script>\n</body></html>\n";
+    }
+
+    /**
+     * A row's place: file:line (with the statement's source for --by line),
+     * function, callee; compile sites marked "compiling"; pseudo sites by
+     * name.  HTML.
+     */
+    private static function where(array $r, string $by, callable $h, array &$sources): string
+    {
+        if ($r['kind'] === 'pseudo') {
+            return '<code>' . $h($r['function']) . '</code>';
+        }
+        $where = $r['file'] . ($by === 'file' ? '' : ':' . $r['line'])
+            . ($by === 'function' || $by === 'site' ? '  ' . $r['function'] : '') . ($by === 'site' && $r['callee'] !== '' ? ' → ' . $r['callee'] . '()' : '');
+        $o = '<code>' . $h($where) . '</code>' . ($r['kind'] === 'compile' ? ' <span class="compile">compiling</span>' : '');
+        if ($by === 'line' && (int) $r['line'] > 0) {
+            $src = MmSource::statement((string) $r['file'], (int) $r['line'], $sources);
+            if ($src) {
+                $o .= '<pre class="src">' . implode("\n", array_map($h, $src)) . '</pre>';
+            }
+        }
+        return $o;
+    }
+
+    /** What grew from the run's first snapshot to its last (the table of --growth). */
+    private static function growth(array $g, string $by, callable $h): string
+    {
+        $o = '<h2>Growth from snapshot ' . (int) $g['a']['snapshot_id'] . ' (' . $h($g['a']['label']) . ') to snapshot ' . (int) $g['b']['snapshot_id']
+            . ' (' . $h($g['b']['label']) . ")</h2>\n<p class=\"note\">Live bytes and blocks at each snapshot (mm_observe_snapshot()) and their growth,"
+            . " largest first: in a worker, what keeps growing from one request to the next.</p>\n";
+        if (!$g['rows']) {
+            return $o . "<p class=\"note\">Nothing changed between the two snapshots.</p>\n";
+        }
+        $o .= '<table><tr><th>live at ' . (int) $g['a']['snapshot_id'] . '</th><th>live at ' . (int) $g['b']['snapshot_id']
+            . '</th><th>growth</th><th>blocks</th><th class="l">' . $h($by) . '</th></tr>';
+        $sources = [];
+        foreach ($g['rows'] as $r) {
+            $blocks = (int) $r['live_count_growth'];
+            $o .= '<tr><td>' . MmText::bytes($r['live_bytes_a']) . '</td><td>' . MmText::bytes($r['live_bytes_b']) . '</td><td>'
+                . $h(MmText::signed((int) $r['live_bytes_growth'])) . '</td><td>' . ($blocks > 0 ? '+' : '') . number_format($blocks)
+                . '</td><td class="l">' . self::where($r + ['callee' => ''], $by, $h, $sources) . "</td></tr>\n";
+        }
+        return $o . "</table>\n";
+    }
+
+    /**
+     * Axis labels of a chart: $n + 1 evenly spaced values from 0 to $max,
+     * formatted by $fmt, at x (horizontal: along the bottom) or y (vertical:
+     * on the left).  SVG text of class "axis".
+     */
+    private static function ticks(float $max, int $n, callable $fmt, callable $pos, bool $vertical, int $at): string
+    {
+        $o = '';
+        for ($i = 0; $i <= $n; $i++) {
+            $v = $max * $i / $n;
+            $p = $pos($v);
+            $o .= $vertical
+                ? sprintf('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#eee"/><text class="axis" x="%d" y="%.1f" text-anchor="end">%s</text>',
+                    $at + 2, $at + 2000, $p, $p, $at - 2, $p + 4, $fmt($v))
+                : sprintf('<text class="axis" x="%.1f" y="%d" text-anchor="%s">%s</text>', $p, $at, $i === 0 ? 'start' : ($i === $n ? 'end' : 'middle'), $fmt($v));
+        }
+        return $o;
     }
 
     /**
@@ -204,14 +271,15 @@ JS;
                 $peak[] = [(int) $s['t_ns'], (int) $s['peak']];
             }
             $note = count($samples) . ' sample(s) of memory_get_usage() (blue) and memory_get_peak_usage() (light blue), one every'
-                . ' zend.mm_observe_sample_bytes allocated, with the usage at the start and at the end of the run.';
+                . ' zend.mm_observe_sample_bytes allocated, with the usage at the start, before and after each GC pass and at the end of the run.';
         } else {
-            foreach ($gc as $g) {
-                $usage[] = [(int) $g['started_ns'], (int) $g['mem_before']];
-                $usage[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
-            }
             $note = 'memory_get_usage() at the start, before and after each GC pass, and at the end of the run.';
         }
+        foreach ($gc as $g) {
+            $usage[] = [(int) $g['started_ns'], (int) $g['mem_before']];
+            $usage[] = [(int) $g['started_ns'] + (int) $g['total_ns'], (int) $g['mem_after']];
+        }
+        usort($usage, fn($a, $b) => $a[0] <=> $b[0]);
         $duration = $run['ended_at'] !== null ? self::ns($run['ended_at']) - self::ns($run['started_at']) : 0;
         $end = max(1, $duration, end($usage)[0], ...array_map(fn($s) => (int) $s['t_ns'], $snapshots));
         $usage[] = [$end, (int) ($run['usage_end'] ?? 0)];
@@ -219,9 +287,14 @@ JS;
             $peak[] = [$end, (int) $run['peak_usage']];
         }
         $max = max(1, (int) $run['peak_usage'], ...array_column($usage, 1), ...array_column($peak, 1));
-        [$w, $hgt] = [1200, 160];
-        $y = fn(int $v) => $hgt - $v / $max * ($hgt - 10);
-        $svg = sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        /* The plot is $w x $hgt, right of the bytes axis and above the time axis. */
+        [$w, $hgt, $left, $bottom] = [1130, 160, 70, 18];
+        $y = fn(int|float $v) => $hgt - $v / $max * ($hgt - 10);
+        $svg = sprintf('<svg class="memory" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w + $left, $hgt + $bottom)
+            . self::ticks($max, 4, fn($v) => MmText::bytes((int) round($v)), $y, true, $left)
+            . sprintf('<g transform="translate(%d,0)">', $left)
+            . self::ticks($end / 1e6, 5, fn($v) => sprintf('%.1f ms', $v), fn($v) => $v * 1e6 / $end * $w, false, $hgt + $bottom - 4)
+            . sprintf('<line x1="0" x2="0" y1="0" y2="%d" stroke="#999"/><line x1="0" x2="%d" y1="%d" y2="%d" stroke="#999"/>', $hgt, $w, $hgt, $hgt);
         if ($peak) {
             $svg .= sprintf('<polyline class="peak" points="%s" fill="none" stroke="#9cd3f0" stroke-width="2"/>', self::polyline($peak, $end, $w, $y));
         }
@@ -233,8 +306,9 @@ JS;
                 MmText::bytes($s['usage']), $x, $x, $hgt, $x - 3, $hgt);
         }
         $peakY = $y((int) $run['peak_usage']);
-        $svg .= sprintf('<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></svg>',
+        $svg .= sprintf('<line x1="0" x2="%d" y1="%.1f" y2="%.1f" stroke="#c33" stroke-dasharray="4"><title>peak %s</title></line><text x="4" y="12">peak %s</text></g></svg>',
             $w, $peakY, $peakY, MmText::bytes($run['peak_usage']), MmText::bytes($run['peak_usage']));
+        $note = 'Bytes (memory_get_usage()) over time since the start of the run. ' . $note;
         if ($snapshots) {
             $note .= ' Grey ticks: the ' . count($snapshots) . ' snapshot(s) (mm_observe_snapshot()); hover for the label.';
         }
@@ -272,8 +346,12 @@ JS;
         $phases = ['mark_ns' => '#4a90d9', 'scan_ns' => '#50b070', 'collect_ns' => '#e0a030', 'destructor_ns' => '#c05050', 'free_ns' => '#9060c0', 'compact_ns' => '#808080'];
         $end = max(1, self::ns($run['ended_at']) - self::ns($run['started_at']), ...array_map(fn($g) => (int) $g['started_ns'] + (int) $g['total_ns'], $gc));
         $maxPause = max(1, ...array_map(fn($g) => (int) $g['total_ns'], $gc));
-        [$w, $hgt] = [1200, 120];
-        $svg = sprintf('<svg class="gc" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w, $hgt);
+        [$w, $hgt, $left, $bottom] = [1130, 120, 70, 18];
+        $svg = sprintf('<svg class="gc" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d">', $w + $left, $hgt + $bottom)
+            . self::ticks($maxPause / 1e6, 2, fn($v) => sprintf('%.2f ms', $v), fn($v) => $hgt - $v * 1e6 / $maxPause * ($hgt - 4), true, $left)
+            . sprintf('<g transform="translate(%d,0)">', $left)
+            . self::ticks($end / 1e6, 5, fn($v) => sprintf('%.1f ms', $v), fn($v) => $v * 1e6 / $end * ($w - 6), false, $hgt + $bottom - 4)
+            . sprintf('<line x1="0" x2="0" y1="0" y2="%d" stroke="#999"/><line x1="0" x2="%d" y1="%d" y2="%d" stroke="#999"/>', $hgt, $w, $hgt, $hgt);
         foreach ($gc as $g) {
             $x = (int) $g['started_ns'] / $end * ($w - 6);
             $y = $hgt;
@@ -292,7 +370,7 @@ JS;
         foreach ($phases as $p => $color) {
             $legend .= sprintf('<span style="display:inline-block;width:10px;height:10px;background:%s"></span> %s &nbsp; ', $color, str_replace('_ns', '', $p));
         }
-        return $svg . "</svg>\n<p class=\"note\">One mark per GC pass at its start; height = pause (longest " . MmText::ms($maxPause) . "), coloured by phase: $legend</p>\n";
+        return $svg . "</g></svg>\n<p class=\"note\">Pause (ms) over time since the start of the run: one mark per GC pass at its start; height = pause (longest " . MmText::ms($maxPause) . "), coloured by phase: $legend</p>\n";
     }
 
     private static function ns(?string $iso): int

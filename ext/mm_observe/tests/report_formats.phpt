@@ -81,7 +81,7 @@ file,line,function,opcode,callee,kind,alloc_count,alloc_bytes,alloc_full_bytes,r
 2 rows
 == collapsed
 ok {startup} %d
-ok SCRIPT;{main};report_formats.child.php:0 %d
+ok SCRIPT;{main};report_formats.child.php:0 (compiling) %d
 ok SCRIPT;fill;report_formats.child.php:3;str_repeat() %d
 == callgrind
 # callgrind format

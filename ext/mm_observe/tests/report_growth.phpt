@@ -80,7 +80,7 @@ echo "usage and peak lines: ", substr_count($m[0], '<polyline class="usage"'), '
 echo "snapshot ticks: ", substr_count($m[0], '<g class="snapshot">'), "\n";
 echo preg_match_all('/<g class="snapshot"><title>([^<]*)<\/title>/', $m[0], $t) ? implode("\n", $t[1]) : 'no tooltips', "\n";
 echo "usage points > 4: ", var_export(preg_match('/<polyline class="usage" points="([^"]*)"/', $m[0], $p) && count(explode(' ', $p[1])) > 4, true), "\n";
-echo preg_match('/<p class="note">(\d+ sample\(s\) of memory_get_usage\(\))/', $html, $n) ? $n[1] : 'no samples note', "\n";
+echo preg_match('/<p class="note">Bytes \(memory_get_usage\(\)\) over time since the start of the run\. (\d+ sample\(s\) of memory_get_usage\(\))/', $html, $n) ? $n[1] : 'no samples note', "\n";
 $html = mmo_report([$db, '--run', '1', '--format', 'html'])['out'];
 echo "run 1 (no samples, no snapshots): ", substr_count($html, 'class="snapshot"'), ' ', substr_count($html, 'class="peak"'), ' ',
     var_export(str_contains($html, 'memory_get_usage() at the start, before and after each GC pass'), true), "\n";

@@ -17,11 +17,12 @@ $code = <<<'PHP'
 <?php
 function render_page(int $i): string { return str_repeat("<p>$i</p>", 50); }
 class Cycle { public $me; }
-$pages = [];
+$pages = []; mm_observe_snapshot('before');
 for ($i = 0; $i < 12000; $i++) {
     $pages[] = render_page($i);
     $c = new Cycle; $c->me = $c;
 }
+mm_observe_snapshot('after');
 echo count($pages), "\n";
 PHP;
 echo mmo_observe(__FILE__, $code, $db)['out'];
@@ -59,6 +60,20 @@ foreach ($x->query('//*[local-name()="svg" and contains(@class, "flame")]') as $
 }
 echo "GC marks: ", $x->query('//*[local-name()="rect" and @class="gc-run"]')->length > 0 ? 'yes' : 'no', "\n";
 echo "self and inclusive table: ", str_contains($dom, 'Functions: self and inclusive') ? 'yes' : 'no', "\n";
+/* Issue 16, item 6: axes with units, compile sites marked, the source of the top lines, the growth between snapshots. */
+$axis = [];
+foreach ($x->query('//*[local-name()="svg"]/*[local-name()="text" and @class="axis"] | //*[local-name()="svg"]/*[local-name()="g"]/*[local-name()="text" and @class="axis"]') as $t) {
+    $axis[] = $t->textContent;
+}
+echo "axis labels: ", count($axis) >= 20 ? 'yes' : 'no (' . count($axis) . ')', ", in ms: ", count(preg_grep('/^[\d.]+ ms$/', $axis)) >= 12 ? 'yes' : 'no',
+    ", in bytes: ", count(preg_grep('/^[\d.]+ (B|KiB|MiB)$/', $axis)) >= 5 ? 'yes' : 'no', "\n";
+echo "compile sites marked: ", $x->query('//span[@class="compile"]')->length > 0 ? 'yes' : 'no', "\n";
+$src = [];
+foreach ($x->query('//pre[@class="src"]') as $pre) {
+    $src[] = $pre->textContent;
+}
+echo "source of the top lines: ", in_array('$pages[] = render_page($i);', $src, true) ? 'yes' : 'no: ' . json_encode($src), "\n";
+echo "growth section: ", $x->query('//h2[starts-with(., "Growth from snapshot 1 (before) to snapshot 2 (after)")]')->length === 1 ? 'yes' : 'no', "\n";
 $cmd = 'chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=' . escapeshellarg($profile)
     . ' --enable-logging=stderr --v=0 --dump-dom ' . escapeshellarg('file://' . $zoom);
 $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, ['HOME' => dirname($html), 'PATH' => getenv('PATH')]);
@@ -85,4 +100,8 @@ leak_bytes: %d frames; all=yes render_page (report_html_chromium.child.php:2)=ye
 peak_live_bytes: %d frames; all=yes render_page (report_html_chromium.child.php:2)=yes str_repeat()=yes {main} (report_html_chromium.child.php:6)=yes 
 GC marks: yes
 self and inclusive table: yes
+axis labels: yes, in ms: yes, in bytes: yes
+compile sites marked: yes
+source of the top lines: yes
+growth section: yes
 zoom: console messages: 0; the clicked frame now spans the graph; frames outside it hidden
