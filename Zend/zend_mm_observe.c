@@ -7,8 +7,11 @@
    ======
    ZendMM's public entry points (_emalloc, _emalloc_N, _emalloc_large,
    _emalloc_huge, _efree, _efree_N, _efree_large, _efree_huge, _erealloc,
-   _erealloc2) call the inline hooks of zend_mm_observe.h.  When a request is
-   observed those hooks land here, on the slow path, which
+   _erealloc2) all branch on heap->use_custom_heap.  When a request is
+   observed the heap becomes a custom heap of kind
+   ZEND_MM_CUSTOM_HEAP_OBSERVE (zend_mm_observe_heap_attach(), patch 0002)
+   whose handlers call ZendMM and the hooks of zend_mm_observe.h, which
+   land here, on the slow path, which
 
      1. on allocation, finds the *site*: the innermost user frame's opline
         and the innermost internal function above it (the callee), or a
@@ -1497,6 +1500,9 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zend_mm_observe_paths_reset();
 	zend_gc_observe_request_start();
 	zend_mm_observe_active = true;
+	/* From here every block passes through the observing heap
+	 * (zend_alloc.c); zend_mm_shutdown() restores the heap. */
+	zend_mm_observe_heap_attach();
 }
 
 ZEND_API const char *zend_mm_observe_opcode_name(const zend_mm_observe_site *site)

@@ -74,6 +74,13 @@ extern ZEND_API bool zend_mm_observe_persistent;
  * channel. */
 extern ZEND_API const char *zend_mm_observe_log_file;
 
+/* The custom-heap kind AG(mm_heap) has while a request is observed
+ * (zend_alloc.c: its handlers call the heap it stands in for, then the
+ * hooks below; off, the allocation entry points are upstream's). */
+#define ZEND_MM_CUSTOM_HEAP_OBSERVE 3
+ZEND_API void zend_mm_observe_heap_attach(void);
+ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap);
+
 /* Slow paths, called only when zend_mm_observe_active. */
 ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size);
 ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size);
@@ -224,6 +231,7 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 			zend_mm_observe_request_end(); \
 		} \
 	} while (0)
+# define ZEND_MM_OBSERVE_HEAP_DETACH(heap)        zend_mm_observe_heap_detach(heap)
 # define ZEND_MM_OBSERVE_OOM(limit, size, is_limit) do { \
 		if (UNEXPECTED(zend_mm_observe_active)) { \
 			zend_mm_observe_memory_error((limit), (size), (is_limit)); \
@@ -245,6 +253,7 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array)  ((void) 0)
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
 # define ZEND_MM_OBSERVE_OOM(limit, size, is_limit) ((void) 0)
+# define ZEND_MM_OBSERVE_HEAP_DETACH(heap)        ((void) 0)
 # define ZEND_MM_OBSERVE_INI_ENTRIES
 # define ZEND_MM_OBSERVE_SET_LOG_FILE(path)       ((void) 0)
 
