@@ -8,9 +8,8 @@
    ZendMM's public entry points (_emalloc, _emalloc_N, _emalloc_large,
    _emalloc_huge, _efree, _efree_N, _efree_large, _efree_huge, _erealloc,
    _erealloc2) all branch on heap->use_custom_heap.  When a request is
-   observed the heap becomes a custom heap of kind
-   ZEND_MM_CUSTOM_HEAP_OBSERVE (zend_mm_observe_heap_attach(), patch 0002)
-   whose handlers call ZendMM and the hooks of zend_mm_observe.h, which
+   observed the heap gets custom handlers of ours ("the observing heap"
+   below) that call ZendMM and the hooks of zend_mm_observe.h, which
    land here, on the slow path, which
 
      1. on allocation, finds the *site*: the innermost user frame's opline
@@ -1436,6 +1435,95 @@ ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_s
 #if ZEND_DEBUG
 	ZEND_ASSERT(zend_mm_observe_usage_is_exact());
 #endif
+}
+
+/* ---- the observing heap --------------------------------------------------
+
+   While a request is observed, AG(mm_heap) has these custom handlers
+   (zend_mm_set_custom_handlers_ex()).  Every allocation entry point of
+   zend_alloc.c already branches on the custom heap, so they are reached
+   with no hook in ZendMM's fast paths: off, the allocator is upstream's.
+   They pass each block to the heap they stand in for, through its public
+   API (ZendMM's _zend_mm_alloc/_free/_realloc, or the handlers installed
+   before: USE_ZEND_ALLOC=0, tracked allocation), then account for it.
+   zend_alloc.c's questions about the custom kind (ZEND_MM_CUSTOM_KIND)
+   are answered for the heap stood in for. */
+
+static struct {
+	zend_mm_heap *heap;                  /* the observed heap; NULL: none */
+	int kind;                            /* its custom kind before (0: ZendMM) */
+	void *(*malloc)(size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
+	void (*free)(void * ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
+	void *(*realloc)(void *, size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
+	size_t (*gc)(void);
+	void (*shutdown)(bool, bool);
+} zmh;
+
+ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+{
+	void *ptr = zmh.kind ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
+		: _zend_mm_alloc(zmh.heap, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
+	return zend_mm_observe_alloc_hook(ptr, size);
+}
+
+static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+{
+	zend_mm_observe_free_hook(ptr, 0);
+	if (zmh.kind) {
+		zmh.free(ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
+	} else {
+		_zend_mm_free(zmh.heap, ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
+	}
+}
+
+static void *zend_mm_observe_heap_realloc(void *ptr, size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+{
+	size_t old_size = zend_mm_observe_realloc_pre(ptr);
+	void *new_ptr = zmh.kind ? zmh.realloc(ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
+		: _zend_mm_realloc(zmh.heap, ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
+	return zend_mm_observe_realloc_hook(ptr, old_size, new_ptr, size);
+}
+
+ZEND_API int zend_mm_observe_under_kind(void)
+{
+	return zmh.kind;
+}
+
+ZEND_API zend_mm_observe_malloc_t zend_mm_observe_under_malloc(void)
+{
+	return zmh.malloc;
+}
+
+ZEND_API void zend_mm_observe_heap_attach(void)
+{
+	zend_mm_heap *heap = zend_mm_get_heap();
+
+	if (zmh.heap) {
+		return;
+	}
+	zend_mm_get_custom_handlers_ex(heap, &zmh.malloc, &zmh.free, &zmh.realloc, &zmh.gc, &zmh.shutdown);
+	if (zmh.malloc == zend_mm_observe_heap_malloc) {
+		/* An extension saved our handlers and put them back: we are in. */
+		return;
+	}
+	zmh.kind = zend_mm_is_custom_heap(heap) ? ZEND_MM_CUSTOM_HEAP_STD : ZEND_MM_CUSTOM_HEAP_NONE;
+	zmh.heap = heap;
+	zend_mm_set_custom_handlers_ex(heap, zend_mm_observe_heap_malloc, zend_mm_observe_heap_free,
+		zend_mm_observe_heap_realloc, zmh.gc, zmh.shutdown);
+}
+
+ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap)
+{
+	if (!zmh.heap || heap != zmh.heap) {
+		return;
+	}
+	if (zmh.kind) {
+		zend_mm_set_custom_handlers_ex(heap, zmh.malloc, zmh.free, zmh.realloc, zmh.gc, zmh.shutdown);
+	} else {
+		zend_mm_set_custom_handlers_ex(heap, NULL, NULL, NULL, NULL, NULL);
+	}
+	zmh.heap = NULL;
+	zmh.kind = 0;
 }
 
 /* ---- engine phases ------------------------------------------------------ */

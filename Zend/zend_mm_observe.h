@@ -74,12 +74,20 @@ extern ZEND_API bool zend_mm_observe_persistent;
  * channel. */
 extern ZEND_API const char *zend_mm_observe_log_file;
 
-/* The custom-heap kind AG(mm_heap) has while a request is observed
- * (zend_alloc.c: its handlers call the heap it stands in for, then the
- * hooks below; off, the allocation entry points are upstream's). */
-#define ZEND_MM_CUSTOM_HEAP_OBSERVE 3
+/* The observing heap (zend_mm_observe.c).  While a request is
+ * observed, AG(mm_heap) has custom handlers of ours that pass each block to
+ * the heap they stand in for (ZendMM, or the custom heap installed before)
+ * and call the hooks below; the allocation entry points reach them through
+ * the custom-heap branch upstream already has, so observation off costs
+ * nothing there.  attach: at request start; detach: at the top of
+ * zend_mm_shutdown() (ZEND_MM_OBSERVE_REQUEST_END). */
+typedef void *(*zend_mm_observe_malloc_t)(size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 ZEND_API void zend_mm_observe_heap_attach(void);
 ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap);
+ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
+/* The heap stood in for: its custom kind (0: ZendMM) and malloc handler. */
+ZEND_API int zend_mm_observe_under_kind(void);
+ZEND_API zend_mm_observe_malloc_t zend_mm_observe_under_malloc(void);
 
 /* Slow paths, called only when zend_mm_observe_active. */
 ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size);
@@ -230,8 +238,14 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 		if (UNEXPECTED(zend_mm_observe_active) && !(full) && (heap) == zend_mm_get_heap()) { \
 			zend_mm_observe_request_end(); \
 		} \
+		zend_mm_observe_heap_detach(heap); \
 	} while (0)
-# define ZEND_MM_OBSERVE_HEAP_DETACH(heap)        zend_mm_observe_heap_detach(heap)
+/* For zend_alloc.c, where the heap's fields are known: what a question
+ * about the heap's custom kind (is_zend_mm(), zend_mm_gc(), block sizes) is
+ * about while observed: the heap stood in for. */
+# define ZEND_MM_OBSERVING(heap) ((heap)->use_custom_heap && (heap)->custom_heap._malloc == zend_mm_observe_heap_malloc)
+# define ZEND_MM_CUSTOM_KIND(heap) (ZEND_MM_OBSERVING(heap) ? zend_mm_observe_under_kind() : (heap)->use_custom_heap)
+# define ZEND_MM_CUSTOM_MALLOC(heap) (ZEND_MM_OBSERVING(heap) ? zend_mm_observe_under_malloc() : (heap)->custom_heap._malloc)
 # define ZEND_MM_OBSERVE_OOM(limit, size, is_limit) do { \
 		if (UNEXPECTED(zend_mm_observe_active)) { \
 			zend_mm_observe_memory_error((limit), (size), (is_limit)); \
@@ -253,7 +267,8 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 # define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array)  ((void) 0)
 # define ZEND_MM_OBSERVE_REQUEST_END(heap, full)  ((void) 0)
 # define ZEND_MM_OBSERVE_OOM(limit, size, is_limit) ((void) 0)
-# define ZEND_MM_OBSERVE_HEAP_DETACH(heap)        ((void) 0)
+# define ZEND_MM_CUSTOM_KIND(heap)                ((heap)->use_custom_heap)
+# define ZEND_MM_CUSTOM_MALLOC(heap)              ((heap)->custom_heap._malloc)
 # define ZEND_MM_OBSERVE_INI_ENTRIES
 # define ZEND_MM_OBSERVE_SET_LOG_FILE(path)       ((void) 0)
 
