@@ -121,6 +121,12 @@
 /* Capacity of the site table (records) and of its bucket array. */
 #define ZEND_MM_OBSERVE_SITE_CAPACITY   (1u << 18)
 #define ZEND_MM_OBSERVE_BUCKETS         (1u << 18)
+/* Entries of the lookup cache in front of the site table: direct-mapped
+ * by the opline's address and the internal callee the frame walk found
+ * (zend_mm_observe_current_site()).  Emptied when a request starts (the
+ * first lookup of each site in a request marks it touched); an entry is
+ * removed when its site is retired (zend_mm_observe_site_retire()). */
+#define ZEND_MM_OBSERVE_RECENT          1024
 /* Initial size of the string arena; it doubles as needed. */
 #define ZEND_MM_OBSERVE_STR_INITIAL     (64u * 1024)
 /* Longest composed name ("Class::method") we keep; longer ones are cut. */
@@ -140,13 +146,18 @@ static struct {
 	zend_mm_observe_site *sites;      /* [ZEND_MM_OBSERVE_SITE_CAPACITY] */
 	uint32_t *buckets;                /* [ZEND_MM_OBSERVE_BUCKETS] */
 	uint32_t count;                   /* next free index */
-	uint32_t last;                    /* one-entry lookup cache: last site hit */
+	struct {
+		const zend_op *opline;        /* NULL: empty */
+		const zend_function *callee;  /* as the frame walk found it */
+		uint32_t site;
+	} recent[ZEND_MM_OBSERVE_RECENT];   /* lookup cache (ZEND_MM_OBSERVE_RECENT) */
 	char *str;                        /* string arena */
 	uint32_t str_len, str_cap;
 	uint32_t *intern;                 /* open addressing: arena offsets, 0 = empty slot */
 	uint32_t intern_used, intern_cap;
 	bool user_code_seen;              /* a user frame has been seen this request */
 	bool heap_is_zend_mm;             /* false under USE_ZEND_ALLOC=0 */
+	bool sizes_predicted;             /* ... and zend_mm_observe_calibrate() found ZendMM's sizes */
 	bool abandoned;                   /* exporter gave up on this request */
 	int64_t usage;                    /* usage_start + observed allocs - frees: heap->size as we see it */
 	int64_t peak;                     /* the highest `usage` so far */
@@ -333,7 +344,7 @@ static void zend_mm_observe_table_reset(void)
 	}
 	zmo.retired_used = 0;
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
-	zmo.last = 0;
+	memset(zmo.recent, 0, sizeof(zmo.recent));
 	zend_mm_observe_ring_publish_sites(zmo.hdr, zmo.count);
 }
 
@@ -540,7 +551,7 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_touch(zend_mm_observe_si
 }
 
 /* `idx`, noted as touched by this request.  Every site whose counters
- * change is first returned by a lookup of this request (the one-entry
+ * change is first returned by a lookup of this request (the lookup
  * cache is emptied when a request starts; frees credit a site some
  * allocation of this request returned), so the per-block path never
  * checks (invariant 7). */
@@ -658,6 +669,11 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_compile_site(void)
 	return zend_mm_observe_touched_idx(idx);
 }
 
+static zend_always_inline uint32_t zend_mm_observe_recent_slot(const void *opline, const void *callee)
+{
+	return (uint32_t) (((uintptr_t) opline / sizeof(zend_op)) ^ ((uintptr_t) callee >> 6)) & (ZEND_MM_OBSERVE_RECENT - 1);
+}
+
 /* Which site is allocating right now?  Called on every observed allocation,
  * free and realloc; reads only engine globals and the current frames. */
 static zend_always_inline uint32_t zend_mm_observe_current_site(void)
@@ -705,24 +721,37 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 #endif
 
 	zmo.user_code_seen = true;
-	if (UNEXPECTED(!opline || opline < op_array->opcodes || opline >= op_array->opcodes + op_array->last)) {
+	/* Not one of the frame's oplines (none yet, or stale): bill its first.
+	 * One unsigned comparison covers NULL, before and after. */
+	if (UNEXPECTED((uintptr_t) opline - (uintptr_t) op_array->opcodes >= (uintptr_t) op_array->last * sizeof(zend_op))) {
 		opline = op_array->opcodes;
 		flags = ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK;
 	}
 
+	/* Most lookups end here.  The key is the opline and the callee the walk
+	 * found; an entry cannot name code freed since it was made, because a
+	 * site is retired, and its entry removed, before its op_array's opcodes
+	 * are freed (zend_mm_observe_op_array_dtor_slow()). */
+	uint32_t slot = zend_mm_observe_recent_slot(opline, callee);
+	if (EXPECTED(zmo.recent[slot].opline == opline) && EXPECTED(zmo.recent[slot].callee == callee)) {
+		return zmo.recent[slot].site;
+	}
+
+	const zend_function *walk_callee = callee;
 	/* Frameless internal calls (PHP 8.4's FRAMELESS_ICALL_n) push no frame:
 	 * the callee is named by the opline itself. */
 	if (!callee && UNEXPECTED(opline->opcode >= ZEND_FRAMELESS_ICALL_0 && opline->opcode <= ZEND_FRAMELESS_ICALL_3)) {
 		callee = ZEND_FLF_FUNC(opline);
 	}
-
-	const zend_mm_observe_site *last = &zmo.sites[zmo.last];
-	if (EXPECTED(zmo.last) && zend_mm_observe_site_is(last, opline, callee, op_array->filename, opline->lineno, opline->opcode)) {
-		return zmo.last;
-	}
-	zmo.last = zend_mm_observe_site_find(opline, callee, op_array->filename, opline->lineno, opline->opcode,
+	uint32_t idx = zend_mm_observe_site_find(opline, callee, op_array->filename, opline->lineno, opline->opcode,
 		ZEND_MM_OBSERVE_KIND_VM, flags, ex->func, callee);
-	return zmo.last;
+	if (EXPECTED(zmo.sites[idx].key_opline == opline)) {
+		/* (not the overflow site, which is found again each time) */
+		zmo.recent[slot].opline = opline;
+		zmo.recent[slot].callee = walk_callee;
+		zmo.recent[slot].site = idx;
+	}
+	return idx;
 }
 
 /* ---- call paths ------------------------------------------------------------
@@ -1345,11 +1374,11 @@ ZEND_API void zend_mm_observe_calibrate(void)
  * stay in a larger bin than the request needs. */
 static zend_always_inline size_t zend_mm_observe_usable(void *ptr, size_t size, bool fresh)
 {
+	if (EXPECTED(fresh && size <= ZEND_MM_MAX_SMALL_SIZE && zmo.sizes_predicted)) {
+		return zend_mm_observe_small_fit(size);
+	}
 	if (UNEXPECTED(!zmo.heap_is_zend_mm)) {
 		return size;
-	}
-	if (EXPECTED(fresh && size <= ZEND_MM_MAX_SMALL_SIZE && zend_mm_observe_sizes_known)) {
-		return zend_mm_observe_small_fit(size);
 	}
 	if (fresh && size <= ZEND_MM_MAX_LARGE_SIZE && zend_mm_observe_sizes_known) {
 		return ZEND_MM_ALIGNED_SIZE_EX(size, ZEND_MM_PAGE_SIZE);
@@ -1378,7 +1407,10 @@ ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr)
 	return zend_mem_block_size(ptr);
 }
 
-ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size)
+/* The accounting of an observed allocation, free and realloc: inlined
+ * into the observing heap's handlers (below), whose cost is the
+ * observer's cost. */
+static zend_always_inline void zend_mm_observe_alloc_observed(void *ptr, size_t size)
 {
 	zend_mm_observe_account_alloc(zend_mm_observe_current_site(), ptr, zend_mm_observe_usable(ptr, size, true));
 #if ZEND_DEBUG
@@ -1386,7 +1418,12 @@ ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size)
 #endif
 }
 
-ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
+ZEND_API void zend_mm_observe_alloc_slow(void *ptr, size_t size)
+{
+	zend_mm_observe_alloc_observed(ptr, size);
+}
+
+ZEND_API void zend_mm_observe_free_slow(void *ptr, size_t size)
 {
 	if (!ptr) {
 		return;
@@ -1394,7 +1431,7 @@ ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size)
 	zend_mm_observe_account_free(ptr, size);
 }
 
-ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
+ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
 {
 	size_t usable = zend_mm_observe_usable(new_ptr, size, false);
 	uint32_t idx = zend_mm_observe_current_site();
@@ -1459,17 +1496,24 @@ static struct {
 	void (*shutdown)(bool, bool);
 } zmh;
 
+/* While attached, a request is observed (zend_mm_observe_active) except
+ * after zend_mm_observe_abandon() and once the request has ended. */
 ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
-	void *ptr = zmh.kind ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
+	void *ptr = UNEXPECTED(zmh.kind) ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
 		: _zend_mm_alloc(zmh.heap, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
-	return zend_mm_observe_alloc_hook(ptr, size);
+	if (EXPECTED(zend_mm_observe_active)) {
+		zend_mm_observe_alloc_observed(ptr, size);
+	}
+	return ptr;
 }
 
 static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
-	zend_mm_observe_free_hook(ptr, 0);
-	if (zmh.kind) {
+	if (EXPECTED(zend_mm_observe_active) && EXPECTED(ptr)) {
+		zend_mm_observe_account_free(ptr, 0);
+	}
+	if (UNEXPECTED(zmh.kind)) {
 		zmh.free(ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 	} else {
 		_zend_mm_free(zmh.heap, ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
@@ -1558,13 +1602,14 @@ ZEND_API void zend_mm_observe_request_start(void)
 	}
 	zmo.touched_len = 0;
 	zmo.touched_lost = false;
-	zmo.last = 0;
+	memset(zmo.recent, 0, sizeof(zmo.recent));
 	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
 	zmo.hdr->run.seq = zmo.seq;
 	zmo.hdr->worker = zend_mm_observe_persistent;
 	zmo.user_code_seen = false;
 	zmo.abandoned = false;
 	zmo.heap_is_zend_mm = is_zend_mm();
+	zmo.sizes_predicted = zmo.heap_is_zend_mm && zend_mm_observe_sizes_known;
 	zmo.hdr->run.zend_mm_heap = zmo.heap_is_zend_mm;
 	zmo.hdr->run.started_ns = zend_mm_observe_now_ns();
 	zmo.started_hr = zend_hrtime();
@@ -1728,6 +1773,14 @@ static void zend_mm_observe_site_retire(uint32_t idx)
 	if (*link == idx) {
 		*link = site->next;
 	}
+	/* Its lookup-cache entry, under the callee the frame walk found: its
+	 * own, or none for a frameless call. */
+	for (int i = 0; i < 2; i++) {
+		uint32_t slot = zend_mm_observe_recent_slot(site->key_opline, i ? NULL : site->key_callee);
+		if (zmo.recent[slot].site == idx) {
+			zmo.recent[slot].opline = NULL;
+		}
+	}
 	site->next = 0;
 	site->key_opline = NULL;
 	site->key_callee = NULL;
@@ -1735,9 +1788,6 @@ static void zend_mm_observe_site_retire(uint32_t idx)
 	site->flags |= ZEND_MM_OBSERVE_SITE_RETIRED;
 	site->op_key = NULL;
 	site->next_in_op = 0;
-	if (zmo.last == idx) {
-		zmo.last = 0;
-	}
 	if (zend_mm_observe_identity_complete(site, has_callee)) {
 		zend_mm_observe_retired_put(idx);
 	}
@@ -1840,7 +1890,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 			const zend_mm_observe_site *site = &zmo.sites[i];
 			zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
 		}
-		zmo.last = 0;
+		memset(zmo.recent, 0, sizeof(zmo.recent));
 	}
 	if (zmo.abandoned) {
 		if (zend_mm_observe_persistent) {

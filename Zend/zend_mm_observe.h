@@ -90,10 +90,10 @@ ZEND_API int zend_mm_observe_under_kind(void);
 ZEND_API zend_mm_observe_malloc_t zend_mm_observe_under_malloc(void);
 
 /* Slow paths, called only when zend_mm_observe_active. */
-ZEND_API ZEND_COLD void zend_mm_observe_alloc_slow(void *ptr, size_t size);
-ZEND_API ZEND_COLD void zend_mm_observe_free_slow(void *ptr, size_t size);
+ZEND_API void zend_mm_observe_alloc_slow(void *ptr, size_t size);
+ZEND_API void zend_mm_observe_free_slow(void *ptr, size_t size);
 ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr);
-ZEND_API ZEND_COLD void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size);
+ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size);
 
 /* Engine phases.  request_start: zend_activate(), before anything else of
  * the request.  request_end: top of zend_mm_shutdown() for AG(mm_heap), not

@@ -66,24 +66,13 @@
 # define MAP_NORESERVE 0
 #endif
 
-/* One slot per granule: the smallest block ZendMM returns. */
-#if SIZEOF_SIZE_T == 8
-# define ZEND_MM_OBSERVE_GRAIN_SHIFT 4
-#else
-# define ZEND_MM_OBSERVE_GRAIN_SHIFT 3
-#endif
+/* One slot per granule (ZEND_MM_OBSERVE_GRAIN_SHIFT, the header): the
+ * smallest block ZendMM returns. */
 #define ZEND_MM_OBSERVE_SHADOW_SLOTS  (ZEND_MM_CHUNK_SIZE >> ZEND_MM_OBSERVE_GRAIN_SHIFT)
 #define ZEND_MM_OBSERVE_SHADOW_BYTES  (ZEND_MM_OBSERVE_SHADOW_SLOTS * sizeof(uint32_t))
 /* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
 #define ZEND_MM_OBSERVE_CHUNKS_MAX    (1u << 16)
-/* Shadow entry layout: site index (the site table holds 2^18), the
- * generation that wrote it, the small bin + 1 (0: a large block). */
-#define ZEND_MM_OBSERVE_SITE_BITS     18
-#define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
-#define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
-#define ZEND_MM_OBSERVE_GEN_MASK      63u
-#define ZEND_MM_OBSERVE_BIN_SHIFT     24
-#define ZEND_MM_OBSERVE_BIN_MASK      0x7fu   /* bit 31 is ZEND_MM_OBSERVE_BLOCK_SAMPLED */
+/* The shadow entry's layout (site index, generation, bin + 1) is in the header. */
 /* Initial capacity of a ptrmap. */
 #define ZEND_MM_OBSERVE_PTRMAP_MIN    256
 
@@ -102,7 +91,7 @@ const uint16_t zend_mm_observe_bin_size[] = { ZEND_MM_BINS_INFO(ZEND_MM_OBSERVE_
  * every free slot). */
 uint8_t zend_mm_observe_fit_bin[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
 /* usable / 8 -> bin + 1, 0 when not a bin size */
-static uint8_t zend_mm_observe_bin_code[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
+uint8_t zend_mm_observe_bin_code[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
 static bool zend_mm_observe_bins_ready;
 
 void zend_mm_observe_bins_init(void)
@@ -129,13 +118,14 @@ static struct {
 	uint32_t chunk_count;
 	uint32_t *used;                  /* malloc'd: indexes into chunks[] of the entries in use */
 	uint32_t used_cap;
-	uintptr_t cache_base;            /* the last chunk looked up */
-	uint32_t *cache_shadow;
 	zend_mm_observe_ptrmap other;    /* huge blocks, and all blocks without ZendMM */
-	bool zend_mm;
 	uint32_t gen;                    /* this request's generation, 1..63 (invariant 2) */
-	uint32_t gen_bits;               /* ... in place in an entry */
 } zmb;
+
+/* What the inlined fast paths read (the header): the chunk cache, the
+ * generation's bits, whether ZendMM is the heap. */
+zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
+#define zmbh zend_mm_observe_blocks_state
 
 /* ---- ptrmap -------------------------------------------------------------- */
 
@@ -238,6 +228,17 @@ size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map)
 
 /* ---- shadow -------------------------------------------------------------- */
 
+/* Enters a chunk's shadow in the fast paths' cache (it replaces whatever
+ * chunk shared its entry). */
+static uint32_t *zend_mm_observe_shadow_cache(uintptr_t base, uint32_t *shadow)
+{
+	uint32_t i = (uint32_t) (base / ZEND_MM_CHUNK_SIZE) & (ZEND_MM_OBSERVE_CHUNK_CACHE - 1);
+
+	zmbh.cache[i].base = base;
+	zmbh.cache[i].shadow = shadow;
+	return shadow;
+}
+
 static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, bool create)
 {
 	if (!zmb.chunks) {
@@ -255,9 +256,7 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	uint32_t i = zend_mm_observe_ptrmap_hash(base, ZEND_MM_OBSERVE_CHUNKS_MAX);
 	for (; zmb.chunks[i].base; i = (i + 1) & mask) {
 		if (zmb.chunks[i].base == base) {
-			zmb.cache_base = base;
-			zmb.cache_shadow = zmb.chunks[i].shadow;
-			return zmb.cache_shadow;
+			return zend_mm_observe_shadow_cache(base, zmb.chunks[i].shadow);
 		}
 	}
 	if (!create || (zmb.chunk_count + 1) * 2 > ZEND_MM_OBSERVE_CHUNKS_MAX) {
@@ -280,15 +279,13 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	zmb.chunks[i].base = base;
 	zmb.chunks[i].shadow = s;
 	zmb.used[zmb.chunk_count++] = i;
-	zmb.cache_base = base;
-	zmb.cache_shadow = s;
-	return s;
+	return zend_mm_observe_shadow_cache(base, s);
 }
 
 static zend_always_inline uint32_t *zend_mm_observe_shadow_slot(void *ptr, bool create)
 {
 	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
-	uint32_t *shadow = EXPECTED(base == zmb.cache_base) ? zmb.cache_shadow : zend_mm_observe_shadow_of(base, create);
+	uint32_t *shadow = zend_mm_observe_shadow_of(base, create);
 
 	if (UNEXPECTED(!shadow)) {
 		return NULL;
@@ -300,7 +297,7 @@ static zend_always_inline uint32_t *zend_mm_observe_shadow_slot(void *ptr, bool 
  * page holds the chunk header); huge blocks are chunk-aligned. */
 static zend_always_inline bool zend_mm_observe_in_chunk(const void *ptr)
 {
-	return zmb.zend_mm && ((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0;
+	return zmbh.zend_mm && ((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0;
 }
 
 /* ---- block map ----------------------------------------------------------- */
@@ -309,11 +306,15 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 {
 	zend_mm_observe_bins_init();
 	zmb.gen = (zmb.gen + 1) & ZEND_MM_OBSERVE_GEN_MASK;
-	zmb.gen_bits = (zmb.gen ? zmb.gen : 1) << ZEND_MM_OBSERVE_GEN_SHIFT;
+	zmbh.gen_bits = (zmb.gen ? zmb.gen : 1) << ZEND_MM_OBSERVE_GEN_SHIFT;
+	zmbh.zend_mm = zend_mm;
+	if (!zend_mm) {
+		/* Without ZendMM every block is in the hash: no shadow is used. */
+		memset(zmbh.cache, 0, sizeof(zmbh.cache));
+	}
 	if (zmb.gen) {
 		/* Entries of earlier generations read as empty: nothing to clear. */
 		zend_mm_observe_ptrmap_clear(&zmb.other);
-		zmb.zend_mm = zend_mm;
 		return;
 	}
 	zmb.gen = 1;
@@ -321,43 +322,29 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 		madvise(zmb.chunks[zmb.used[k]].shadow, ZEND_MM_OBSERVE_SHADOW_BYTES, MADV_DONTNEED);
 	}
 	zend_mm_observe_ptrmap_clear(&zmb.other);
-	zmb.zend_mm = zend_mm;
 }
 
-bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
+/* The fast paths (the header) found no cached chunk for `ptr`: find or
+ * make its shadow, which enters the cache, and go again; or the block is
+ * outside ZendMM's chunks. */
+bool zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size)
 {
 	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
-		uint32_t *slot = zend_mm_observe_shadow_slot(ptr, true);
-		if (UNEXPECTED(!slot)) {
+		if (UNEXPECTED(!zend_mm_observe_shadow_slot(ptr, true))) {
 			return false;
 		}
-		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : 0;
-		ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
-		ZEND_ASSERT(code <= ZEND_MM_OBSERVE_BIN_MASK);
-		*slot = site | zmb.gen_bits | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
-		return true;
+		return zend_mm_observe_blocks_set(ptr, site, size);
 	}
 	return zend_mm_observe_ptrmap_put(&zmb.other, (uintptr_t) ptr, site, size);
 }
 
-uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
+uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size)
 {
 	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
-		uint32_t *slot = zend_mm_observe_shadow_slot(ptr, false);
-		if (UNEXPECTED(!slot)) {
+		if (UNEXPECTED(!zend_mm_observe_shadow_slot(ptr, false))) {
 			return 0;
 		}
-		/* Its generation field becomes 0 exactly when this request wrote it. */
-		uint32_t entry = *slot ^ zmb.gen_bits;
-		*slot = 0;
-		if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
-			return 0; /* empty (generation 0), or written by an earlier request */
-		}
-		uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
-		if (code) {
-			*size = zend_mm_observe_bin_size[code - 1];
-		}
-		return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
+		return zend_mm_observe_blocks_take(ptr, size);
 	}
 	zend_mm_observe_ptrmap_entry e;
 	if (!zend_mm_observe_ptrmap_take(&zmb.other, (uintptr_t) ptr, &e)) {

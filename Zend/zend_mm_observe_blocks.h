@@ -66,8 +66,8 @@ size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map);
 #define ZEND_MM_OBSERVE_BLOCK_SAMPLED (1u << 31)
 
 void     zend_mm_observe_blocks_reset(bool zend_mm);
-bool     zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size);
-uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size);
+static zend_always_inline bool     zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size);
+static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size);
 /* ZendMM's usable size for a small request (size <= ZEND_MM_MAX_SMALL_SIZE):
  * the smallest bin that fits.  Matches ZendMM only with its heap protection
  * (bins of at least 16 bytes); the observer checks that once at startup. */
@@ -80,6 +80,93 @@ static zend_always_inline size_t zend_mm_observe_small_fit(size_t size)
 }
 /* Memory the map holds: reserved address space and what is resident. */
 size_t   zend_mm_observe_blocks_reserved(void);
+
+
+/* ---- the fast paths, inlined into the observer -----------------------------
+
+   The map's layout (zend_mm_observe_blocks.c, "Design") is private to it
+   except for what the per-block paths read: the generation, whether ZendMM
+   is the heap, and a small direct-mapped cache of chunk shadows, indexed by
+   the chunk's address (consecutive chunks, which ZendMM maps next to each
+   other, fall in different entries).  A miss, a block outside ZendMM's
+   chunks and everything that allocates go to the out-of-line functions. */
+
+#if SIZEOF_SIZE_T == 8
+# define ZEND_MM_OBSERVE_GRAIN_SHIFT 4
+#else
+# define ZEND_MM_OBSERVE_GRAIN_SHIFT 3
+#endif
+#define ZEND_MM_OBSERVE_SITE_BITS     18
+#define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
+#define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
+#define ZEND_MM_OBSERVE_GEN_MASK      63u
+#define ZEND_MM_OBSERVE_BIN_SHIFT     24
+#define ZEND_MM_OBSERVE_BIN_MASK      0x7fu   /* bit 31 is ZEND_MM_OBSERVE_BLOCK_SAMPLED */
+#define ZEND_MM_OBSERVE_CHUNK_CACHE   16
+
+typedef struct _zend_mm_observe_blocks_hot {
+	struct {
+		uintptr_t base;                  /* 0: empty */
+		uint32_t *shadow;
+	} cache[ZEND_MM_OBSERVE_CHUNK_CACHE];
+	uint32_t gen_bits;                   /* this request's generation, in place in an entry */
+	bool zend_mm;                        /* ZendMM is the heap */
+} zend_mm_observe_blocks_hot;
+
+extern zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
+/* usable / 8 -> bin + 1, 0 when not a bin size */
+extern uint8_t zend_mm_observe_bin_code[];
+
+/* The slow halves: a chunk not in the cache, and blocks outside chunks. */
+bool     zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size);
+uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size);
+
+static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_slot(const void *ptr)
+{
+	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
+	const zend_mm_observe_blocks_hot *b = &zend_mm_observe_blocks_state;
+	uint32_t i = (uint32_t) (base / ZEND_MM_CHUNK_SIZE) & (ZEND_MM_OBSERVE_CHUNK_CACHE - 1);
+
+	/* Small and large blocks sit inside a chunk, never at its start (the
+	 * first page holds the chunk header); huge blocks are chunk-aligned. */
+	if (EXPECTED(b->cache[i].base == base) && EXPECTED(((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0)) {
+		return b->cache[i].shadow + (((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) >> ZEND_MM_OBSERVE_GRAIN_SHIFT);
+	}
+	return NULL;
+}
+
+static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
+{
+	uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+
+	if (UNEXPECTED(!slot)) {
+		return zend_mm_observe_blocks_set_slow(ptr, site, size);
+	}
+	uint32_t code = EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : 0;
+	ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
+	*slot = site | zend_mm_observe_blocks_state.gen_bits | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
+	return true;
+}
+
+static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
+{
+	uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+
+	if (UNEXPECTED(!slot)) {
+		return zend_mm_observe_blocks_take_slow(ptr, size);
+	}
+	/* Its generation field becomes 0 exactly when this request wrote it. */
+	uint32_t entry = *slot ^ zend_mm_observe_blocks_state.gen_bits;
+	*slot = 0;
+	if (UNEXPECTED(entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT))) {
+		return 0; /* empty (generation 0), or written by an earlier request */
+	}
+	uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
+	if (EXPECTED(code)) {
+		*size = zend_mm_observe_bin_size[code - 1];
+	}
+	return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
+}
 
 #endif /* ZEND_MM_OBSERVE */
 
