@@ -14,7 +14,8 @@
    site indexes, one per granule, maps a block with a mask, a shift and a
    load:
 
-     chunk  = ptr & ~(2 MiB - 1)             -> shadow array (cached)
+     chunk  = ptr & ~(2 MiB - 1)             -> shadow array (a 16-entry
+                                                direct-mapped cache, inlined)
      slot   = (ptr & (2 MiB - 1)) >> 4        -> entry, 0 = none
 
    An entry is the site index in its low 18 bits (the site table holds
