@@ -151,6 +151,8 @@ static struct {
 		const zend_function *callee;  /* as the frame walk found it */
 		uint32_t site;
 	} recent[ZEND_MM_OBSERVE_RECENT];   /* lookup cache (ZEND_MM_OBSERVE_RECENT) */
+	const zend_string *compile_file;  /* the last compiled file's name looked up ... */
+	uint32_t compile_name;            /* ... and its offset in the arena (0: none) */
 	char *str;                        /* string arena */
 	uint32_t str_len, str_cap;
 	uint32_t *intern;                 /* open addressing: arena offsets, 0 = empty slot */
@@ -345,6 +347,7 @@ static void zend_mm_observe_table_reset(void)
 	zmo.retired_used = 0;
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
 	memset(zmo.recent, 0, sizeof(zmo.recent));
+	zmo.compile_file = NULL;
 	zend_mm_observe_ring_publish_sites(zmo.hdr, zmo.count);
 }
 
@@ -652,7 +655,16 @@ static void zend_mm_observe_trace_report(void)
 static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_compile_site(void)
 {
 	const zend_string *file = CG(compiled_filename);
-	uint32_t name = zend_mm_observe_str_zstr(file);
+	uint32_t name = zmo.compile_name;
+
+	/* The file of the last lookup, most likely: checked by its text, since
+	 * the address of a freed name may be given to another name. */
+	if (!file || file != zmo.compile_file || name >= zmo.str_len || ZSTR_LEN(file) >= zmo.str_len - name
+			|| memcmp(zmo.str + name, ZSTR_VAL(file), ZSTR_LEN(file) + 1) != 0) {
+		name = zend_mm_observe_str_zstr(file);
+		zmo.compile_file = name ? file : NULL;
+		zmo.compile_name = name;
+	}
 	const void *key = name ? (const void *) (uintptr_t) name : (const void *) file;
 	uint32_t b = zend_mm_observe_bucket(NULL, ZEND_MM_OBSERVE_COMPILE_KEY, key);
 
@@ -1603,6 +1615,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.touched_len = 0;
 	zmo.touched_lost = false;
 	memset(zmo.recent, 0, sizeof(zmo.recent));
+	zmo.compile_file = NULL;
 	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
 	zmo.hdr->run.seq = zmo.seq;
 	zmo.hdr->worker = zend_mm_observe_persistent;
@@ -1891,6 +1904,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 			zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
 		}
 		memset(zmo.recent, 0, sizeof(zmo.recent));
+		zmo.compile_file = NULL;
 	}
 	if (zmo.abandoned) {
 		if (zend_mm_observe_persistent) {
