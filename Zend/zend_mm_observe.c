@@ -1445,8 +1445,18 @@ ZEND_API void zend_mm_observe_free_slow(void *ptr, size_t size)
 
 ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
 {
-	size_t usable = zend_mm_observe_usable(new_ptr, size, false);
+	size_t usable;
 	uint32_t idx = zend_mm_observe_current_site();
+
+	if (EXPECTED(zmo.sizes_predicted && size <= ZEND_MM_MAX_SMALL_SIZE && old_ptr
+			&& old_size && old_size <= ZEND_MM_MAX_SMALL_SIZE)) {
+		/* A small block that ZendMM keeps in place keeps its bin (it
+		 * fits); any other small result is a new block of the bin that
+		 * fits (zend_mm_realloc_heap). */
+		usable = new_ptr == old_ptr ? old_size : zend_mm_observe_small_fit(size);
+	} else {
+		usable = zend_mm_observe_usable(new_ptr, size, !old_ptr);
+	}
 
 	/* Mirror ZendMM's peak accounting so the sums reconcile exactly: a
 	 * realloc that moves a small block into a smaller bin allocates, copies
@@ -1534,7 +1544,15 @@ static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE
 
 static void *zend_mm_observe_heap_realloc(void *ptr, size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
-	size_t old_size = zend_mm_observe_realloc_pre(ptr);
+	/* The old block's size before ZendMM may free it: the block map knows
+	 * a small one's bin; ask ZendMM for others. */
+	size_t old_size = 0;
+	if (EXPECTED(zend_mm_observe_active)) {
+		old_size = zend_mm_observe_blocks_size(ptr);
+		if (!old_size) {
+			old_size = zend_mm_observe_block_size(ptr);
+		}
+	}
 	void *new_ptr = zmh.kind ? zmh.realloc(ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
 		: _zend_mm_realloc(zmh.heap, ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 	return zend_mm_observe_realloc_hook(ptr, old_size, new_ptr, size);

@@ -148,6 +148,23 @@ static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t si
 	return true;
 }
 
+/* The usable size of a live small block recorded in a cached chunk, else 0
+ * (the map does not know; the caller asks ZendMM). */
+static zend_always_inline size_t zend_mm_observe_blocks_size(const void *ptr)
+{
+	const uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+
+	if (!slot) {
+		return 0;
+	}
+	uint32_t entry = *slot ^ zend_mm_observe_blocks_state.gen_bits;
+	uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
+	if ((entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) || !code) {
+		return 0;
+	}
+	return zend_mm_observe_bin_size[code - 1];
+}
+
 static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 {
 	uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
