@@ -8,27 +8,42 @@
    Why a shadow and not one hash for everything.  Every observed allocation
    writes the map and every free reads it, so its cost is the observer's
    cost.  ZendMM puts all small and large blocks inside 2 MiB-aligned chunks
-   and never hands out a block smaller than 16 bytes on 64-bit
-   (ZEND_MM_MIN_USEABLE_BIN_SIZE: the free list keeps two pointers), so two
-   live blocks never share a 16-byte granule.  A per-chunk array of uint32
-   site indexes, one per granule, maps a block with a mask, a shift and a
-   load:
+   of 4 KiB pages, and a page holds blocks of one size at a time: the pages
+   of a small bin's run, or the first page of a large block.  ZendMM gives
+   a page to another bin only once every block in it is free.  So a free
+   finds its block's owner from the address alone:
 
-     chunk  = ptr & ~(2 MiB - 1)             -> shadow array (a 16-entry
-                                                direct-mapped cache, inlined)
-     slot   = (ptr & (2 MiB - 1)) >> 4        -> entry, 0 = none
+     chunk  = ptr & ~(2 MiB - 1)      -> its shadow (a 16-entry direct-mapped
+                                         cache, inlined)
+     page   = shadow[(ptr >> 12) & 511]
+                                      -> the page's code (bin + 1, or LARGE)
+                                         and where its slice starts
+     slot   = slice + ((ptr & 4095) * magic[code]) >> 32
+                                      -> entry, 0 = none
+
+   The index is the block's position among the blocks that *start* in the
+   page (floor(offset / size); a block of a multi-page run that starts in
+   the previous page belongs to that page), so a page of a bin of size s
+   needs ceil(4096 / s) entries: 4 bytes per block, 25% of a page of 16-byte
+   blocks, 7% of one of 56-byte arrays, one entry for a large block.  The
+   first design, one entry per 16-byte granule of every chunk used, cost 25%
+   of the heap whatever its blocks' sizes (php-parser: 8 MiB of 11.6 MiB of
+   RSS over stock).
+
+   A page gets its slice the first time a block is recorded in it, and a new
+   one when a block of another size is recorded there (ZendMM reused the
+   page): the old slice goes to a free list of its code, the new one comes
+   from the list of the new code or from the end of the used part.  Each
+   code's slices therefore never outnumber the pages of a chunk, and the
+   mapping (ZEND_MM_OBSERVE_SHADOW_BYTES, MAP_NORESERVE) is sized for every
+   code at once: the bump never runs out.  Only the pages of the mapping
+   that slices use become resident.
 
    An entry is the site index in its low 18 bits (the site table holds
-   2^18), the request generation in the next 6 (invariant 2), the block's
-   small bin + 1 (0 for large blocks) in the next 7, so a free learns the
-   block's size without asking ZendMM, and in its top bit the owner's
-   ZEND_MM_OBSERVE_BLOCK_SAMPLED flag (the block's call path was sampled).
-
-   That is 4 bytes of shadow per 16 bytes of chunk (512 KiB of address space
-   per chunk), reserved with MAP_NORESERVE: only the pages under granules
-   that were used become resident, and blocks of one bin are allocated next
-   to each other, so the shadow is touched densely.  A hash with 16-byte
-   entries at load 0.5 would cost 32 bytes per live block, plus probing.
+   2^18), the request generation in the next 6 (invariant 2), and in its top
+   bit the owner's ZEND_MM_OBSERVE_BLOCK_SAMPLED flag (the block's call path
+   was sampled).  The block's size is its page's bin: a free learns it
+   without asking ZendMM.
 
    Huge blocks (> 2 MiB less a page) are chunk-aligned mappings of their own,
    rare and few; under USE_ZEND_ALLOC=0 blocks come from malloc.  Both go to
@@ -40,7 +55,11 @@
    ----------
    1. A slot is written when its block is allocated and cleared when it is
       freed, so a slot read for a live block is that block's owner or 0
-      (allocated before observation started).
+      (allocated before observation started).  A page's code changes only
+      when a block of another size is recorded in it, which ZendMM allows
+      only after every block of the old size there was freed: no slot of the
+      old slice holds an entry of this request, and a free read through a
+      stale code (a block that was never recorded) reads an empty slot.
    2. Nothing survives from one request to the next.  Each entry carries
       the generation (1..63) of the request that wrote it; a reset moves
       to the next generation, so every older entry reads as empty, and
@@ -48,9 +67,9 @@
       requests of a worker; blocks live at a request's end are discarded
       by ZendMM without a free, so their entries stay behind until then).
       The clear gives the shadows' pages back (MADV_DONTNEED: they read as
-      zero, and only the pages used again come back); the dense `used` list
-      spares it a walk over the whole chunk table.  The hash is emptied
-      every time.
+      zero, pages and free lists included, and only the pages used again
+      come back); the dense `used` list spares it a walk over the whole
+      chunk table.  The hash is emptied every time.
    3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
 */
 
@@ -67,10 +86,16 @@
 # define MAP_NORESERVE 0
 #endif
 
-/* One slot per granule (ZEND_MM_OBSERVE_GRAIN_SHIFT, the header): the
- * smallest block ZendMM returns. */
-#define ZEND_MM_OBSERVE_SHADOW_SLOTS  (ZEND_MM_CHUNK_SIZE >> ZEND_MM_OBSERVE_GRAIN_SHIFT)
-#define ZEND_MM_OBSERVE_SHADOW_BYTES  (ZEND_MM_OBSERVE_SHADOW_SLOTS * sizeof(uint32_t))
+/* A chunk's shadow, in uint32 entries: the page entries, the bump offset
+ * and the free lists' heads (one per code), then the slices.  Sized for a
+ * slice of every code in every page (see "Design"): 1722 entries per page
+ * with ZendMM's 30 bins, 3.4 MiB of address space per chunk. */
+#define ZEND_MM_OBSERVE_CODES         32
+#define ZEND_MM_OBSERVE_SHADOW_BUMP   ZEND_MM_PAGES
+#define ZEND_MM_OBSERVE_SHADOW_FREE   (ZEND_MM_PAGES + 1)
+#define ZEND_MM_OBSERVE_SLICES_START  (ZEND_MM_PAGES + 1 + ZEND_MM_OBSERVE_CODES)
+static size_t zend_mm_observe_shadow_bytes;   /* set by zend_mm_observe_bins_init() */
+#define ZEND_MM_OBSERVE_SHADOW_BYTES  zend_mm_observe_shadow_bytes
 /* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
 #define ZEND_MM_OBSERVE_CHUNKS_MAX    (1u << 16)
 /* The shadow entry's layout (site index, generation, bin + 1) is in the header. */
@@ -91,8 +116,11 @@ const uint16_t zend_mm_observe_bin_size[] = { ZEND_MM_BINS_INFO(ZEND_MM_OBSERVE_
  * smaller than two pointers (its heap protection keeps a shadow pointer in
  * every free slot). */
 uint8_t zend_mm_observe_fit_bin[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
-/* usable / 8 -> bin + 1, 0 when not a bin size */
+/* usable / 8 -> bin + 1, ZEND_MM_OBSERVE_CODE_NONE when not a bin size */
 uint8_t zend_mm_observe_bin_code[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
+/* code -> the index multiplier (the header), and the slice's entries */
+uint32_t zend_mm_observe_code_magic[ZEND_MM_OBSERVE_CODES];
+static uint32_t zend_mm_observe_code_slots[ZEND_MM_OBSERVE_CODES];
 static bool zend_mm_observe_bins_ready;
 
 void zend_mm_observe_bins_init(void)
@@ -108,9 +136,25 @@ void zend_mm_observe_bins_init(void)
 		}
 		zend_mm_observe_fit_bin[i] = (uint8_t) b;
 	}
+	memset(zend_mm_observe_bin_code, ZEND_MM_OBSERVE_CODE_NONE, sizeof(zend_mm_observe_bin_code));
+	ZEND_ASSERT(ZEND_MM_OBSERVE_BINS < ZEND_MM_OBSERVE_CODE_LARGE); /* codes 1..BINS, then LARGE */
+	size_t per_page = 0;
 	for (uint32_t b2 = 0; b2 < ZEND_MM_OBSERVE_BINS; b2++) {
-		zend_mm_observe_bin_code[zend_mm_observe_bin_size[b2] / 8] = (uint8_t) (b2 + 1);
+		uint32_t size = zend_mm_observe_bin_size[b2];
+		zend_mm_observe_bin_code[size / 8] = (uint8_t) (b2 + 1);
+		/* ceil(2^32 / size): with e = magic * size - 2^32 < size, an offset
+		 * o < 4096 gives floor(o / size) as long as o * e < 2^32, which
+		 * 4096 * 3072 is. */
+		zend_mm_observe_code_magic[b2 + 1] = (uint32_t) ((((uint64_t) 1 << 32) + size - 1) / size);
+		zend_mm_observe_code_slots[b2 + 1] = (ZEND_MM_PAGE_SIZE + size - 1) / size;
+		per_page += zend_mm_observe_code_slots[b2 + 1];
 	}
+	zend_mm_observe_code_magic[ZEND_MM_OBSERVE_CODE_LARGE] = 0;
+	zend_mm_observe_code_slots[ZEND_MM_OBSERVE_CODE_LARGE] = 1;
+	per_page += 1;
+	zend_mm_observe_shadow_bytes = ZEND_MM_ALIGNED_SIZE_EX(
+		(ZEND_MM_OBSERVE_SLICES_START + per_page * (ZEND_MM_PAGES - ZEND_MM_FIRST_PAGE)) * sizeof(uint32_t),
+		ZEND_MM_PAGE_SIZE);
 	zend_mm_observe_bins_ready = true;
 }
 
@@ -283,15 +327,35 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	return zend_mm_observe_shadow_cache(base, s);
 }
 
-static zend_always_inline uint32_t *zend_mm_observe_shadow_slot(void *ptr, bool create)
+/* Gives the page of `ptr` a slice for blocks of `code`: one of the free
+ * list of that code, or new from the end of the used part; the slice it
+ * had goes to the free list of its own code (invariant 1: it holds no
+ * entry of this request).  A slice on a free list keeps the next one's
+ * offset in its first entry, which is cleared when it is taken again. */
+static void zend_mm_observe_slice(uint32_t *shadow, const void *ptr, uint32_t code)
 {
-	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
-	uint32_t *shadow = zend_mm_observe_shadow_of(base, create);
+	uint32_t *page = &shadow[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
+	uint32_t old = *page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+	uint32_t at;
 
-	if (UNEXPECTED(!shadow)) {
-		return NULL;
+	if (old) {
+		uint32_t was = *page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT;
+		shadow[was] = shadow[ZEND_MM_OBSERVE_SHADOW_FREE + old];
+		shadow[ZEND_MM_OBSERVE_SHADOW_FREE + old] = was;
 	}
-	return shadow + (((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) >> ZEND_MM_OBSERVE_GRAIN_SHIFT);
+	at = shadow[ZEND_MM_OBSERVE_SHADOW_FREE + code];
+	if (at) {
+		shadow[ZEND_MM_OBSERVE_SHADOW_FREE + code] = shadow[at];
+		shadow[at] = 0;
+	} else {
+		at = shadow[ZEND_MM_OBSERVE_SHADOW_BUMP];
+		if (!at) {
+			at = ZEND_MM_OBSERVE_SLICES_START;
+		}
+		/* Within the mapping: see ZEND_MM_OBSERVE_SHADOW_BYTES. */
+		shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] = at + zend_mm_observe_code_slots[code];
+	}
+	*page = (at << ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) | code;
 }
 
 /* Small and large blocks sit inside a chunk, never at its start (the first
@@ -325,14 +389,26 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 	zend_mm_observe_ptrmap_clear(&zmb.other);
 }
 
-/* The fast paths (the header) found no cached chunk for `ptr`: find or
- * make its shadow, which enters the cache, and go again; or the block is
+/* The fast paths (the header) found no cached chunk for `ptr`, or its page
+ * has no slice for the block's size: find or make the chunk's shadow,
+ * which enters the cache, slice the page, and go again; or the block is
  * outside ZendMM's chunks. */
 bool zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size)
 {
 	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
-		if (UNEXPECTED(!zend_mm_observe_shadow_slot(ptr, true))) {
+		uint32_t code = size <= ZEND_MM_MAX_SMALL_SIZE ? zend_mm_observe_bin_code[size >> 3] : ZEND_MM_OBSERVE_CODE_LARGE;
+		uint32_t *shadow = zend_mm_observe_shadow_of((uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1), true);
+
+		if (UNEXPECTED(!shadow)) {
 			return false;
+		}
+		if (UNEXPECTED(code == ZEND_MM_OBSERVE_CODE_NONE)) {
+			/* Not a size ZendMM hands out: never expected.  The block
+			 * reads as unobserved (counted by the caller). */
+			return false;
+		}
+		if ((zend_mm_observe_blocks_page(shadow, ptr) & ZEND_MM_OBSERVE_PAGE_CODE_MASK) != code) {
+			zend_mm_observe_slice(shadow, ptr, code);
 		}
 		return zend_mm_observe_blocks_set(ptr, site, size);
 	}
@@ -342,7 +418,7 @@ bool zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size)
 uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size)
 {
 	if (EXPECTED(zend_mm_observe_in_chunk(ptr))) {
-		if (UNEXPECTED(!zend_mm_observe_shadow_slot(ptr, false))) {
+		if (UNEXPECTED(!zend_mm_observe_shadow_of((uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1), false))) {
 			return 0;
 		}
 		return zend_mm_observe_blocks_take(ptr, size);
@@ -355,9 +431,18 @@ uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size)
 	return e.site;
 }
 
+/* The part of the shadows in use (page entries and slices; the rest is
+ * address space never touched), and the hash. */
 size_t zend_mm_observe_blocks_reserved(void)
 {
-	return (size_t) zmb.chunk_count * ZEND_MM_OBSERVE_SHADOW_BYTES + zend_mm_observe_ptrmap_bytes(&zmb.other);
+	size_t bytes = zend_mm_observe_ptrmap_bytes(&zmb.other);
+
+	for (uint32_t k = 0; k < zmb.chunk_count; k++) {
+		const uint32_t *shadow = zmb.chunks[zmb.used[k]].shadow;
+		uint32_t end = shadow[ZEND_MM_OBSERVE_SHADOW_BUMP];
+		bytes += sizeof(uint32_t) * (end ? end : ZEND_MM_OBSERVE_SLICES_START);
+	}
+	return bytes;
 }
 
 #endif /* ZEND_MM_OBSERVE */

@@ -12,9 +12,10 @@
    Two structures, chosen by measured cost (see the .c file):
 
      shadow   for small and large blocks, which live inside ZendMM's 2 MiB
-              chunks: one uint32 site index per 16 bytes of chunk (the
-              smallest block ZendMM hands out on 64-bit), in an anonymous
-              mapping per chunk.  One shift and one load, no probing.
+              chunks: per chunk an anonymous mapping with one entry per
+              page, naming a slice of uint32 site indexes sized for the
+              page's bin (one per block that starts in the page).  Two
+              loads, a multiply and no probing.
      ptrmap   for everything else: huge blocks (chunk-aligned, their own
               mapping) and every block under USE_ZEND_ALLOC=0.  An
               open-addressing hash from address to (site, size).
@@ -86,23 +87,25 @@ size_t   zend_mm_observe_blocks_reserved(void);
 
    The map's layout (zend_mm_observe_blocks.c, "Design") is private to it
    except for what the per-block paths read: the generation, whether ZendMM
-   is the heap, and a small direct-mapped cache of chunk shadows, indexed by
-   the chunk's address (consecutive chunks, which ZendMM maps next to each
-   other, fall in different entries).  A miss, a block outside ZendMM's
-   chunks and everything that allocates go to the out-of-line functions. */
+   is the heap, the per-bin index multipliers, and a small direct-mapped
+   cache of chunk shadows, indexed by the chunk's address (consecutive
+   chunks, which ZendMM maps next to each other, fall in different
+   entries).  A miss, a page not yet sliced for the block's bin, a block
+   outside ZendMM's chunks and everything that allocates go to the
+   out-of-line functions. */
 
-#if SIZEOF_SIZE_T == 8
-# define ZEND_MM_OBSERVE_GRAIN_SHIFT 4
-#else
-# define ZEND_MM_OBSERVE_GRAIN_SHIFT 3
-#endif
 #define ZEND_MM_OBSERVE_SITE_BITS     18
 #define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
 #define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
 #define ZEND_MM_OBSERVE_GEN_MASK      63u
-#define ZEND_MM_OBSERVE_BIN_SHIFT     24
-#define ZEND_MM_OBSERVE_BIN_MASK      0x7fu   /* bit 31 is ZEND_MM_OBSERVE_BLOCK_SAMPLED */
 #define ZEND_MM_OBSERVE_CHUNK_CACHE   16
+/* A page's entry in its chunk's shadow: the offset of its slice (in
+ * entries, from the shadow's start) above the low 8 bits, which hold the
+ * page's code: 0 = no slice, bin + 1 for a page of small blocks, LARGE for
+ * the first page of a large block (one entry). */
+#define ZEND_MM_OBSERVE_PAGE_CODE_MASK 0xffu
+#define ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT 8
+#define ZEND_MM_OBSERVE_CODE_LARGE    31u
 
 typedef struct _zend_mm_observe_blocks_hot {
 	struct {
@@ -114,14 +117,21 @@ typedef struct _zend_mm_observe_blocks_hot {
 } zend_mm_observe_blocks_hot;
 
 extern zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
-/* usable / 8 -> bin + 1, 0 when not a bin size */
+/* usable / 8 -> bin + 1; ZEND_MM_OBSERVE_CODE_NONE when not a bin size
+ * (it matches no page's code, so such a block takes the slow path) */
+#define ZEND_MM_OBSERVE_CODE_NONE     0xffu
 extern uint8_t zend_mm_observe_bin_code[];
+/* code -> ceil(2^32 / the bin's size) (0 for LARGE): a block's index among
+ * the blocks that start in its page is (offset in page * it) >> 32, exact
+ * for every offset below a page. */
+extern uint32_t zend_mm_observe_code_magic[];
 
-/* The slow halves: a chunk not in the cache, and blocks outside chunks. */
+/* The slow halves: a chunk not in the cache, a page to slice, and blocks
+ * outside chunks. */
 bool     zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size);
 uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size);
 
-static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_slot(const void *ptr)
+static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_shadow(const void *ptr)
 {
 	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
 	const zend_mm_observe_blocks_hot *b = &zend_mm_observe_blocks_state;
@@ -130,36 +140,57 @@ static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_slot(const voi
 	/* Small and large blocks sit inside a chunk, never at its start (the
 	 * first page holds the chunk header); huge blocks are chunk-aligned. */
 	if (EXPECTED(b->cache[i].base == base) && EXPECTED(((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0)) {
-		return b->cache[i].shadow + (((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) >> ZEND_MM_OBSERVE_GRAIN_SHIFT);
+		return b->cache[i].shadow;
 	}
 	return NULL;
 }
 
+/* The slot of the block at `ptr` in `shadow`, given its page's entry. */
+static zend_always_inline uint32_t *zend_mm_observe_blocks_slot(uint32_t *shadow, const void *ptr, uint32_t page)
+{
+	uint32_t in_page = (uint32_t) ((uintptr_t) ptr & (ZEND_MM_PAGE_SIZE - 1));
+	uint32_t magic = zend_mm_observe_code_magic[page & ZEND_MM_OBSERVE_PAGE_CODE_MASK];
+
+	return shadow + (page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) + (uint32_t) (((uint64_t) in_page * magic) >> 32);
+}
+
+static zend_always_inline uint32_t zend_mm_observe_blocks_page(const uint32_t *shadow, const void *ptr)
+{
+	return shadow[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
+}
+
 static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 {
-	uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
 
-	if (UNEXPECTED(!slot)) {
-		return zend_mm_observe_blocks_set_slow(ptr, site, size);
+	if (EXPECTED(shadow)) {
+		uint32_t code = EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : ZEND_MM_OBSERVE_CODE_LARGE;
+		uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+		if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == code)) {
+			ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK);
+			*zend_mm_observe_blocks_slot(shadow, ptr, page) = site | zend_mm_observe_blocks_state.gen_bits;
+			return true;
+		}
 	}
-	uint32_t code = EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : 0;
-	ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK && (size & 7) == 0);
-	*slot = site | zend_mm_observe_blocks_state.gen_bits | (code << ZEND_MM_OBSERVE_BIN_SHIFT);
-	return true;
+	return zend_mm_observe_blocks_set_slow(ptr, site, size);
 }
 
 /* The usable size of a live small block recorded in a cached chunk, else 0
  * (the map does not know; the caller asks ZendMM). */
 static zend_always_inline size_t zend_mm_observe_blocks_size(const void *ptr)
 {
-	const uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
 
-	if (!slot) {
+	if (!shadow) {
 		return 0;
 	}
-	uint32_t entry = *slot ^ zend_mm_observe_blocks_state.gen_bits;
-	uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
-	if ((entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) || !code) {
+	uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+	if (!code || code == ZEND_MM_OBSERVE_CODE_LARGE) {
+		return 0;
+	}
+	uint32_t entry = *zend_mm_observe_blocks_slot(shadow, ptr, page) ^ zend_mm_observe_blocks_state.gen_bits;
+	if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
 		return 0;
 	}
 	return zend_mm_observe_bin_size[code - 1];
@@ -167,19 +198,24 @@ static zend_always_inline size_t zend_mm_observe_blocks_size(const void *ptr)
 
 static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
 {
-	uint32_t *slot = zend_mm_observe_blocks_cached_slot(ptr);
+	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
 
-	if (UNEXPECTED(!slot)) {
+	if (UNEXPECTED(!shadow)) {
 		return zend_mm_observe_blocks_take_slow(ptr, size);
 	}
+	uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+	if (UNEXPECTED(!code)) {
+		return 0; /* nothing was ever recorded in this page */
+	}
+	uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
 	/* Its generation field becomes 0 exactly when this request wrote it. */
 	uint32_t entry = *slot ^ zend_mm_observe_blocks_state.gen_bits;
 	*slot = 0;
 	if (UNEXPECTED(entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT))) {
 		return 0; /* empty (generation 0), or written by an earlier request */
 	}
-	uint32_t code = (entry >> ZEND_MM_OBSERVE_BIN_SHIFT) & ZEND_MM_OBSERVE_BIN_MASK;
-	if (EXPECTED(code)) {
+	if (EXPECTED(code != ZEND_MM_OBSERVE_CODE_LARGE)) {
 		*size = zend_mm_observe_bin_size[code - 1];
 	}
 	return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
