@@ -121,6 +121,10 @@
 /* Capacity of the site table (records) and of its bucket array. */
 #define ZEND_MM_OBSERVE_SITE_CAPACITY   (1u << 18)
 #define ZEND_MM_OBSERVE_BUCKETS         (1u << 18)
+/* The buckets in use at first; doubled whenever the sites outnumber them
+ * (zend_mm_observe_buckets_grow()), so a script with a few hundred sites
+ * touches a few pages of the array, not all 256 its hash would spread to. */
+#define ZEND_MM_OBSERVE_BUCKETS_INITIAL (1u << 10)
 /* Entries of the lookup cache in front of the site table: direct-mapped
  * by the opline's address and the internal callee the frame walk found
  * (zend_mm_observe_current_site()).  Emptied when a request starts (the
@@ -144,7 +148,8 @@ ZEND_API const char *zend_mm_observe_log_file = NULL;
 
 static struct {
 	zend_mm_observe_site *sites;      /* [ZEND_MM_OBSERVE_SITE_CAPACITY] */
-	uint32_t *buckets;                /* [ZEND_MM_OBSERVE_BUCKETS] */
+	uint32_t *buckets;                /* [ZEND_MM_OBSERVE_BUCKETS], the first bucket_mask + 1 in use */
+	uint32_t bucket_mask;
 	uint32_t count;                   /* next free index */
 	struct {
 		const zend_op *opline;        /* NULL: empty */
@@ -288,7 +293,42 @@ static uint32_t zend_mm_observe_str_function(const zend_function *func, const ch
 static zend_always_inline uint32_t zend_mm_observe_bucket(const void *opline, const void *callee, const void *file)
 {
 	uintptr_t h = ((uintptr_t) opline >> 3) ^ ((uintptr_t) callee >> 4) ^ ((uintptr_t) file >> 5);
-	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull >> 40) & (ZEND_MM_OBSERVE_BUCKETS - 1));
+	return (uint32_t) ((h * 0x9E3779B97F4A7C15ull >> 40) & zmo.bucket_mask);
+}
+
+/* More sites than buckets: double the buckets in use and move every linked
+ * site to its new chain (chain order does not matter).  Only the slow
+ * lookups call it, before they compute a bucket.  Without memory for the
+ * list the chains just stay longer. */
+static zend_never_inline void zend_mm_observe_buckets_grow(void)
+{
+	uint32_t old = zmo.bucket_mask + 1, n = 0;
+	uint32_t *list = malloc(sizeof(uint32_t) * zmo.count);
+
+	if (!list) {
+		return;
+	}
+	for (uint32_t b = 0; b < old; b++) {
+		for (uint32_t idx = zmo.buckets[b]; idx && n < zmo.count; idx = zmo.sites[idx].next) {
+			list[n++] = idx;
+		}
+	}
+	memset(zmo.buckets, 0, sizeof(uint32_t) * old);
+	zmo.bucket_mask = old * 2 - 1;
+	while (n) {
+		zend_mm_observe_site *site = &zmo.sites[list[--n]];
+		uint32_t b = zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file);
+		site->next = zmo.buckets[b];
+		zmo.buckets[b] = list[n];
+	}
+	free(list);
+}
+
+static zend_always_inline void zend_mm_observe_buckets_fit(void)
+{
+	if (UNEXPECTED(zmo.count > zmo.bucket_mask) && zmo.bucket_mask < ZEND_MM_OBSERVE_BUCKETS - 1) {
+		zend_mm_observe_buckets_grow();
+	}
 }
 
 /* The ring (zend_mm_observe_ring.c) holds the site table and the string
@@ -307,6 +347,7 @@ static bool zend_mm_observe_table_init(void)
 			return false;
 		}
 		zmo.buckets = b;
+		zmo.bucket_mask = ZEND_MM_OBSERVE_BUCKETS_INITIAL - 1;
 	}
 	zmo.hdr = hdr;
 	zmo.sites = (zend_mm_observe_site *) ((char *) hdr + hdr->sites_offset);
@@ -573,6 +614,7 @@ static zend_never_inline uint32_t zend_mm_observe_site_find(
 	const void *opline, const void *callee, const zend_string *file, uint32_t line, uint8_t opcode,
 	uint8_t kind, uint16_t flags, const zend_function *func, const zend_function *callee_func)
 {
+	zend_mm_observe_buckets_fit();
 	uint32_t b = zend_mm_observe_bucket(opline, callee, file);
 
 	for (uint32_t idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
@@ -666,6 +708,7 @@ static ZEND_COLD zend_never_inline uint32_t zend_mm_observe_compile_site(void)
 		zmo.compile_name = name;
 	}
 	const void *key = name ? (const void *) (uintptr_t) name : (const void *) file;
+	zend_mm_observe_buckets_fit();
 	uint32_t b = zend_mm_observe_bucket(NULL, ZEND_MM_OBSERVE_COMPILE_KEY, key);
 
 	for (uint32_t idx = zmo.buckets[b]; idx; idx = zmo.sites[idx].next) {
@@ -1950,7 +1993,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 	}
 	zmo.hdr->run.observer_bytes = (size_t) zmo.count * sizeof(zend_mm_observe_site)
 		+ sizeof(uint32_t) * zmo.touched_cap
-		+ sizeof(uint32_t) * ZEND_MM_OBSERVE_BUCKETS + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
+		+ sizeof(uint32_t) * (zmo.bucket_mask + 1) + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
 		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites)
 		+ sizeof(uint32_t) * zmo.retired_cap;
 	zmo.hdr->allocated = zmo.allocated;
