@@ -16,9 +16,10 @@
      chunk  = ptr & ~(2 MiB - 1)      -> its shadow (a 16-entry direct-mapped
                                          cache, inlined)
      page   = shadow[(ptr >> 12) & 511]
-                                      -> the page's code (bin + 1, or LARGE)
-                                         and where its slice starts
-     slot   = slice + ((ptr & 4095) * magic[code]) >> 32
+                                      -> the page's code (bin + 1, or LARGE),
+                                         where its slice starts, and its
+                                         size's magic = ceil(2^32 / size)
+     slot   = slice + ((ptr & 4095) * magic) >> 32
                                       -> entry, 0 = none
 
    The index is the block's position among the blocks that *start* in the
@@ -91,9 +92,9 @@
  * slice of every code in every page (see "Design"): 1722 entries per page
  * with ZendMM's 30 bins, 3.4 MiB of address space per chunk. */
 #define ZEND_MM_OBSERVE_CODES         32
-#define ZEND_MM_OBSERVE_SHADOW_BUMP   ZEND_MM_PAGES
-#define ZEND_MM_OBSERVE_SHADOW_FREE   (ZEND_MM_PAGES + 1)
-#define ZEND_MM_OBSERVE_SLICES_START  (ZEND_MM_PAGES + 1 + ZEND_MM_OBSERVE_CODES)
+#define ZEND_MM_OBSERVE_SHADOW_BUMP   (2 * ZEND_MM_PAGES)   /* after the 64-bit page entries */
+#define ZEND_MM_OBSERVE_SHADOW_FREE   (ZEND_MM_OBSERVE_SHADOW_BUMP + 1)
+#define ZEND_MM_OBSERVE_SLICES_START  (ZEND_MM_OBSERVE_SHADOW_FREE + ZEND_MM_OBSERVE_CODES)
 static size_t zend_mm_observe_shadow_bytes;   /* set by zend_mm_observe_bins_init() */
 #define ZEND_MM_OBSERVE_SHADOW_BYTES  zend_mm_observe_shadow_bytes
 /* Chunks we can shadow (2 MiB each: 128 GiB of heap). */
@@ -119,7 +120,7 @@ uint8_t zend_mm_observe_fit_bin[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
 /* usable / 8 -> bin + 1, ZEND_MM_OBSERVE_CODE_NONE when not a bin size */
 uint8_t zend_mm_observe_bin_code[ZEND_MM_MAX_SMALL_SIZE / 8 + 1];
 /* code -> the index multiplier (the header), and the slice's entries */
-uint32_t zend_mm_observe_code_magic[ZEND_MM_OBSERVE_CODES];
+static uint32_t zend_mm_observe_code_magic[ZEND_MM_OBSERVE_CODES];
 static uint32_t zend_mm_observe_code_slots[ZEND_MM_OBSERVE_CODES];
 static bool zend_mm_observe_bins_ready;
 
@@ -334,12 +335,12 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
  * offset in its first entry, which is cleared when it is taken again. */
 static void zend_mm_observe_slice(uint32_t *shadow, const void *ptr, uint32_t code)
 {
-	uint32_t *page = &shadow[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
+	uint64_t *page = &((uint64_t *) shadow)[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
 	uint32_t old = *page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
 	uint32_t at;
 
 	if (old) {
-		uint32_t was = *page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT;
+		uint32_t was = (uint32_t) *page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT;
 		shadow[was] = shadow[ZEND_MM_OBSERVE_SHADOW_FREE + old];
 		shadow[ZEND_MM_OBSERVE_SHADOW_FREE + old] = was;
 	}
@@ -355,7 +356,7 @@ static void zend_mm_observe_slice(uint32_t *shadow, const void *ptr, uint32_t co
 		/* Within the mapping: see ZEND_MM_OBSERVE_SHADOW_BYTES. */
 		shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] = at + zend_mm_observe_code_slots[code];
 	}
-	*page = (at << ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) | code;
+	*page = ((uint64_t) zend_mm_observe_code_magic[code] << 32) | (at << ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) | code;
 }
 
 /* Small and large blocks sit inside a chunk, never at its start (the first

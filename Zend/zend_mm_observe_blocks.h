@@ -87,7 +87,7 @@ size_t   zend_mm_observe_blocks_reserved(void);
 
    The map's layout (zend_mm_observe_blocks.c, "Design") is private to it
    except for what the per-block paths read: the generation, whether ZendMM
-   is the heap, the per-bin index multipliers, and a small direct-mapped
+   is the heap, and a small direct-mapped
    cache of chunk shadows, indexed by the chunk's address (consecutive
    chunks, which ZendMM maps next to each other, fall in different
    entries).  A miss, a page not yet sliced for the block's bin, a block
@@ -99,10 +99,13 @@ size_t   zend_mm_observe_blocks_reserved(void);
 #define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
 #define ZEND_MM_OBSERVE_GEN_MASK      63u
 #define ZEND_MM_OBSERVE_CHUNK_CACHE   16
-/* A page's entry in its chunk's shadow: the offset of its slice (in
- * entries, from the shadow's start) above the low 8 bits, which hold the
- * page's code: 0 = no slice, bin + 1 for a page of small blocks, LARGE for
- * the first page of a large block (one entry). */
+/* A page's entry in its chunk's shadow (64 bits): in the low 8 bits the
+ * page's code (0 = no slice, bin + 1 for a page of small blocks, LARGE for
+ * the first page of a large block, which has one entry), above them the
+ * offset of its slice (in entries, from the shadow's start), and in the
+ * high 32 bits ceil(2^32 / the bin's size): a block's index among the
+ * blocks that start in its page is (offset in page * it) >> 32, exact for
+ * every offset below a page (0 for LARGE). */
 #define ZEND_MM_OBSERVE_PAGE_CODE_MASK 0xffu
 #define ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT 8
 #define ZEND_MM_OBSERVE_CODE_LARGE    31u
@@ -121,10 +124,6 @@ extern zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
  * (it matches no page's code, so such a block takes the slow path) */
 #define ZEND_MM_OBSERVE_CODE_NONE     0xffu
 extern uint8_t zend_mm_observe_bin_code[];
-/* code -> ceil(2^32 / the bin's size) (0 for LARGE): a block's index among
- * the blocks that start in its page is (offset in page * it) >> 32, exact
- * for every offset below a page. */
-extern uint32_t zend_mm_observe_code_magic[];
 
 /* The slow halves: a chunk not in the cache, a page to slice, and blocks
  * outside chunks. */
@@ -146,17 +145,16 @@ static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_shadow(const v
 }
 
 /* The slot of the block at `ptr` in `shadow`, given its page's entry. */
-static zend_always_inline uint32_t *zend_mm_observe_blocks_slot(uint32_t *shadow, const void *ptr, uint32_t page)
+static zend_always_inline uint32_t *zend_mm_observe_blocks_slot(uint32_t *shadow, const void *ptr, uint64_t page)
 {
-	uint32_t in_page = (uint32_t) ((uintptr_t) ptr & (ZEND_MM_PAGE_SIZE - 1));
-	uint32_t magic = zend_mm_observe_code_magic[page & ZEND_MM_OBSERVE_PAGE_CODE_MASK];
+	uint64_t in_page = (uintptr_t) ptr & (ZEND_MM_PAGE_SIZE - 1);
 
-	return shadow + (page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) + (uint32_t) (((uint64_t) in_page * magic) >> 32);
+	return shadow + ((uint32_t) page >> ZEND_MM_OBSERVE_PAGE_SLICE_SHIFT) + (uint32_t) ((in_page * (page >> 32)) >> 32);
 }
 
-static zend_always_inline uint32_t zend_mm_observe_blocks_page(const uint32_t *shadow, const void *ptr)
+static zend_always_inline uint64_t zend_mm_observe_blocks_page(const uint32_t *shadow, const void *ptr)
 {
-	return shadow[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
+	return ((const uint64_t *) shadow)[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
 }
 
 static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
@@ -165,7 +163,7 @@ static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t si
 
 	if (EXPECTED(shadow)) {
 		uint32_t code = EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : ZEND_MM_OBSERVE_CODE_LARGE;
-		uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+		uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
 		if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == code)) {
 			ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK);
 			*zend_mm_observe_blocks_slot(shadow, ptr, page) = site | zend_mm_observe_blocks_state.gen_bits;
@@ -184,7 +182,7 @@ static zend_always_inline size_t zend_mm_observe_blocks_size(const void *ptr)
 	if (!shadow) {
 		return 0;
 	}
-	uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+	uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
 	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
 	if (!code || code == ZEND_MM_OBSERVE_CODE_LARGE) {
 		return 0;
@@ -203,7 +201,7 @@ static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t
 	if (UNEXPECTED(!shadow)) {
 		return zend_mm_observe_blocks_take_slow(ptr, size);
 	}
-	uint32_t page = zend_mm_observe_blocks_page(shadow, ptr);
+	uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
 	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
 	if (UNEXPECTED(!code)) {
 		return 0; /* nothing was ever recorded in this page */
