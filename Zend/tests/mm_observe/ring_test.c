@@ -32,6 +32,7 @@
 ZEND_API zend_executor_globals executor_globals;
 
 #include "../../zend_mm_observe_ring.c"
+#include "../../zend_mm_observe_blocks.c"
 
 static int passed, failed;
 
@@ -396,6 +397,88 @@ static void test_fork_child(void)
 	check(stat(path, &st) != 0, "fork: the parent removes its file");
 }
 
+
+/* The block map's shadow (zend_mm_observe_blocks.c) on made-up addresses in
+ * a made-up chunk: the map never dereferences a block. */
+static void test_block_map(void)
+{
+	uintptr_t chunk = (uintptr_t) 0x7f1234400000ull;   /* 2 MiB aligned */
+	bool exact = true, found = true, churn = true, reused = true;
+	size_t size = 0;
+
+	zend_mm_observe_blocks_reset(true);
+	/* The index multiplier gives floor(offset / size) for every offset in a
+	 * page and every bin. */
+	for (uint32_t c = 1; c <= ZEND_MM_OBSERVE_BINS; c++) {
+		for (uint32_t o = 0; o < ZEND_MM_PAGE_SIZE; o++) {
+			if ((uint32_t) (((uint64_t) o * zend_mm_observe_code_magic[c]) >> 32) != o / zend_mm_observe_bin_size[c - 1]) {
+				exact = false;
+			}
+		}
+	}
+	check(exact, "block map: (offset * magic) >> 32 == offset / size for every bin and offset below a page");
+
+	/* Every bin with a first block at every phase a run can give it: each
+	 * block that starts in the page is found again with its site and size. */
+	for (uint32_t c = 1; c <= ZEND_MM_OBSERVE_BINS; c++) {
+		uint32_t s = zend_mm_observe_bin_size[c - 1];
+		for (uint32_t phase = 0; phase < s && phase < ZEND_MM_PAGE_SIZE; phase += 8) {
+			uintptr_t page = chunk + (uintptr_t) (1 + c) * ZEND_MM_PAGE_SIZE;
+			uint32_t site = 1;
+			for (uint32_t o = phase; o < ZEND_MM_PAGE_SIZE; o += s) {
+				zend_mm_observe_blocks_set((void *) (page + o), site++, s);
+			}
+			site = 1;
+			for (uint32_t o = phase; o < ZEND_MM_PAGE_SIZE; o += s) {
+				size = 0;
+				if (zend_mm_observe_blocks_take((void *) (page + o), &size) != site++ || size != s) {
+					found = false;
+				}
+			}
+		}
+	}
+	check(found, "block map: every block starting in a page of every bin, at every phase, keeps its site and size");
+
+	/* Every page handed through every size, twice: the old slices are
+	 * reused, and the slices stay inside the mapping. */
+	uint32_t *shadow = NULL;
+	uint32_t bump_after_first = 0;
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t p = ZEND_MM_FIRST_PAGE; p < ZEND_MM_PAGES; p++) {
+			for (uint32_t c = 1; c <= ZEND_MM_OBSERVE_CODE_LARGE; c++) {
+				if (c > ZEND_MM_OBSERVE_BINS && c != ZEND_MM_OBSERVE_CODE_LARGE) {
+					continue;
+				}
+				size_t s = c == ZEND_MM_OBSERVE_CODE_LARGE ? 3 * ZEND_MM_PAGE_SIZE : zend_mm_observe_bin_size[c - 1];
+				void *ptr = (void *) (chunk + (uintptr_t) p * ZEND_MM_PAGE_SIZE + (c % 2 ? 0 : s));
+				size = 0;
+				if (!zend_mm_observe_blocks_set(ptr, 1000 + c, s) || zend_mm_observe_blocks_take(ptr, &size) != 1000 + c
+						|| size != (c == ZEND_MM_OBSERVE_CODE_LARGE ? 0 : s)) {
+					churn = false;
+				}
+			}
+		}
+		shadow = zend_mm_observe_blocks_cached_shadow((void *) (chunk + ZEND_MM_PAGE_SIZE));
+		if (round == 0) {
+			bump_after_first = shadow ? shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] : 0;
+		} else if (!shadow || shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] != bump_after_first) {
+			reused = false;
+		}
+	}
+	check(churn, "block map: 511 pages each handed through all 31 sizes keep every block's site");
+	check(reused && bump_after_first * sizeof(uint32_t) <= ZEND_MM_OBSERVE_SHADOW_BYTES,
+		"block map: a page's old slices are reused, and all slices fit the chunk's mapping");
+
+	/* A block recorded by an earlier request reads as unrecorded. */
+	void *old = (void *) (chunk + 7 * ZEND_MM_PAGE_SIZE + 64);
+	zend_mm_observe_blocks_set(old, 42, 64);
+	zend_mm_observe_blocks_reset(true);
+	size = 0;
+	check(zend_mm_observe_blocks_take(old, &size) == 0, "block map: an entry of the previous request reads as empty");
+	zend_mm_observe_blocks_set(old, 43, 64);
+	check(zend_mm_observe_blocks_take(old, &size) == 43 && size == 64, "block map: the next request records the block again");
+}
+
 int main(void)
 {
 	test_wrap();
@@ -404,6 +487,7 @@ int main(void)
 	test_refusals();
 	test_reader_fuzz();
 	test_fork_child();
+	test_block_map();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
