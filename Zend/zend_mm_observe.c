@@ -1312,8 +1312,10 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }
 
-/* Returns the block's path when its call path was sampled, else NULL. */
-static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
+/* Returns the block's path when its call path was sampled, else NULL.
+ * `code` is the block map's code for `usable` (zend_mm_observe_blocks_code()),
+ * which the caller may know already. */
+static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc_code(uint32_t idx, void *ptr, size_t usable, uint32_t code)
 {
 	zend_mm_observe_site *site = &zmo.sites[idx];
 	zend_mm_observe_path *path = NULL;
@@ -1330,7 +1332,7 @@ static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc(ui
 			owner = p | ZEND_MM_OBSERVE_BLOCK_SAMPLED;
 		}
 	}
-	if (UNEXPECTED(!zend_mm_observe_blocks_set(ptr, owner, usable))) {
+	if (UNEXPECTED(!zend_mm_observe_blocks_set_code(ptr, owner, usable, code))) {
 		/* Its free will read as {unobserved}: counted, not silent. */
 		zmo.hdr->run.blocks_untracked++;
 		if (path) {
@@ -1365,19 +1367,17 @@ static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc(ui
 	return path;
 }
 
+static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc(uint32_t idx, void *ptr, size_t usable)
+{
+	return zend_mm_observe_account_alloc_code(idx, ptr, usable, zend_mm_observe_blocks_code(usable));
+}
+
 /* Credits the free of the block at `ptr` to the site that allocated it.
  * `usable` is its size when the caller knows it, else 0.  Returns the size
- * it credited. */
-static zend_always_inline size_t zend_mm_observe_account_free(void *ptr, size_t usable)
+ * it credited.  *code becomes the block's code when the block map recorded
+ * it in a page of small blocks (zend_mm_observe_blocks_take_code()). */
+static zend_always_inline void zend_mm_observe_credit_free(uint32_t idx, size_t usable)
 {
-	size_t mapped = 0;
-	uint32_t idx = zend_mm_observe_blocks_take(ptr, &mapped);
-
-	if (!usable) {
-		/* The map knows small, huge and custom-heap blocks; ask ZendMM for
-		 * large ones (the block is still allocated: hooks run before the free). */
-		usable = mapped ? mapped : zend_mm_observe_block_size(ptr);
-	}
 	if (UNEXPECTED(idx & ZEND_MM_OBSERVE_BLOCK_SAMPLED)) {
 		idx = zend_mm_observe_path_free(idx & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED, usable);
 	}
@@ -1393,8 +1393,22 @@ static zend_always_inline size_t zend_mm_observe_account_free(void *ptr, size_t 
 	site->live_count--;
 	site->live_bytes -= usable;
 	zmo.usage -= usable;
+}
+
+static zend_always_inline size_t zend_mm_observe_account_free_code(void *ptr, size_t usable, uint32_t *code)
+{
+	size_t mapped = 0;
+	uint32_t idx = zend_mm_observe_blocks_take_code(ptr, &mapped, code);
+
+	if (!usable) {
+		/* The map knows small, huge and custom-heap blocks; ask ZendMM for
+		 * large ones (the block is still allocated: hooks run before the free). */
+		usable = mapped ? mapped : zend_mm_observe_block_size(ptr);
+	}
+	zend_mm_observe_credit_free(idx, usable);
 	return usable;
 }
+
 
 /* ---- slow paths of the hooks -------------------------------------------- */
 
@@ -1473,20 +1487,9 @@ static zend_always_inline void zend_mm_observe_alloc_observed(void *ptr, size_t 
 #endif
 }
 
-ZEND_API void zend_mm_observe_alloc_slow(void *ptr, size_t size)
-{
-	zend_mm_observe_alloc_observed(ptr, size);
-}
-
-ZEND_API void zend_mm_observe_free_slow(void *ptr, size_t size)
-{
-	if (!ptr) {
-		return;
-	}
-	zend_mm_observe_account_free(ptr, size);
-}
-
-ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
+/* A realloc of `old_ptr` (NULL: none), whose owner and size were read
+ * before ZendMM ran (zend_mm_observe_blocks_peek()), to `new_ptr`. */
+static void zend_mm_observe_realloc_observed(void *old_ptr, uint32_t old_owner, size_t old_size, void *new_ptr, size_t size)
 {
 	size_t usable;
 	uint32_t idx = zend_mm_observe_current_site();
@@ -1514,10 +1517,12 @@ ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void 
 
 	if (both_counted) {
 		path = zend_mm_observe_account_alloc(idx, new_ptr, usable);
-		freed = zend_mm_observe_account_free(old_ptr, old_size);
+		zend_mm_observe_credit_free(old_owner, old_size);
+		freed = old_size;
 	} else {
 		if (old_ptr) {
-			freed = zend_mm_observe_account_free(old_ptr, old_size);
+			zend_mm_observe_credit_free(old_owner, old_size);
+			freed = old_size;
 		}
 		path = zend_mm_observe_account_alloc(idx, new_ptr, usable);
 	}
@@ -1554,6 +1559,7 @@ ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void 
 static struct {
 	zend_mm_heap *heap;                  /* the observed heap; NULL: none */
 	int kind;                            /* its custom kind before (0: ZendMM) */
+	bool bins;                           /* ZendMM, whose bins zend_mm_observe_small_fit() knows */
 	void *(*malloc)(size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 	void (*free)(void * ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 	void *(*realloc)(void *, size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
@@ -1565,6 +1571,19 @@ static struct {
  * after zend_mm_observe_abandon() and once the request has ended. */
 ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
+#if !ZEND_DEBUG
+	/* A small block: its bin is known here (ZendMM's own bins, checked by
+	 * zend_mm_observe_calibrate()), so ZendMM's small path is entered
+	 * with it and the block map is given its code. */
+	if (EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) && EXPECTED(zmh.bins)) {
+		uint32_t bin = zend_mm_observe_fit_bin[(size + 7) >> 3];
+		void *small = zend_mm_observe_zend_alloc_small(zmh.heap, bin);
+		if (EXPECTED(zend_mm_observe_active)) {
+			zend_mm_observe_account_alloc_code(zend_mm_observe_current_site(), small, zend_mm_observe_bin_size[bin], bin + 1);
+		}
+		return small;
+	}
+#endif
 	void *ptr = UNEXPECTED(zmh.kind) ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
 		: _zend_mm_alloc(zmh.heap, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 	if (EXPECTED(zend_mm_observe_active)) {
@@ -1576,7 +1595,17 @@ ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FI
 static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
 	if (EXPECTED(zend_mm_observe_active) && EXPECTED(ptr)) {
-		zend_mm_observe_account_free(ptr, 0);
+		uint32_t code = 0;
+		zend_mm_observe_account_free_code(ptr, 0, &code);
+#if !ZEND_DEBUG
+		/* Recorded in a page of small blocks (only ZendMM's pages have
+		 * codes): the page's bin is the block's, so ZendMM's small path is
+		 * entered with it. */
+		if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
+			zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
+			return;
+		}
+#endif
 	}
 	if (UNEXPECTED(zmh.kind)) {
 		zmh.free(ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
@@ -1587,18 +1616,34 @@ static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE
 
 static void *zend_mm_observe_heap_realloc(void *ptr, size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
-	/* The old block's size before ZendMM may free it: the block map knows
-	 * a small one's bin; ask ZendMM for others. */
+	/* The old block's owner and size before ZendMM may free it (and unmap
+	 * its chunk): the block map knows a small one's bin; ask ZendMM for
+	 * others.  Its entry is cleared once ZendMM is done, so a realloc that
+	 * fails (memory_limit) leaves the block recorded, as it is still live. */
 	size_t old_size = 0;
-	if (EXPECTED(zend_mm_observe_active)) {
-		old_size = zend_mm_observe_blocks_size(ptr);
+	uint32_t old_owner = 0;
+	uint32_t *old_slot = NULL;
+	bool observed = zend_mm_observe_active;
+	if (EXPECTED(observed) && ptr) {
+		old_owner = zend_mm_observe_blocks_peek(ptr, &old_size, &old_slot);
 		if (!old_size) {
 			old_size = zend_mm_observe_block_size(ptr);
 		}
 	}
 	void *new_ptr = zmh.kind ? zmh.realloc(ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
 		: _zend_mm_realloc(zmh.heap, ptr, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
-	return zend_mm_observe_realloc_hook(ptr, old_size, new_ptr, size);
+	if (EXPECTED(observed) && EXPECTED(zend_mm_observe_active)) {
+		if (ptr) {
+			if (old_slot) {
+				*old_slot = 0;
+			} else if (!zend_mm_observe_blocks_in_shadow(ptr)) {
+				size_t ignored;
+				zend_mm_observe_blocks_take(ptr, &ignored);
+			}
+		}
+		zend_mm_observe_realloc_observed(ptr, old_owner, old_size, new_ptr, size);
+	}
+	return new_ptr;
 }
 
 ZEND_API int zend_mm_observe_under_kind(void)
@@ -1624,6 +1669,7 @@ ZEND_API void zend_mm_observe_heap_attach(void)
 		return;
 	}
 	zmh.kind = zend_mm_is_custom_heap(heap) ? ZEND_MM_CUSTOM_HEAP_STD : ZEND_MM_CUSTOM_HEAP_NONE;
+	zmh.bins = !zmh.kind && zend_mm_observe_sizes_known;
 	zmh.heap = heap;
 	zend_mm_set_custom_handlers_ex(heap, zend_mm_observe_heap_malloc, zend_mm_observe_heap_free,
 		zend_mm_observe_heap_realloc, zmh.gc, zmh.shutdown);
@@ -1641,6 +1687,7 @@ ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap)
 	}
 	zmh.heap = NULL;
 	zmh.kind = 0;
+	zmh.bins = false;
 }
 
 /* ---- engine phases ------------------------------------------------------ */

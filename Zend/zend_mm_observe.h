@@ -86,14 +86,22 @@ ZEND_API void zend_mm_observe_heap_attach(void);
 ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap);
 ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 /* The heap stood in for: its custom kind (0: ZendMM) and malloc handler. */
+/* The word of each ZendMM chunk's header where the block map keeps the
+ * chunk's shadow (zend_mm_observe_blocks.h): in zend_mm_chunk's reserve,
+ * after its three pointers and three uint32_t and before its heap_slot, 64
+ * bytes in; zend_alloc.c asserts it (patches/0002). */
+#define ZEND_MM_OBSERVE_CHUNK_WORD 40
 ZEND_API int zend_mm_observe_under_kind(void);
+#if !ZEND_DEBUG
+/* ZendMM's own small-block paths, entered with the bin the observing heap
+ * already knows (zend_alloc.c, patches/0002). */
+ZEND_API void *ZEND_FASTCALL zend_mm_observe_zend_alloc_small(zend_mm_heap *heap, uint32_t bin_num);
+ZEND_API void ZEND_FASTCALL zend_mm_observe_zend_free_small(zend_mm_heap *heap, void *ptr, uint32_t bin_num);
+#endif
 ZEND_API zend_mm_observe_malloc_t zend_mm_observe_under_malloc(void);
 
 /* Slow paths, called only when zend_mm_observe_active. */
-ZEND_API void zend_mm_observe_alloc_slow(void *ptr, size_t size);
-ZEND_API void zend_mm_observe_free_slow(void *ptr, size_t size);
 ZEND_API ZEND_COLD size_t zend_mm_observe_block_size(void *ptr);
-ZEND_API void zend_mm_observe_realloc_slow(void *old_ptr, size_t old_size, void *new_ptr, size_t size);
 
 /* Engine phases.  request_start: zend_activate(), before anything else of
  * the request.  request_end: top of zend_mm_shutdown() for AG(mm_heap), not
@@ -191,38 +199,8 @@ END_EXTERN_C()
 
 /* ---- hooks used by the patched upstream files --------------------------- */
 
-/* Allocation: wraps the expression producing the new block; `size` is the
- * requested size (ZendMM's usable size is looked up on the slow path). */
-static zend_always_inline void *zend_mm_observe_alloc_hook(void *ptr, size_t size)
-{
-	if (UNEXPECTED(zend_mm_observe_active)) {
-		zend_mm_observe_alloc_slow(ptr, size);
-	}
-	return ptr;
-}
-/* Free: called before the block is released; size 0 = look it up. */
-static zend_always_inline void zend_mm_observe_free_hook(void *ptr, size_t size)
-{
-	if (UNEXPECTED(zend_mm_observe_active)) {
-		zend_mm_observe_free_slow(ptr, size);
-	}
-}
-static zend_always_inline size_t zend_mm_observe_realloc_pre(void *ptr)
-{
-	return UNEXPECTED(zend_mm_observe_active) ? zend_mm_observe_block_size(ptr) : 0;
-}
-static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size_t old_size, void *new_ptr, size_t size)
-{
-	if (UNEXPECTED(zend_mm_observe_active)) {
-		zend_mm_observe_realloc_slow(old_ptr, old_size, new_ptr, size);
-	}
-	return new_ptr;
-}
-
-# define ZEND_MM_OBSERVE_ALLOC(expr, size)        zend_mm_observe_alloc_hook((expr), (size))
-# define ZEND_MM_OBSERVE_FREE(ptr, size)          zend_mm_observe_free_hook((ptr), (size))
-# define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)         size_t zend_mm_observe_old_size = zend_mm_observe_realloc_pre(ptr)
-# define ZEND_MM_OBSERVE_REALLOC(old, expr, size) zend_mm_observe_realloc_hook((old), zend_mm_observe_old_size, (expr), (size))
+/* (Allocations, frees and reallocs need none: they reach the observing heap
+ * through ZendMM's custom-heap branch, zend_mm_observe.c.) */
 # define ZEND_MM_OBSERVE_REQUEST_START()          zend_mm_observe_request_start()
 # define ZEND_MM_OBSERVE_SCRIPT_END() do { \
 		if (UNEXPECTED(zend_mm_observe_active)) { \
@@ -258,10 +236,6 @@ static zend_always_inline void *zend_mm_observe_realloc_hook(void *old_ptr, size
 
 #else /* !ZEND_MM_OBSERVE */
 
-# define ZEND_MM_OBSERVE_ALLOC(expr, size)        (expr)
-# define ZEND_MM_OBSERVE_FREE(ptr, size)          ((void) 0)
-# define ZEND_MM_OBSERVE_REALLOC_PRE(ptr)
-# define ZEND_MM_OBSERVE_REALLOC(old, expr, size) (expr)
 # define ZEND_MM_OBSERVE_REQUEST_START()          ((void) 0)
 # define ZEND_MM_OBSERVE_SCRIPT_END()             ((void) 0)
 # define ZEND_MM_OBSERVE_OP_ARRAY_DTOR(op_array)  ((void) 0)

@@ -13,8 +13,8 @@
    a page to another bin only once every block in it is free.  So a free
    finds its block's owner from the address alone:
 
-     chunk  = ptr & ~(2 MiB - 1)      -> its shadow (a 16-entry direct-mapped
-                                         cache, inlined)
+     chunk  = ptr & ~(2 MiB - 1)      -> its shadow, kept in a word of the
+                                         chunk's header
      page   = shadow[(ptr >> 12) & 511]
                                       -> the page's code (bin + 1, or LARGE),
                                          where its slice starts, and its
@@ -72,6 +72,16 @@
       come back); the dense `used` list spares it a walk over the whole
       chunk table.  The hash is emptied every time.
    3. Chunk base 0 is never a real chunk, so key 0 marks an empty slot.
+   4. A chunk's word (ZEND_MM_OBSERVE_CHUNK_WORD, in the reserve of its
+      header, which ZendMM neither reads nor writes) is 0 or the shadow of
+      that very chunk: shadows are never unmapped, a chunk ZendMM maps is
+      zero-filled (its default storage: anonymous mappings), and one it
+      keeps in its cache keeps its header's reserve or has its whole header
+      cleared.
+      A word of 0 sends the block to the slow path, which finds the shadow
+      (by the chunk's address, in the table) and sets the word again.  Only
+      blocks inside a chunk of the observed ZendMM heap are ever looked up
+      this way (zend_mm), so the word read is always in a chunk header.
 */
 
 #include "zend.h"
@@ -168,8 +178,8 @@ static struct {
 	uint32_t gen;                    /* this request's generation, 1..63 (invariant 2) */
 } zmb;
 
-/* What the inlined fast paths read (the header): the chunk cache, the
- * generation's bits, whether ZendMM is the heap. */
+/* What the inlined fast paths read (the header): the generation's bits,
+ * whether ZendMM is the heap. */
 zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
 #define zmbh zend_mm_observe_blocks_state
 
@@ -274,14 +284,13 @@ size_t zend_mm_observe_ptrmap_bytes(const zend_mm_observe_ptrmap *map)
 
 /* ---- shadow -------------------------------------------------------------- */
 
-/* Enters a chunk's shadow in the fast paths' cache (it replaces whatever
- * chunk shared its entry). */
-static uint32_t *zend_mm_observe_shadow_cache(uintptr_t base, uint32_t *shadow)
+/* Writes a chunk's shadow into the chunk's word (the header), where the
+ * fast paths find it.  ZendMM never reads or writes that word: it is 0 in
+ * a chunk just mapped and in one whose header ZendMM cleared, and names
+ * this chunk's shadow otherwise (shadows live as long as the process). */
+static uint32_t *zend_mm_observe_shadow_link(uintptr_t base, uint32_t *shadow)
 {
-	uint32_t i = (uint32_t) (base / ZEND_MM_CHUNK_SIZE) & (ZEND_MM_OBSERVE_CHUNK_CACHE - 1);
-
-	zmbh.cache[i].base = base;
-	zmbh.cache[i].shadow = shadow;
+	*(uint32_t **) (base + ZEND_MM_OBSERVE_CHUNK_WORD) = shadow;
 	return shadow;
 }
 
@@ -302,7 +311,7 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	uint32_t i = zend_mm_observe_ptrmap_hash(base, ZEND_MM_OBSERVE_CHUNKS_MAX);
 	for (; zmb.chunks[i].base; i = (i + 1) & mask) {
 		if (zmb.chunks[i].base == base) {
-			return zend_mm_observe_shadow_cache(base, zmb.chunks[i].shadow);
+			return zend_mm_observe_shadow_link(base, zmb.chunks[i].shadow);
 		}
 	}
 	if (!create || (zmb.chunk_count + 1) * 2 > ZEND_MM_OBSERVE_CHUNKS_MAX) {
@@ -325,7 +334,7 @@ static zend_never_inline uint32_t *zend_mm_observe_shadow_of(uintptr_t base, boo
 	zmb.chunks[i].base = base;
 	zmb.chunks[i].shadow = s;
 	zmb.used[zmb.chunk_count++] = i;
-	return zend_mm_observe_shadow_cache(base, s);
+	return zend_mm_observe_shadow_link(base, s);
 }
 
 /* Gives the page of `ptr` a slice for blocks of `code`: one of the free
@@ -373,11 +382,8 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 	zend_mm_observe_bins_init();
 	zmb.gen = (zmb.gen + 1) & ZEND_MM_OBSERVE_GEN_MASK;
 	zmbh.gen_bits = (zmb.gen ? zmb.gen : 1) << ZEND_MM_OBSERVE_GEN_SHIFT;
+	/* Without ZendMM every block is in the hash: no shadow is used. */
 	zmbh.zend_mm = zend_mm;
-	if (!zend_mm) {
-		/* Without ZendMM every block is in the hash: no shadow is used. */
-		memset(zmbh.cache, 0, sizeof(zmbh.cache));
-	}
 	if (zmb.gen) {
 		/* Entries of earlier generations read as empty: nothing to clear. */
 		zend_mm_observe_ptrmap_clear(&zmb.other);
@@ -390,9 +396,9 @@ void zend_mm_observe_blocks_reset(bool zend_mm)
 	zend_mm_observe_ptrmap_clear(&zmb.other);
 }
 
-/* The fast paths (the header) found no cached chunk for `ptr`, or its page
- * has no slice for the block's size: find or make the chunk's shadow,
- * which enters the cache, slice the page, and go again; or the block is
+/* The fast paths (the header) found no shadow in the chunk's word, or the
+ * block's page has no slice for its size: find or make the chunk's shadow,
+ * which sets the word, slice the page, and go again; or the block is
  * outside ZendMM's chunks. */
 bool zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size)
 {
@@ -430,6 +436,41 @@ uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size)
 	}
 	*size = (size_t) e.size;
 	return e.site;
+}
+
+uint32_t zend_mm_observe_blocks_peek(void *ptr, size_t *size, uint32_t **slot_out)
+{
+	*slot_out = NULL;
+	if (!zend_mm_observe_in_chunk(ptr)) {
+		zend_mm_observe_ptrmap_entry *e = zend_mm_observe_ptrmap_find(&zmb.other, (uintptr_t) ptr);
+		if (!e) {
+			return 0;
+		}
+		*size = (size_t) e->size;
+		return e->site;
+	}
+	uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
+	if (!shadow) {
+		shadow = zend_mm_observe_shadow_of((uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1), false);
+		if (!shadow) {
+			return 0;
+		}
+	}
+	uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
+	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+	if (!code) {
+		return 0;
+	}
+	uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
+	uint32_t entry = *slot ^ zmbh.gen_bits;
+	if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
+		return 0;
+	}
+	if (code != ZEND_MM_OBSERVE_CODE_LARGE) {
+		*size = zend_mm_observe_bin_size[code - 1];
+	}
+	*slot_out = slot;
+	return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
 }
 
 /* The part of the shadows in use (page entries and slices; the rest is

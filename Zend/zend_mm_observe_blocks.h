@@ -32,6 +32,7 @@
 #include "zend_portability.h"
 #include "zend_types.h"
 #include "zend_alloc_sizes.h"
+#include "zend_mm_observe.h"
 
 #ifdef ZEND_MM_OBSERVE
 
@@ -87,18 +88,17 @@ size_t   zend_mm_observe_blocks_reserved(void);
 
    The map's layout (zend_mm_observe_blocks.c, "Design") is private to it
    except for what the per-block paths read: the generation, whether ZendMM
-   is the heap, and a small direct-mapped
-   cache of chunk shadows, indexed by the chunk's address (consecutive
-   chunks, which ZendMM maps next to each other, fall in different
-   entries).  A miss, a page not yet sliced for the block's bin, a block
-   outside ZendMM's chunks and everything that allocates go to the
-   out-of-line functions. */
+   is the heap, and where a chunk's shadow is: in a word of the chunk's own
+   header (ZEND_MM_OBSERVE_CHUNK_WORD, in the reserve of zend_mm_chunk that
+   ZendMM never reads or writes; patches/0002 asserts that it lies there).
+   A word of 0 (a chunk ZendMM mapped or cleared since), a page not yet
+   sliced for the block's bin, a block outside ZendMM's chunks and
+   everything that allocates go to the out-of-line functions. */
 
 #define ZEND_MM_OBSERVE_SITE_BITS     18
 #define ZEND_MM_OBSERVE_SITE_MASK     ((1u << ZEND_MM_OBSERVE_SITE_BITS) - 1)
 #define ZEND_MM_OBSERVE_GEN_SHIFT     ZEND_MM_OBSERVE_SITE_BITS
 #define ZEND_MM_OBSERVE_GEN_MASK      63u
-#define ZEND_MM_OBSERVE_CHUNK_CACHE   16
 /* A page's entry in its chunk's shadow (64 bits): in the low 8 bits the
  * page's code (0 = no slice, bin + 1 for a page of small blocks, LARGE for
  * the first page of a large block, which has one entry), above them the
@@ -111,10 +111,6 @@ size_t   zend_mm_observe_blocks_reserved(void);
 #define ZEND_MM_OBSERVE_CODE_LARGE    31u
 
 typedef struct _zend_mm_observe_blocks_hot {
-	struct {
-		uintptr_t base;                  /* 0: empty */
-		uint32_t *shadow;
-	} cache[ZEND_MM_OBSERVE_CHUNK_CACHE];
 	uint32_t gen_bits;                   /* this request's generation, in place in an entry */
 	bool zend_mm;                        /* ZendMM is the heap */
 } zend_mm_observe_blocks_hot;
@@ -125,21 +121,27 @@ extern zend_mm_observe_blocks_hot zend_mm_observe_blocks_state;
 #define ZEND_MM_OBSERVE_CODE_NONE     0xffu
 extern uint8_t zend_mm_observe_bin_code[];
 
-/* The slow halves: a chunk not in the cache, a page to slice, and blocks
- * outside chunks. */
+/* The slow halves: a chunk whose word is not set yet, a page to slice, and
+ * blocks outside chunks. */
 bool     zend_mm_observe_blocks_set_slow(void *ptr, uint32_t site, size_t size);
 uint32_t zend_mm_observe_blocks_take_slow(void *ptr, size_t *size);
 
-static zend_always_inline uint32_t *zend_mm_observe_blocks_cached_shadow(const void *ptr)
+/* The code of a block of `size` usable bytes (bin + 1, LARGE or NONE). */
+static zend_always_inline uint32_t zend_mm_observe_blocks_code(size_t size)
 {
-	uintptr_t base = (uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
-	const zend_mm_observe_blocks_hot *b = &zend_mm_observe_blocks_state;
-	uint32_t i = (uint32_t) (base / ZEND_MM_CHUNK_SIZE) & (ZEND_MM_OBSERVE_CHUNK_CACHE - 1);
+	return EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : ZEND_MM_OBSERVE_CODE_LARGE;
+}
+
+/* The shadow of the chunk `ptr` is in, when ZendMM is the heap and the
+ * chunk's word is set; else NULL. */
+static zend_always_inline uint32_t *zend_mm_observe_blocks_chunk_shadow(const void *ptr)
+{
+	uintptr_t offset = (uintptr_t) ptr & ((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
 
 	/* Small and large blocks sit inside a chunk, never at its start (the
 	 * first page holds the chunk header); huge blocks are chunk-aligned. */
-	if (EXPECTED(b->cache[i].base == base) && EXPECTED(((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) != 0)) {
-		return b->cache[i].shadow;
+	if (EXPECTED(zend_mm_observe_blocks_state.zend_mm) && EXPECTED(offset != 0)) {
+		return *(uint32_t *const *) ((const char *) ptr - offset + ZEND_MM_OBSERVE_CHUNK_WORD);
 	}
 	return NULL;
 }
@@ -157,12 +159,13 @@ static zend_always_inline uint64_t zend_mm_observe_blocks_page(const uint32_t *s
 	return ((const uint64_t *) shadow)[((uintptr_t) ptr & (ZEND_MM_CHUNK_SIZE - 1)) / ZEND_MM_PAGE_SIZE];
 }
 
-static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
+/* Records that `site` owns the block at `ptr` of `size` usable bytes, whose
+ * code the caller knows (zend_mm_observe_blocks_code(size)). */
+static zend_always_inline bool zend_mm_observe_blocks_set_code(void *ptr, uint32_t site, size_t size, uint32_t code)
 {
-	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
+	uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
 
 	if (EXPECTED(shadow)) {
-		uint32_t code = EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) ? zend_mm_observe_bin_code[size >> 3] : ZEND_MM_OBSERVE_CODE_LARGE;
 		uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
 		if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == code)) {
 			ZEND_ASSERT((site & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED) <= ZEND_MM_OBSERVE_SITE_MASK);
@@ -173,37 +176,26 @@ static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t si
 	return zend_mm_observe_blocks_set_slow(ptr, site, size);
 }
 
-/* The usable size of a live small block recorded in a cached chunk, else 0
- * (the map does not know; the caller asks ZendMM). */
-static zend_always_inline size_t zend_mm_observe_blocks_size(const void *ptr)
+static zend_always_inline bool zend_mm_observe_blocks_set(void *ptr, uint32_t site, size_t size)
 {
-	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
-
-	if (!shadow) {
-		return 0;
-	}
-	uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
-	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
-	if (!code || code == ZEND_MM_OBSERVE_CODE_LARGE) {
-		return 0;
-	}
-	uint32_t entry = *zend_mm_observe_blocks_slot(shadow, ptr, page) ^ zend_mm_observe_blocks_state.gen_bits;
-	if (entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT)) {
-		return 0;
-	}
-	return zend_mm_observe_bin_size[code - 1];
+	return zend_mm_observe_blocks_set_code(ptr, site, size, zend_mm_observe_blocks_code(size));
 }
 
-static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
+/* Forgets the block at `ptr` and returns its owner (0: not recorded).  When
+ * the map knows its size it is stored in *size (else *size is left alone),
+ * and when the block was recorded in a page of small blocks, *code is the
+ * page's code, bin + 1 (else *code is left alone): the bin ZendMM keeps the
+ * block in, since a page keeps its bin while a block of it lives. */
+static zend_always_inline uint32_t zend_mm_observe_blocks_take_code(void *ptr, size_t *size, uint32_t *code)
 {
-	uint32_t *shadow = zend_mm_observe_blocks_cached_shadow(ptr);
+	uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
 
 	if (UNEXPECTED(!shadow)) {
 		return zend_mm_observe_blocks_take_slow(ptr, size);
 	}
 	uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
-	uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
-	if (UNEXPECTED(!code)) {
+	uint32_t page_code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+	if (UNEXPECTED(!page_code)) {
 		return 0; /* nothing was ever recorded in this page */
 	}
 	uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
@@ -213,10 +205,33 @@ static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t
 	if (UNEXPECTED(entry & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT))) {
 		return 0; /* empty (generation 0), or written by an earlier request */
 	}
-	if (EXPECTED(code != ZEND_MM_OBSERVE_CODE_LARGE)) {
-		*size = zend_mm_observe_bin_size[code - 1];
+	if (EXPECTED(page_code != ZEND_MM_OBSERVE_CODE_LARGE)) {
+		*size = zend_mm_observe_bin_size[page_code - 1];
+		*code = page_code;
 	}
 	return entry & (ZEND_MM_OBSERVE_SITE_MASK | ZEND_MM_OBSERVE_BLOCK_SAMPLED);
+}
+
+/* Whether the map keeps the block at `ptr` in its chunk's shadow (else in
+ * the hash): arithmetic only, it reads no memory of the block's. */
+static zend_always_inline bool zend_mm_observe_blocks_in_shadow(const void *ptr)
+{
+	return zend_mm_observe_blocks_state.zend_mm && ((uintptr_t) ptr & ((uintptr_t) ZEND_MM_CHUNK_SIZE - 1)) != 0;
+}
+
+/* For a realloc, which ZendMM may carry out by freeing the block, and with
+ * it perhaps the block's chunk, whose header the map reads: the owner of
+ * the block at `ptr` and its size (as take), read while the block lives,
+ * without forgetting it.  When the block is in a shadow, *slot becomes its
+ * entry, to clear once ZendMM is done (NULL: nothing recorded); otherwise
+ * take() forgets it afterwards, reading no chunk. */
+uint32_t zend_mm_observe_blocks_peek(void *ptr, size_t *size, uint32_t **slot);
+
+static zend_always_inline uint32_t zend_mm_observe_blocks_take(void *ptr, size_t *size)
+{
+	uint32_t code;
+
+	return zend_mm_observe_blocks_take_code(ptr, size, &code);
 }
 
 #endif /* ZEND_MM_OBSERVE */

@@ -398,11 +398,18 @@ static void test_fork_child(void)
 }
 
 
-/* The block map's shadow (zend_mm_observe_blocks.c) on made-up addresses in
- * a made-up chunk: the map never dereferences a block. */
+/* The block map's shadow (zend_mm_observe_blocks.c) on blocks of a made-up
+ * chunk: 2 MiB-aligned address space of which the map only touches the
+ * header's word (ZEND_MM_OBSERVE_CHUNK_WORD), never a block. */
 static void test_block_map(void)
 {
-	uintptr_t chunk = (uintptr_t) 0x7f1234400000ull;   /* 2 MiB aligned */
+	size_t span = 2 * ZEND_MM_CHUNK_SIZE;
+	char *area = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	check(area != MAP_FAILED, "block map: address space for a made-up chunk");
+	if (area == MAP_FAILED) {
+		return;
+	}
+	uintptr_t chunk = ((uintptr_t) area + ZEND_MM_CHUNK_SIZE - 1) & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
 	bool exact = true, found = true, churn = true, reused = true;
 	size_t size = 0;
 
@@ -458,7 +465,7 @@ static void test_block_map(void)
 				}
 			}
 		}
-		shadow = zend_mm_observe_blocks_cached_shadow((void *) (chunk + ZEND_MM_PAGE_SIZE));
+		shadow = zend_mm_observe_blocks_chunk_shadow((void *) (chunk + ZEND_MM_PAGE_SIZE));
 		if (round == 0) {
 			bump_after_first = shadow ? shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] : 0;
 		} else if (!shadow || shadow[ZEND_MM_OBSERVE_SHADOW_BUMP] != bump_after_first) {
@@ -477,6 +484,17 @@ static void test_block_map(void)
 	check(zend_mm_observe_blocks_take(old, &size) == 0, "block map: an entry of the previous request reads as empty");
 	zend_mm_observe_blocks_set(old, 43, 64);
 	check(zend_mm_observe_blocks_take(old, &size) == 43 && size == 64, "block map: the next request records the block again");
+
+	/* ZendMM clears a cached chunk's header: the word reads 0, and the
+	 * slow path finds the chunk's shadow again and sets it. */
+	zend_mm_observe_blocks_set(old, 44, 64);
+	uint32_t *before = zend_mm_observe_blocks_chunk_shadow(old);
+	memset((void *) chunk, 0, ZEND_MM_PAGE_SIZE);
+	size = 0;
+	check(before && !zend_mm_observe_blocks_chunk_shadow(old) && zend_mm_observe_blocks_take(old, &size) == 44 && size == 64
+		&& zend_mm_observe_blocks_chunk_shadow(old) == before,
+		"block map: a chunk whose header was cleared finds its shadow again, with its blocks");
+	munmap(area, span);
 }
 
 int main(void)
