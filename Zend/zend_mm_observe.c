@@ -151,9 +151,9 @@ static struct {
 	uint32_t *buckets;                /* [ZEND_MM_OBSERVE_BUCKETS], the first bucket_mask + 1 in use */
 	uint32_t bucket_mask;
 	uint32_t count;                   /* next free index */
-	struct {
-		const zend_op *opline;        /* NULL: empty */
-		const zend_function *callee;  /* as the frame walk found it */
+	struct zend_mm_observe_recent_entry {
+		const zend_op *opline;
+		const zend_function *callee;  /* as the frame walk found it; ZEND_MM_OBSERVE_RECENT_EMPTY: empty */
 		uint32_t site;
 	} recent[ZEND_MM_OBSERVE_RECENT];   /* lookup cache (ZEND_MM_OBSERVE_RECENT) */
 	const zend_string *compile_file;  /* the last compiled file's name looked up ... */
@@ -184,6 +184,20 @@ static struct {
 	zend_mm_observe_ring_header *hdr; /* the ring's header: the run summary lives there */
 	zend_hrtime_t started_hr;         /* zend_hrtime() at request start: every t_ns counts from it */
 } zmo;
+
+/* An empty entry of the lookup cache: a callee no frame walk returns (it is
+ * an internal function or NULL), so no lookup matches it, not even one of a
+ * NULL opline. */
+#define ZEND_MM_OBSERVE_RECENT_EMPTY ((const zend_function *) &zend_mm_observe_compile_sentinel)
+
+static void zend_mm_observe_recent_clear(void)
+{
+	for (uint32_t i = 0; i < ZEND_MM_OBSERVE_RECENT; i++) {
+		zmo.recent[i].opline = NULL;
+		zmo.recent[i].callee = ZEND_MM_OBSERVE_RECENT_EMPTY;
+		zmo.recent[i].site = 0;
+	}
+}
 
 static uint64_t zend_mm_observe_now_ns(void)
 {
@@ -387,7 +401,7 @@ static void zend_mm_observe_table_reset(void)
 	}
 	zmo.retired_used = 0;
 	zmo.count = ZEND_MM_OBSERVE_PSEUDO_LAST + 1;
-	memset(zmo.recent, 0, sizeof(zmo.recent));
+	zend_mm_observe_recent_clear();
 	zmo.compile_file = NULL;
 	zend_mm_observe_ring_publish_sites(zmo.hdr, zmo.count);
 }
@@ -729,9 +743,9 @@ static zend_always_inline uint32_t zend_mm_observe_recent_slot(const void *oplin
 	return (uint32_t) (((uintptr_t) opline / sizeof(zend_op)) ^ ((uintptr_t) callee >> 6)) & (ZEND_MM_OBSERVE_RECENT - 1);
 }
 
-/* Which site is allocating right now?  Called on every observed allocation,
- * free and realloc; reads only engine globals and the current frames. */
-static zend_always_inline uint32_t zend_mm_observe_current_site(void)
+/* The innermost user frame with code (NULL: none) and, in *callee, the
+ * first internal function above it (NULL: none).  Reads only the frames. */
+static zend_always_inline const zend_execute_data *zend_mm_observe_user_frame(const zend_function **callee_out)
 {
 	const zend_execute_data *ex = EG(current_execute_data);
 	const zend_function *callee = NULL;
@@ -754,6 +768,30 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 			callee = func;
 		}
 	}
+	*callee_out = callee;
+	return ex;
+}
+
+/* The lookup cache's entry for a frame's opline and the callee the walk
+ * found, when it holds them (NULL: a miss).  An entry cannot name code
+ * freed since it was made, because a site is retired, and its entry
+ * removed, before its op_array's opcodes are freed (zend_mm_observe_op_
+ * array_dtor_slow()); and it holds only oplines that passed the check of
+ * zend_mm_observe_current_site() against their own frame's op_array, so a
+ * hit needs no check: an opline belongs to one op_array. */
+static zend_always_inline const struct zend_mm_observe_recent_entry *zend_mm_observe_recent_hit(const zend_op *opline, const zend_function *callee)
+{
+	const struct zend_mm_observe_recent_entry *e = &zmo.recent[zend_mm_observe_recent_slot(opline, callee)];
+
+	return EXPECTED(e->opline == opline) && EXPECTED(e->callee == callee) ? e : NULL;
+}
+
+/* Which site is allocating right now?  Called on every observed allocation,
+ * free and realloc; reads only engine globals and the current frames. */
+static zend_always_inline uint32_t zend_mm_observe_current_site(void)
+{
+	const zend_function *callee;
+	const zend_execute_data *ex = zend_mm_observe_user_frame(&callee);
 
 	if (UNEXPECTED(CG(in_compilation))) {
 		zmo.user_code_seen |= ex != NULL;
@@ -775,21 +813,23 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 	zend_mm_observe_trace_compare(ex, opline);
 #endif
 
+	/* Most lookups end here (a hit implies user code was seen: the cache
+	 * is emptied with user_code_seen when a request starts). */
+	const struct zend_mm_observe_recent_entry *hit = zend_mm_observe_recent_hit(opline, callee);
+	if (EXPECTED(hit)) {
+		return hit->site;
+	}
+
 	zmo.user_code_seen = true;
 	/* Not one of the frame's oplines (none yet, or stale): bill its first.
 	 * One unsigned comparison covers NULL, before and after. */
 	if (UNEXPECTED((uintptr_t) opline - (uintptr_t) op_array->opcodes >= (uintptr_t) op_array->last * sizeof(zend_op))) {
 		opline = op_array->opcodes;
 		flags = ZEND_MM_OBSERVE_SITE_OPLINE_FALLBACK;
-	}
-
-	/* Most lookups end here.  The key is the opline and the callee the walk
-	 * found; an entry cannot name code freed since it was made, because a
-	 * site is retired, and its entry removed, before its op_array's opcodes
-	 * are freed (zend_mm_observe_op_array_dtor_slow()). */
-	uint32_t slot = zend_mm_observe_recent_slot(opline, callee);
-	if (EXPECTED(zmo.recent[slot].opline == opline) && EXPECTED(zmo.recent[slot].callee == callee)) {
-		return zmo.recent[slot].site;
+		hit = zend_mm_observe_recent_hit(opline, callee);
+		if (hit) {
+			return hit->site;
+		}
 	}
 
 	const zend_function *walk_callee = callee;
@@ -802,6 +842,7 @@ static zend_always_inline uint32_t zend_mm_observe_current_site(void)
 		ZEND_MM_OBSERVE_KIND_VM, flags, ex->func, callee);
 	if (EXPECTED(zmo.sites[idx].key_opline == opline)) {
 		/* (not the overflow site, which is found again each time) */
+		uint32_t slot = zend_mm_observe_recent_slot(opline, walk_callee);
 		zmo.recent[slot].opline = opline;
 		zmo.recent[slot].callee = walk_callee;
 		zmo.recent[slot].site = idx;
@@ -1312,6 +1353,50 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
 }
 
+/* The counters of an allocation of `usable` bytes at `site` (and at its
+ * sampled path, if any).  True when the memory timeline is due a point
+ * (zend_mm_observe_take_sample()). */
+static zend_always_inline bool zend_mm_observe_count_alloc(zend_mm_observe_site *site, zend_mm_observe_path *path, size_t usable)
+{
+	zend_mm_observe_peak_sync(site);
+	site->alloc_count++;
+	site->alloc_bytes += usable;
+	if (UNEXPECTED(zend_gc_observe_in_pass)) {
+		site->gc_alloc_count++;
+		site->gc_alloc_bytes += usable;
+	}
+	site->live_count++;
+	site->live_bytes += usable;
+	zmo.usage += usable;
+	if (zmo.usage > zmo.peak) {
+		zmo.peak = zmo.usage;
+		zmo.peak_epoch++;
+		site->peak_live_bytes = site->live_bytes;
+		site->peak_epoch = zmo.peak_epoch;
+		if (path) {
+			path->peak_live_bytes = path->live_bytes;
+			path->peak_epoch = zmo.peak_epoch;
+		}
+	}
+	zmo.allocated += usable;
+	return zmo.allocated >= zmo.next_sample;
+}
+
+/* The counters of a free of `usable` bytes allocated at `site`. */
+static zend_always_inline void zend_mm_observe_count_free(zend_mm_observe_site *site, size_t usable)
+{
+	zend_mm_observe_peak_sync(site);
+	site->free_count++;
+	site->free_bytes += usable;
+	if (UNEXPECTED(zend_gc_observe_in_pass)) {
+		site->gc_free_count++;
+		site->gc_free_bytes += usable;
+	}
+	site->live_count--;
+	site->live_bytes -= usable;
+	zmo.usage -= usable;
+}
+
 /* Returns the block's path when its call path was sampled, else NULL.
  * `code` is the block map's code for `usable` (zend_mm_observe_blocks_code()),
  * which the caller may know already. */
@@ -1340,28 +1425,7 @@ static zend_always_inline zend_mm_observe_path *zend_mm_observe_account_alloc_co
 			path = NULL;
 		}
 	}
-	zend_mm_observe_peak_sync(site);
-	site->alloc_count++;
-	site->alloc_bytes += usable;
-	if (UNEXPECTED(zend_gc_observe_in_pass)) {
-		site->gc_alloc_count++;
-		site->gc_alloc_bytes += usable;
-	}
-	site->live_count++;
-	site->live_bytes += usable;
-	zmo.usage += usable;
-	if (zmo.usage > zmo.peak) {
-		zmo.peak = zmo.usage;
-		zmo.peak_epoch++;
-		site->peak_live_bytes = site->live_bytes;
-		site->peak_epoch = zmo.peak_epoch;
-		if (path) {
-			path->peak_live_bytes = path->live_bytes;
-			path->peak_epoch = zmo.peak_epoch;
-		}
-	}
-	zmo.allocated += usable;
-	if (UNEXPECTED(zmo.allocated >= zmo.next_sample)) {
+	if (UNEXPECTED(zend_mm_observe_count_alloc(site, path, usable))) {
 		zend_mm_observe_take_sample(idx);
 	}
 	return path;
@@ -1381,18 +1445,7 @@ static zend_always_inline void zend_mm_observe_credit_free(uint32_t idx, size_t 
 	if (UNEXPECTED(idx & ZEND_MM_OBSERVE_BLOCK_SAMPLED)) {
 		idx = zend_mm_observe_path_free(idx & ~ZEND_MM_OBSERVE_BLOCK_SAMPLED, usable);
 	}
-	zend_mm_observe_site *site = &zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED];
-
-	zend_mm_observe_peak_sync(site);
-	site->free_count++;
-	site->free_bytes += usable;
-	if (UNEXPECTED(zend_gc_observe_in_pass)) {
-		site->gc_free_count++;
-		site->gc_free_bytes += usable;
-	}
-	site->live_count--;
-	site->live_bytes -= usable;
-	zmo.usage -= usable;
+	zend_mm_observe_count_free(&zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED], usable);
 }
 
 static zend_always_inline size_t zend_mm_observe_account_free_code(void *ptr, size_t usable, uint32_t *code)
@@ -1569,6 +1622,87 @@ static struct {
 
 /* While attached, a request is observed (zend_mm_observe_active) except
  * after zend_mm_observe_abandon() and once the request has ended. */
+#if !ZEND_DEBUG
+/* The fast paths of a small block: each checks that every step of its
+ * accounting is the common one (a site in the lookup cache, no call path
+ * due, a page already sliced for the block's bin, a block recorded this
+ * request and not sampled) and changes nothing until all hold; otherwise
+ * the whole accounting goes to the full path (out of line: the functions
+ * above), so the two cannot disagree.  They call nothing but ZendMM, last,
+ * so they save no registers; the handlers inline them. */
+
+static ZEND_COLD zend_never_inline void *zend_mm_observe_sample_then(void *ptr, uint32_t idx)
+{
+	zend_mm_observe_take_sample(idx);
+	return ptr;
+}
+
+static zend_never_inline void *zend_mm_observe_alloc_small_full(void *ptr, uint32_t bin)
+{
+	zend_mm_observe_account_alloc_code(zend_mm_observe_current_site(), ptr, zend_mm_observe_bin_size[bin], bin + 1);
+	return ptr;
+}
+
+static zend_always_inline void *zend_mm_observe_alloc_small_observed(void *ptr, uint32_t bin)
+{
+	const zend_function *callee;
+	const zend_execute_data *ex = zend_mm_observe_user_frame(&callee);
+	size_t usable = zend_mm_observe_bin_size[bin];
+
+	if (EXPECTED(ex) && EXPECTED(!CG(in_compilation)) && EXPECTED(zmp.countdown >= (int64_t) usable)) {
+#ifdef ZEND_MM_OBSERVE_TRACE_CHECK
+		zend_mm_observe_trace_compare(ex, ex->opline);
+#endif
+		const struct zend_mm_observe_recent_entry *hit = zend_mm_observe_recent_hit(ex->opline, callee);
+		uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
+		if (EXPECTED(hit) && EXPECTED(shadow)) {
+			uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
+			if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == bin + 1)) {
+				uint32_t idx = hit->site;
+				zmp.countdown -= (int64_t) usable;
+				*zend_mm_observe_blocks_slot(shadow, ptr, page) = idx | zend_mm_observe_blocks_state.gen_bits;
+				if (UNEXPECTED(zend_mm_observe_count_alloc(&zmo.sites[idx], NULL, usable))) {
+					return zend_mm_observe_sample_then(ptr, idx);
+				}
+				return ptr;
+			}
+		}
+	}
+	return zend_mm_observe_alloc_small_full(ptr, bin);
+}
+
+static zend_never_inline void zend_mm_observe_free_full(void *ptr)
+{
+	uint32_t code = 0;
+
+	zend_mm_observe_account_free_code(ptr, 0, &code);
+	/* Recorded in a page of small blocks (only ZendMM's pages have codes):
+	 * the page's bin is the block's. */
+	if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
+		zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
+	} else if (UNEXPECTED(zmh.kind)) {
+		zmh.free(ptr ZEND_FILE_LINE_CC ZEND_FILE_LINE_EMPTY_CC);
+	} else {
+		_zend_mm_free(zmh.heap, ptr ZEND_FILE_LINE_CC ZEND_FILE_LINE_EMPTY_CC);
+	}
+}
+#endif
+
+/* Any block the small path below does not take: large and huge ones, and
+ * every block under another heap (USE_ZEND_ALLOC=0, tracked allocation).
+ * Out of line, so the small path saves no registers for it. */
+static zend_never_inline void *zend_mm_observe_heap_malloc_other(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+{
+	void *ptr = UNEXPECTED(zmh.kind) ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
+		: _zend_mm_alloc(zmh.heap, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
+	if (EXPECTED(zend_mm_observe_active)) {
+		zend_mm_observe_alloc_observed(ptr, size);
+	}
+	return ptr;
+}
+
+/* While attached, a request is observed (zend_mm_observe_active) except
+ * after zend_mm_observe_abandon() and once the request has ended. */
 ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
 #if !ZEND_DEBUG
@@ -1579,32 +1713,40 @@ ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FI
 		uint32_t bin = zend_mm_observe_fit_bin[(size + 7) >> 3];
 		void *small = zend_mm_observe_zend_alloc_small(zmh.heap, bin);
 		if (EXPECTED(zend_mm_observe_active)) {
-			zend_mm_observe_account_alloc_code(zend_mm_observe_current_site(), small, zend_mm_observe_bin_size[bin], bin + 1);
+			return zend_mm_observe_alloc_small_observed(small, bin);
 		}
 		return small;
 	}
 #endif
-	void *ptr = UNEXPECTED(zmh.kind) ? zmh.malloc(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC)
-		: _zend_mm_alloc(zmh.heap, size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
-	if (EXPECTED(zend_mm_observe_active)) {
-		zend_mm_observe_alloc_observed(ptr, size);
-	}
-	return ptr;
+	return zend_mm_observe_heap_malloc_other(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 }
 
 static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
 	if (EXPECTED(zend_mm_observe_active) && EXPECTED(ptr)) {
-		uint32_t code = 0;
-		zend_mm_observe_account_free_code(ptr, 0, &code);
 #if !ZEND_DEBUG
-		/* Recorded in a page of small blocks (only ZendMM's pages have
-		 * codes): the page's bin is the block's, so ZendMM's small path is
-		 * entered with it. */
-		if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
-			zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
-			return;
+		/* A small block recorded this request, not sampled (the fast path
+		 * of zend_mm_observe_blocks_take_code() and _account_free()). */
+		uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
+		if (EXPECTED(shadow)) {
+			uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
+			uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+			if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
+				uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
+				uint32_t idx = *slot ^ zend_mm_observe_blocks_state.gen_bits;
+				if (EXPECTED(!(idx & ((ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT) | ZEND_MM_OBSERVE_BLOCK_SAMPLED)))) {
+					*slot = 0;
+					zend_mm_observe_count_free(&zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED],
+						zend_mm_observe_bin_size[code - 1]);
+					zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
+					return;
+				}
+			}
 		}
+		zend_mm_observe_free_full(ptr);
+		return;
+#else
+		zend_mm_observe_account_free_code(ptr, 0, &(uint32_t){0});
 #endif
 	}
 	if (UNEXPECTED(zmh.kind)) {
@@ -1722,7 +1864,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	}
 	zmo.touched_len = 0;
 	zmo.touched_lost = false;
-	memset(zmo.recent, 0, sizeof(zmo.recent));
+	zend_mm_observe_recent_clear();
 	zmo.compile_file = NULL;
 	memset(&zmo.hdr->run, 0, sizeof(zmo.hdr->run));
 	zmo.hdr->run.seq = zmo.seq;
@@ -1900,6 +2042,7 @@ static void zend_mm_observe_site_retire(uint32_t idx)
 		uint32_t slot = zend_mm_observe_recent_slot(site->key_opline, i ? NULL : site->key_callee);
 		if (zmo.recent[slot].site == idx) {
 			zmo.recent[slot].opline = NULL;
+			zmo.recent[slot].callee = ZEND_MM_OBSERVE_RECENT_EMPTY;
 		}
 	}
 	site->next = 0;
@@ -2011,7 +2154,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 			const zend_mm_observe_site *site = &zmo.sites[i];
 			zmo.buckets[zend_mm_observe_bucket(site->key_opline, site->key_callee, site->key_file)] = 0;
 		}
-		memset(zmo.recent, 0, sizeof(zmo.recent));
+		zend_mm_observe_recent_clear();
 		zmo.compile_file = NULL;
 	}
 	if (zmo.abandoned) {
