@@ -172,8 +172,10 @@ static struct {
 	zend_mm_observe_ptrmap op_sites;  /* op_array opcodes -> first site of that op_array */
 	uint32_t *retired;                /* open addressing by identity: site indexes, 0 = empty slot */
 	uint32_t retired_used, retired_cap;
-	uint64_t allocated;               /* bytes allocated this request (drives the samples) */
-	uint64_t next_sample;             /* take a sample when `allocated` reaches this */
+	int64_t sample_left;              /* bytes to allocate until the timeline's next point: 0 or less, take it */
+	int64_t sample_left_set;          /* what sample_left was set to, when ... */
+	uint64_t allocated;               /* ... this many bytes were allocated this request
+	                                   * (now: zend_mm_observe_allocated()) */
 	uint64_t samples;
 	uint64_t seq;                     /* requests observed (or abandoned) by this process */
 	uint32_t *touched;                /* malloc'd: sites this request changed, each once */
@@ -1334,6 +1336,21 @@ static zend_always_inline void zend_mm_observe_peak_sync(zend_mm_observe_site *s
 	}
 }
 
+/* Bytes allocated this request. */
+static uint64_t zend_mm_observe_allocated(void)
+{
+	return zmo.allocated + (uint64_t) (zmo.sample_left_set - zmo.sample_left);
+}
+
+/* Bytes until the timeline's first point, or its next one: at most INT64_MAX
+ * (0: no timeline). */
+static void zend_mm_observe_sample_arm(void)
+{
+	uint64_t every = zmo.hdr->sample_bytes;
+
+	zmo.sample_left = zmo.sample_left_set = every && every < INT64_MAX ? (int64_t) every : INT64_MAX;
+}
+
 /* A point of the memory timeline, every zend.mm_observe_sample_bytes
  * allocated (zend_mm_observe_format.h, EVENT_SAMPLE). */
 static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t site)
@@ -1344,13 +1361,13 @@ static ZEND_COLD zend_never_inline void zend_mm_observe_take_sample(uint32_t sit
 	s.t_ns = zend_hrtime() - zmo.started_hr;
 	s.usage = (uint64_t) zmo.usage;
 	s.peak = (uint64_t) zmo.peak;
-	s.allocated = zmo.allocated;
+	s.allocated = zmo.allocated = zend_mm_observe_allocated();
 	s.site = site;
 	s.reserved = 0;
 	zmo.hdr->allocated = zmo.allocated;
 	zend_mm_observe_heartbeat();
 	zend_mm_observe_event_push(ZEND_MM_OBSERVE_EVENT_SAMPLE, &s, sizeof(s), NULL, 0);
-	zmo.next_sample = zmo.allocated + zmo.hdr->sample_bytes;
+	zend_mm_observe_sample_arm();
 }
 
 /* The counters of an allocation of `usable` bytes at `site` (and at its
@@ -1378,8 +1395,7 @@ static zend_always_inline bool zend_mm_observe_count_alloc(zend_mm_observe_site 
 			path->peak_epoch = zmo.peak_epoch;
 		}
 	}
-	zmo.allocated += usable;
-	return zmo.allocated >= zmo.next_sample;
+	return (zmo.sample_left -= (int64_t) usable) <= 0;
 }
 
 /* The counters of a free of `usable` bytes allocated at `site`. */
@@ -1736,8 +1752,8 @@ static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE
 				uint32_t idx = *slot ^ zend_mm_observe_blocks_state.gen_bits;
 				if (EXPECTED(!(idx & ((ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT) | ZEND_MM_OBSERVE_BLOCK_SAMPLED)))) {
 					*slot = 0;
-					zend_mm_observe_count_free(&zmo.sites[idx ? idx : ZEND_MM_OBSERVE_IDX_UNOBSERVED],
-						zend_mm_observe_bin_size[code - 1]);
+					/* (an owner is never 0: site indexes start at 1) */
+					zend_mm_observe_count_free(&zmo.sites[idx], zend_mm_observe_bin_size[code - 1]);
 					zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
 					return;
 				}
@@ -1892,7 +1908,7 @@ ZEND_API void zend_mm_observe_request_start(void)
 	zmo.hdr->writer_state = ZEND_MM_OBSERVE_RING_RECORDING;
 	zmo.allocated = 0;
 	zmo.samples = 0;
-	zmo.next_sample = zmo.hdr->sample_bytes ? zmo.hdr->sample_bytes : UINT64_MAX;
+	zend_mm_observe_sample_arm();
 	zend_mm_observe_paths_reset();
 	zend_gc_observe_request_start();
 	zend_mm_observe_active = true;
@@ -2186,7 +2202,7 @@ ZEND_API void zend_mm_observe_request_end(void)
 		+ sizeof(uint32_t) * (zmo.bucket_mask + 1) + zmo.str_cap + sizeof(uint32_t) * zmo.intern_cap
 		+ zend_mm_observe_blocks_reserved() + zend_mm_observe_ptrmap_bytes(&zmo.op_sites)
 		+ sizeof(uint32_t) * zmo.retired_cap;
-	zmo.hdr->allocated = zmo.allocated;
+	zmo.hdr->allocated = zend_mm_observe_allocated();
 	zend_mm_observe_ring_set_state(zmo.hdr, ZEND_MM_OBSERVE_RING_ENDED);
 	if (zmo.exporter) {
 		zmo.exporter(&zmo.hdr->run);
