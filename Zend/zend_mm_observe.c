@@ -904,7 +904,8 @@ static struct {
 	zend_mm_observe_run *run;            /* where the sampling figures go */
 	uint32_t *frame_buckets;             /* [ZEND_MM_OBSERVE_PATH_BUCKETS] */
 	uint32_t *path_buckets;
-	double *weights;                     /* 1/p by usable size / 8, up to ZEND_MM_OBSERVE_PATH_WEIGHTS */
+	double *weights;                     /* 1/p by usable size / 8, up to ZEND_MM_OBSERVE_PATH_WEIGHTS, */
+	double *weights_pages;               /* ... and by pages, for a size of whole pages up to a chunk (large blocks) */
 	uint64_t weights_for;                /* ... for this mean */
 	struct {
 		const zend_execute_data *ex;
@@ -984,6 +985,9 @@ static zend_always_inline double zend_mm_observe_path_weight(size_t usable)
 	if (EXPECTED(usable <= ZEND_MM_OBSERVE_PATH_WEIGHTS && zmp.weights)) {
 		return zmp.weights[usable >> 3];
 	}
+	if (usable % ZEND_MM_PAGE_SIZE == 0 && usable <= ZEND_MM_CHUNK_SIZE && zmp.weights) {
+		return zmp.weights_pages[usable / ZEND_MM_PAGE_SIZE];
+	}
 	return zend_mm_observe_path_weight_of(usable);
 }
 
@@ -1017,12 +1021,17 @@ static void zend_mm_observe_paths_reset(void)
 	zmp.countdown = zend_mm_observe_path_distance();
 	if (zmp.cfg.sample_bytes && zmp.weights_for != zmp.cfg.sample_bytes) {
 		/* Usable sizes are multiples of 8: one entry per step. */
-		double *w = zmp.weights ? zmp.weights : malloc(sizeof(double) * (ZEND_MM_OBSERVE_PATH_WEIGHTS / 8 + 1));
+		uint32_t small = ZEND_MM_OBSERVE_PATH_WEIGHTS / 8 + 1, pages = ZEND_MM_PAGES + 1;
+		double *w = zmp.weights ? zmp.weights : malloc(sizeof(double) * (small + pages));
 		if (w) {
-			for (uint32_t i = 0; i <= ZEND_MM_OBSERVE_PATH_WEIGHTS / 8; i++) {
+			for (uint32_t i = 0; i < small; i++) {
 				w[i] = zend_mm_observe_path_weight_of(MAX(i, 1) * 8);
 			}
+			for (uint32_t i = 0; i < pages; i++) {
+				w[small + i] = zend_mm_observe_path_weight_of((size_t) MAX(i, 1) * ZEND_MM_PAGE_SIZE);
+			}
 			zmp.weights = w;
+			zmp.weights_pages = w + small;
 			zmp.weights_for = zmp.cfg.sample_bytes;
 		}
 	}
@@ -1629,6 +1638,7 @@ static struct {
 	zend_mm_heap *heap;                  /* the observed heap; NULL: none */
 	int kind;                            /* its custom kind before (0: ZendMM) */
 	bool bins;                           /* ZendMM, whose bins zend_mm_observe_small_fit() knows */
+	bool fast;                           /* bins, and a request observed: the small fast paths */
 	void *(*malloc)(size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 	void (*free)(void * ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
 	void *(*realloc)(void *, size_t ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC);
@@ -1659,38 +1669,62 @@ static zend_never_inline void *zend_mm_observe_alloc_small_full(void *ptr, uint3
 	return ptr;
 }
 
+/* The same, for a block whose site the fast path found (a call path due, or
+ * a page to slice). */
+static zend_never_inline void *zend_mm_observe_alloc_small_at(void *ptr, uint32_t bin, uint32_t idx)
+{
+	zend_mm_observe_account_alloc_code(idx, ptr, zend_mm_observe_bin_size[bin], bin + 1);
+	return ptr;
+}
+
 static zend_always_inline void *zend_mm_observe_alloc_small_observed(void *ptr, uint32_t bin)
 {
 	const zend_function *callee;
 	const zend_execute_data *ex = zend_mm_observe_user_frame(&callee);
-	size_t usable = zend_mm_observe_bin_size[bin];
 
-	if (EXPECTED(ex) && EXPECTED(!CG(in_compilation)) && EXPECTED(zmp.countdown >= (int64_t) usable)) {
+	if (EXPECTED(ex) && EXPECTED(!CG(in_compilation))) {
 #ifdef ZEND_MM_OBSERVE_TRACE_CHECK
 		zend_mm_observe_trace_compare(ex, ex->opline);
 #endif
 		const struct zend_mm_observe_recent_entry *hit = zend_mm_observe_recent_hit(ex->opline, callee);
-		uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
-		if (EXPECTED(hit) && EXPECTED(shadow)) {
-			uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
-			if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == bin + 1)) {
-				uint32_t idx = hit->site;
-				zmp.countdown -= (int64_t) usable;
-				*zend_mm_observe_blocks_slot(shadow, ptr, page) = idx | zend_mm_observe_blocks_state.gen_bits;
-				if (UNEXPECTED(zend_mm_observe_count_alloc(&zmo.sites[idx], NULL, usable))) {
-					return zend_mm_observe_sample_then(ptr, idx);
+		if (EXPECTED(hit)) {
+			uint32_t idx = hit->site;
+			size_t usable = zend_mm_observe_bin_size[bin];
+			/* (a small block: in a chunk of ZendMM's, never at its start) */
+			uint32_t *shadow = *(uint32_t *const *) (((uintptr_t) ptr & ~((uintptr_t) ZEND_MM_CHUNK_SIZE - 1)) + ZEND_MM_OBSERVE_CHUNK_WORD);
+			if (EXPECTED(zmp.countdown >= (int64_t) usable) && EXPECTED(shadow)) {
+				uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
+				if (EXPECTED((page & ZEND_MM_OBSERVE_PAGE_CODE_MASK) == bin + 1)) {
+					zmp.countdown -= (int64_t) usable;
+					*zend_mm_observe_blocks_slot(shadow, ptr, page) = idx | zend_mm_observe_blocks_state.gen_bits;
+					if (UNEXPECTED(zend_mm_observe_count_alloc(&zmo.sites[idx], NULL, usable))) {
+						return zend_mm_observe_sample_then(ptr, idx);
+					}
+					return ptr;
 				}
-				return ptr;
 			}
+			return zend_mm_observe_alloc_small_at(ptr, bin, idx);
 		}
 	}
 	return zend_mm_observe_alloc_small_full(ptr, bin);
+}
+
+/* A small block whose call path was sampled, found by the free's fast
+ * path: its entry `slot` of this request holds `owner` (a path, flagged). */
+static zend_never_inline void zend_mm_observe_free_small_sampled(void *ptr, uint32_t *slot, uint32_t owner, uint32_t code)
+{
+	*slot = 0;
+	zend_mm_observe_credit_free(owner, zend_mm_observe_bin_size[code - 1]);
+	zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
 }
 
 static zend_never_inline void zend_mm_observe_free_full(void *ptr)
 {
 	uint32_t code = 0;
 
+	if (!ptr) {
+		return;
+	}
 	zend_mm_observe_account_free_code(ptr, 0, &code);
 	/* Recorded in a page of small blocks (only ZendMM's pages have codes):
 	 * the page's bin is the block's. */
@@ -1725,51 +1759,65 @@ ZEND_API void *zend_mm_observe_heap_malloc(size_t size ZEND_FILE_LINE_DC ZEND_FI
 	/* A small block: its bin is known here (ZendMM's own bins, checked by
 	 * zend_mm_observe_calibrate()), so ZendMM's small path is entered
 	 * with it and the block map is given its code. */
-	if (EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) && EXPECTED(zmh.bins)) {
+	if (EXPECTED(size <= ZEND_MM_MAX_SMALL_SIZE) && EXPECTED(zmh.fast)) {
 		uint32_t bin = zend_mm_observe_fit_bin[(size + 7) >> 3];
-		void *small = zend_mm_observe_zend_alloc_small(zmh.heap, bin);
-		if (EXPECTED(zend_mm_observe_active)) {
-			return zend_mm_observe_alloc_small_observed(small, bin);
-		}
-		return small;
+		return zend_mm_observe_alloc_small_observed(zend_mm_observe_zend_alloc_small(zmh.heap, bin), bin);
 	}
 #endif
 	return zend_mm_observe_heap_malloc_other(size ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 }
 
-static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+/* A free the small fast path does not take: no request observed, another
+ * heap (USE_ZEND_ALLOC=0, tracked allocation), a debug build.  Out of line,
+ * so the fast path saves no registers for it. */
+static zend_never_inline void zend_mm_observe_heap_free_other(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
 {
 	if (EXPECTED(zend_mm_observe_active) && EXPECTED(ptr)) {
-#if !ZEND_DEBUG
-		/* A small block recorded this request, not sampled (the fast path
-		 * of zend_mm_observe_blocks_take_code() and _account_free()). */
-		uint32_t *shadow = zend_mm_observe_blocks_chunk_shadow(ptr);
-		if (EXPECTED(shadow)) {
-			uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
-			uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
-			if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
-				uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
-				uint32_t idx = *slot ^ zend_mm_observe_blocks_state.gen_bits;
-				if (EXPECTED(!(idx & ((ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT) | ZEND_MM_OBSERVE_BLOCK_SAMPLED)))) {
-					*slot = 0;
-					/* (an owner is never 0: site indexes start at 1) */
-					zend_mm_observe_count_free(&zmo.sites[idx], zend_mm_observe_bin_size[code - 1]);
-					zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
-					return;
-				}
-			}
-		}
-		zend_mm_observe_free_full(ptr);
-		return;
-#else
-		zend_mm_observe_account_free_code(ptr, 0, &(uint32_t){0});
-#endif
+		uint32_t code;
+		zend_mm_observe_account_free_code(ptr, 0, &code);
 	}
 	if (UNEXPECTED(zmh.kind)) {
 		zmh.free(ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 	} else {
 		_zend_mm_free(zmh.heap, ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 	}
+}
+
+static void zend_mm_observe_heap_free(void *ptr ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
+{
+#if !ZEND_DEBUG
+	if (EXPECTED(zmh.fast)) {
+		/* A small block recorded this request, not sampled (the fast path
+		 * of zend_mm_observe_blocks_take_code() and _account_free()).
+		 * NULL and huge blocks are chunk-aligned. */
+		uintptr_t offset = (uintptr_t) ptr & ((uintptr_t) ZEND_MM_CHUNK_SIZE - 1);
+		if (EXPECTED(offset != 0)) {
+			uint32_t *shadow = *(uint32_t *const *) ((char *) ptr - offset + ZEND_MM_OBSERVE_CHUNK_WORD);
+			if (EXPECTED(shadow)) {
+				uint64_t page = zend_mm_observe_blocks_page(shadow, ptr);
+				uint32_t code = page & ZEND_MM_OBSERVE_PAGE_CODE_MASK;
+				if (EXPECTED(code - 1 < ZEND_MM_OBSERVE_CODE_LARGE - 1)) {
+					uint32_t *slot = zend_mm_observe_blocks_slot(shadow, ptr, page);
+					uint32_t idx = *slot ^ zend_mm_observe_blocks_state.gen_bits;
+					if (EXPECTED(!(idx & ((ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT) | ZEND_MM_OBSERVE_BLOCK_SAMPLED)))) {
+						*slot = 0;
+						/* (an owner is never 0: site indexes start at 1) */
+						zend_mm_observe_count_free(&zmo.sites[idx], zend_mm_observe_bin_size[code - 1]);
+						zend_mm_observe_zend_free_small(zmh.heap, ptr, code - 1);
+						return;
+					}
+					if (!(idx & (ZEND_MM_OBSERVE_GEN_MASK << ZEND_MM_OBSERVE_GEN_SHIFT))) {
+						zend_mm_observe_free_small_sampled(ptr, slot, idx, code);
+						return;
+					}
+				}
+			}
+		}
+		zend_mm_observe_free_full(ptr);
+		return;
+	}
+#endif
+	zend_mm_observe_heap_free_other(ptr ZEND_FILE_LINE_RELAY_CC ZEND_FILE_LINE_ORIG_RELAY_CC);
 }
 
 static void *zend_mm_observe_heap_realloc(void *ptr, size_t size ZEND_FILE_LINE_DC ZEND_FILE_LINE_ORIG_DC)
@@ -1828,6 +1876,7 @@ ZEND_API void zend_mm_observe_heap_attach(void)
 	}
 	zmh.kind = zend_mm_is_custom_heap(heap) ? ZEND_MM_CUSTOM_HEAP_STD : ZEND_MM_CUSTOM_HEAP_NONE;
 	zmh.bins = !zmh.kind && zend_mm_observe_sizes_known;
+	zmh.fast = zmh.bins && zend_mm_observe_active;
 	zmh.heap = heap;
 	zend_mm_set_custom_handlers_ex(heap, zend_mm_observe_heap_malloc, zend_mm_observe_heap_free,
 		zend_mm_observe_heap_realloc, zmh.gc, zmh.shutdown);
@@ -1846,6 +1895,7 @@ ZEND_API void zend_mm_observe_heap_detach(zend_mm_heap *heap)
 	zmh.heap = NULL;
 	zmh.kind = 0;
 	zmh.bins = false;
+	zmh.fast = false;
 }
 
 /* ---- engine phases ------------------------------------------------------ */
@@ -2093,6 +2143,7 @@ ZEND_API void zend_mm_observe_op_array_dtor_slow(const zend_op_array *op_array)
 ZEND_API void zend_mm_observe_abandon(void)
 {
 	zend_mm_observe_active = false;
+	zmh.fast = false;
 	zmo.abandoned = true;
 }
 
@@ -2160,6 +2211,7 @@ static void zend_mm_observe_request_clear(void)
 ZEND_API void zend_mm_observe_request_end(void)
 {
 	zend_mm_observe_active = false;
+	zmh.fast = false;
 #ifdef ZEND_MM_OBSERVE_TRACE_CHECK
 	zend_mm_observe_trace_report();
 #endif
