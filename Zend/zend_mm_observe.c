@@ -1628,9 +1628,11 @@ static void zend_mm_observe_realloc_observed(void *old_ptr, uint32_t old_owner, 
    (zend_mm_set_custom_handlers_ex()).  Every allocation entry point of
    zend_alloc.c already branches on the custom heap, so they are reached
    with no hook in ZendMM's fast paths: off, the allocator is upstream's.
-   They pass each block to the heap they stand in for, through its public
-   API (ZendMM's _zend_mm_alloc/_free/_realloc, or the handlers installed
-   before: USE_ZEND_ALLOC=0, tracked allocation), then account for it.
+   They pass each block to the heap they stand in for (ZendMM's small
+   paths entered with the bin already known, through the two entry points
+   patches/0002 adds, its public _zend_mm_alloc/_free/_realloc for other
+   blocks, or the handlers installed before: USE_ZEND_ALLOC=0, tracked
+   allocation), then account for it.
    zend_alloc.c's questions about the custom kind (ZEND_MM_CUSTOM_KIND)
    are answered for the heap stood in for. */
 
@@ -1646,8 +1648,6 @@ static struct {
 	void (*shutdown)(bool, bool);
 } zmh;
 
-/* While attached, a request is observed (zend_mm_observe_active) except
- * after zend_mm_observe_abandon() and once the request has ended. */
 #if !ZEND_DEBUG
 /* The fast paths of a small block: each checks that every step of its
  * accounting is the common one (a site in the lookup cache, no call path
