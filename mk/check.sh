@@ -54,6 +54,15 @@ read -r p3 f3 <<<"$(last "$install")"
 read -r p4 f4 <<<"$(last "$tooling")"
 p0=${p0:-0}; f0=${f0:-1}; p1=${p1:-0}; f1=${f1:-1}; p2=${p2:-0}; f2=${f2:-1}; p3=${p3:-0}; f3=${f3:-1}; p4=${p4:-0}; f4=${f4:-1}
 echo
+# What failed, by name, just above the summary: a CI log is read from its tail.
+{
+	grep -h '^FAIL: ' "$ring"
+	grep -h '^FAIL ' "$ours" | sort -u
+	if [ "$f2" -gt 0 ] && [ -f "$build/upstream/ci/unexplained" ]; then
+		awk -F'\t' '{ printf "upstream fidelity: %s: stock %s, fork %s (on the first pass and again alone)\n", $1, $2, $3 }' "$build/upstream/ci/unexplained"
+	fi
+	grep -h '^not ok - ' "$tooling" "$install"
+} | sed 's/^/failed: /'
 echo "ring C tests: $p0 passed, $f0 failed; our phpt tests: $p1 passed, $f1 failed; upstream fidelity: $p2 same result, $f2 unexplained differences; tooling: $p4 passed, $f4 failed; install and packages: $p3 passed, $f3 failed"
 echo "$(( p0 + p1 + p2 + p3 + p4 )) passed, $(( f0 + f1 + f2 + f3 + f4 )) failed"
 [ $(( f0 + f1 + f2 + f3 + f4 )) -eq 0 ] && [ $(( p0 + p1 + p2 + p3 + p4 )) -gt 0 ]
