@@ -10,7 +10,8 @@
 #   make check-vm-trace  build a checking fork (_build/check) and run our and
 #                   upstream's tests on it: every allocation made before a
 #                   handler saved its opline is reported (mk/check-vm-trace.sh)
-#   make bench      stock vs fork (observation off / on): instructions, wall, RSS;
+#   make bench      stock vs fork (observation off / on) vs a peer (Debian's Xdebug
+#                   in the stock build, mk/peer.sh): instructions, wall, RSS;
 #                   php-fpm req/s and CPU per request (needs nginx and wrk)
 #   make install [PREFIX=/opt/php-mm] [DESTDIR=]  install php, php-fpm, phpize,
 #                   php-config, headers, run-tests.php, opcache, php.ini, a pool

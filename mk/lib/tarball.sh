@@ -149,13 +149,15 @@ tarball_extract() {
 		|| die "could not extract from $file"
 }
 
-# tarball_apt_setup SUITE: write the private apt configuration for SUITE,
-# SUITE-updates and SUITE-security source packages under $build/apt, and set
+# tarball_apt_setup SUITE [deb]: write the private apt configuration for SUITE,
+# SUITE-updates and SUITE-security source packages under $build/apt (with
+# "deb": binary amd64 packages, under $build/apt-bin), and set
 # tarball_apt_opts (pass to apt-get/apt-cache), tarball_archive and
 # tarball_security (the two base addresses).
 # shellcheck disable=SC2034,SC2154  # sets globals for the caller; $build is the caller's
 tarball_apt_setup() {
-	local suite=$1 apt_root="$build/apt" sources uris keyring tmp
+	local suite=$1 kind=deb-src apt_root="$build/apt" sources uris keyring tmp
+	if [ "${2:-}" = deb ]; then kind=deb; apt_root="$build/apt-bin"; fi
 	mkdir -p "$apt_root/etc/sources.list.d" "$apt_root/etc/preferences.d" \
 		"$apt_root/etc/apt.conf.d" "$apt_root/etc/trusted.gpg.d" \
 		"$apt_root/state/lists/partial" "$apt_root/cache/archives/partial"
@@ -182,12 +184,13 @@ tarball_apt_setup() {
 	[ -f "$keyring" ] || die "$keyring is missing: install the debian-archive-keyring package"
 	tmp=$(mktemp "$apt_root/etc/sources.list.XXXXXX")
 	cat >"$tmp" <<-EOF
-	deb-src [signed-by=$keyring] $tarball_archive $suite main
-	deb-src [signed-by=$keyring] $tarball_archive $suite-updates main
-	deb-src [signed-by=$keyring] $tarball_security $suite-security main
+	$kind [signed-by=$keyring] $tarball_archive $suite main
+	$kind [signed-by=$keyring] $tarball_archive $suite-updates main
+	$kind [signed-by=$keyring] $tarball_security $suite-security main
 	EOF
 	mv -f "$tmp" "$apt_root/etc/sources.list"
 	tarball_apt_opts=(-o "Dir::Etc=$apt_root/etc" -o "Dir::State=$apt_root/state"
 		-o "Dir::Cache=$apt_root/cache" -o "Dir::State::status=/var/lib/dpkg/status"
 		-o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+	[ "$kind" = deb-src ] || tarball_apt_opts+=(-o "APT::Architecture=amd64" -o "APT::Architectures::=amd64")
 }
