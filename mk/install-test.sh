@@ -5,7 +5,8 @@
 # phpize and seen as a callee in a report, run-tests.php from the install,
 # php-fpm from the install's pool serving an observed request; then `make deb`,
 # the packages installed with apt on a clean state, the demo and an observed
-# php-fpm request, and a purge.
+# php-fpm request, and a purge.  Also make bench's peer (mk/peer.sh): Debian's
+# Xdebug loaded into the stock build.
 #
 # It installs into the real prefix (default /opt/php-mm) and /var/opt/php-mm,
 # so it runs only as root on a machine where neither exists and none of our
@@ -125,6 +126,22 @@ echo $n, "\n";
 EOF
 check "apcu loads and apcu_fetch is a callee in the report" \
 	sh -c "cd '$tmp' && '$php' -d extension='$tmp/apcu.so' -d apc.enable_cli=1 --mm-observe='$tmp/apcu.sqlite' apcu.php | grep -qx 10000 && '$php' --mm-report '$tmp/apcu.sqlite' --by site | grep -q 'apcu_fetch()'"
+
+# make bench's peer (mk/peer.sh): Debian's Xdebug, unpacked with the libc it
+# was built for, loads into the stock build and writes its profile, time and
+# memory per function, as make bench runs it.
+peer_profile() {
+	local peer stock="$build/stock/src/sapi/cli/php" peer_loader peer_libs peer_xdebug peer_version
+	peer=$("$top/mk/peer.sh" "$stock" "$tmp/peer") || return 1
+	eval "$peer"
+	echo "Xdebug $peer_version"
+	mkdir -p "$tmp/xdebug"
+	"$peer_loader" --library-path "$peer_libs" "$stock" -n -d "zend_extension=$peer_xdebug" -d xdebug.mode=profile \
+		-d xdebug.start_with_request=yes -d xdebug.output_dir="$tmp/xdebug" -d xdebug.use_compression=0 \
+		-r 'function f() { return str_repeat("x", 100000); } echo strlen(f()), "\n";' | grep -qx 100000 || return 1
+	grep -q '^events: .*Memory' "$tmp"/xdebug/cachegrind.out.* && grep -q '^fn=.*f$' "$tmp"/xdebug/cachegrind.out.*
+}
+check "make bench's peer: Debian's Xdebug loads into the stock build and profiles time and memory" peer_profile
 
 # php-fpm from the install: the example pool observes a request.
 fpm_request() {	# fpm_request DB: start the pool, one request, graceful stop
