@@ -25,6 +25,9 @@
 #   BENCH_CALLGRIND=0     skip instruction counts (fast look)
 #   BENCH_ONLY="alloc_heavy bench.php"   a subset of workloads
 #   BENCH_PEER=0          skip the peer (Xdebug)
+#   BENCH_PEER_SKIP="micro_bench.php"   workloads the peer skips: Xdebug's profiler
+#                         makes micro_bench.php's 19 G instructions about 20 times
+#                         as many (bench.php: 20.4x), hours under callgrind
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +45,7 @@ stock="$build/stock/src/sapi/cli/php"
 fork="$build/fork/src/sapi/cli/php"
 src="$build/fork/src"
 variants=(stock off on)
+peer_skip=${BENCH_PEER_SKIP-micro_bench.php}
 peer_loader= peer_libs= peer_xdebug= peer_version=
 if [ "${BENCH_PEER:-1}" = 1 ]; then
 	if peer=$("$top/mk/peer.sh" "$stock" "$work/peer"); then
@@ -97,7 +101,9 @@ for w in "${workloads[@]}"; do
 	name=${w%%|*}; script=${w#*|}
 	case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	echo "bench: $name" >&2
-	for v in "${variants[@]}"; do
+	wv=("${variants[@]}")
+	case " $peer_skip " in *" $name "*) wv=(stock off on) ;; esac
+	for v in "${wv[@]}"; do
 		clean
 		# shellcheck disable=SC2046
 		rss[$name,$v]=$( { /usr/bin/time -f '%M' $(cmd_for $v) $script >/dev/null; } 2>&1 | tail -n1)
@@ -110,12 +116,12 @@ for w in "${workloads[@]}"; do
 		fi
 	done
 	declare -A samples=()
-	n=${#variants[@]}
+	n=${#wv[@]}
 	for ((i = 0; i < runs; i++)); do
 		# Rotate the order: a run after the "on" variant (which syncs its
 		# database) would otherwise always be the same variant.
 		for ((j = 0; j < n; j++)); do
-			v=${variants[(i + j) % n]}
+			v=${wv[(i + j) % n]}
 			clean
 			t0=$(now_ns)
 			# shellcheck disable=SC2046
@@ -124,7 +130,7 @@ for w in "${workloads[@]}"; do
 			samples[$v]+="$(( (t1 - t0) / 1000 )) "
 		done
 	done
-	for v in "${variants[@]}"; do
+	for v in "${wv[@]}"; do
 		wall[$name,$v]=$(echo "${samples[$v]}" | tr ' ' '\n' | grep . | median)
 		wmin[$name,$v]=$(echo "${samples[$v]}" | tr ' ' '\n' | grep . | sort -n | head -n1)
 	done
@@ -147,7 +153,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 	if [ -n "$peer_version" ]; then
 		echo "- pbase: the stock build under the loader and libc of $(sed -n 's/^UPSTREAM_SUITE=//p' "$top/upstream.lock")"\
 			"(× stock: what the newer libc changes); xdebug: Xdebug $peer_version (Debian's $(sed -n 's/^UPSTREAM_PACKAGE=//p' "$top/upstream.lock")-xdebug)"
-		echo "  in the stock build, xdebug.mode=profile, under the same loader; its × stock is ÷ pbase"
+		echo "  in the stock build, xdebug.mode=profile, under the same loader; its × stock is ÷ pbase${peer_skip:+; not run on $peer_skip (BENCH_PEER_SKIP)}"
 	fi
 	echo
 	echo "| workload | variant | instructions | × stock | wall ms (median) | × stock | wall ms (fastest) | × stock | peak RSS KiB | × stock |"
@@ -156,6 +162,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 		name=${w%%|*}
 		[ -n "${wall[$name,stock]:-}" ] || continue
 		for v in "${variants[@]}"; do
+			[ -n "${wall[$name,$v]:-}" ] || continue
 			b=$(base_of "$v")
 			i=${ins[$name,$v]:-}
 			printf '| %s | %s | %s | %s | %.1f | %s | %.1f | %s | %s | %s |\n' "$name" "$v" "${i:--}" \
