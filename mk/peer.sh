@@ -33,7 +33,13 @@ die() { printf 'peer: error: %s\n' "$*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: $0 STOCK_PHP DIR"
 stock=$1
 dir=$(realpath -m -- "$2")
-[ -x "$stock" ] || die "$stock is not an executable PHP binary"
+{ [ -f "$stock" ] && [ -x "$stock" ]; } || die "$stock is not an executable PHP binary"
+# DIR is ours to replace only when it is new, empty or holds what this
+# script unpacked (debs/, root/, .unpacked).
+[ ! -e "$dir" ] || [ -d "$dir" ] || die "$dir exists and is not a directory"
+if [ -d "$dir" ] && [ -n "$(find "$dir" -mindepth 1 -maxdepth 1 ! -name debs ! -name root ! -name .unpacked -print -quit)" ]; then
+	die "$dir holds files mk/peer.sh did not put there: not touching it (give an empty or new directory)"
+fi
 
 # shellcheck source=mk/lib/tarball.sh
 . "$top/mk/lib/tarball.sh"
@@ -41,23 +47,40 @@ tarball_apt_setup "$UPSTREAM_SUITE" deb
 apt_opts=("${tarball_apt_opts[@]}")
 pkgs=("${UPSTREAM_PACKAGE}-xdebug" libc6)
 
-if ! apt-cache "${apt_opts[@]}" show "${pkgs[0]}" >/dev/null 2>&1; then
+update_index() {
 	say "updating the private apt index in $build/apt-bin"
-	apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update with the private configuration in $build/apt-bin failed"
-fi
-versions=()
-for p in "${pkgs[@]}"; do
-	v=$(apt-cache "${apt_opts[@]}" policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-	case $v in ''|'(none)') die "$UPSTREAM_SUITE has no package $p" ;; esac
-	versions+=("$v")
-done
-stamp="${pkgs[0]}=${versions[0]} libc6=${versions[1]}"
-if [ "$(cat "$dir/.unpacked" 2>/dev/null)" != "$stamp" ]; then
-	rm -rf -- "$dir"
-	mkdir -p "$dir/debs"
+	apt-get "${apt_opts[@]}" -qq --error-on=any update >&2 || die "apt-get update with the private configuration in $build/apt-bin failed (the archive $tarball_archive unreachable?)"
+	updated=1
+}
+resolve() {	# sets versions and stamp from the index
+	local p v
+	versions=()
+	for p in "${pkgs[@]}"; do
+		v=$(apt-cache "${apt_opts[@]}" policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+		case $v in ''|'(none)') die "$UPSTREAM_SUITE has no package $p" ;; esac
+		versions+=("$v")
+	done
+	stamp="${pkgs[0]}=${versions[0]} libc6=${versions[1]}"
+}
+download() {
 	say "downloading ${pkgs[0]} ${versions[0]} and libc6 ${versions[1]} from $UPSTREAM_SUITE"
-	(cd "$dir/debs" && apt-get "${apt_opts[@]}" -qq download "${pkgs[0]}=${versions[0]}" "libc6=${versions[1]}") >&2 \
-		|| die "cannot download ${pkgs[*]} from $UPSTREAM_SUITE"
+	rm -rf -- "$dir/debs" "$dir/root" "$dir/.unpacked"
+	mkdir -p "$dir/debs"
+	(cd "$dir/debs" && apt-get "${apt_opts[@]}" -qq download "${pkgs[0]}=${versions[0]}" "libc6=${versions[1]}") >&2
+}
+
+updated=0
+apt-cache "${apt_opts[@]}" show "${pkgs[0]}" >/dev/null 2>&1 || update_index
+resolve
+if [ "$(cat "$dir/.unpacked" 2>/dev/null)" != "$stamp" ]; then
+	# A download that fails on an index of another day: once more, with the
+	# index brought up to date (the pool keeps only current versions).
+	if ! download; then
+		[ "$updated" = 0 ] || die "cannot download ${pkgs[*]} from $UPSTREAM_SUITE"
+		update_index
+		resolve
+		download || die "cannot download ${pkgs[*]} from $UPSTREAM_SUITE"
+	fi
 	for d in "$dir"/debs/*.deb; do dpkg-deb -x "$d" "$dir/root" || die "cannot unpack $d"; done
 	echo "$stamp" >"$dir/.unpacked"
 fi

@@ -429,6 +429,35 @@ BRANCH_REPO=$b1 "$repo/mk/branch.sh" >"$out" 2>"$out.err" || rc=$?
 check "branch: re-exporting over the edited branch, now in patches/, is allowed (same tree)" \
 	test "$rc:$(g1 rev-parse "$br^{tree}")" = "0:$(git -C "$clone" rev-parse 'HEAD^{tree}')"
 
+# make bench's peer (mk/peer.sh) on bad input: it says why on stderr, prints
+# nothing make bench would evaluate, exits 1, and leaves files it did not
+# make where they are.  (Its success path needs the archive: mk/install-test.sh.)
+say "mk/peer.sh on bad input"
+printf '#!/bin/sh\necho 8.4\n' >"$tmp/fake-php"
+chmod +x "$tmp/fake-php"
+mkdir -p "$tmp/peer-foreign" && echo mine >"$tmp/peer-foreign/notes.txt"
+peer_refuses() {	# NAME TEXT ARGS...: mk/peer.sh ARGS fails, saying TEXT
+	local name=$1 text=$2 rc=0
+	shift 2
+	"$repo/mk/peer.sh" "$@" >"$out" 2>"$out.err" || rc=$?
+	if [ "$rc" -eq 1 ] && [ ! -s "$out" ] && has "$out.err" "$text" \
+		&& [ "$(cat "$tmp/peer-foreign/notes.txt")" = mine ]; then
+		ok "$name"
+	else
+		echo "rc=$rc" >>"$out.err"; cat "$out" >>"$out.err"
+		not_ok "$name" "$out.err"
+	fi
+}
+peer_refuses "peer: a STOCK_PHP that is no executable file is refused" \
+	"is not an executable PHP binary" "$tmp/peer-foreign" "$tmp/peer-new"
+peer_refuses "peer: a DIR holding other files is refused and left as it was" \
+	"did not put there: not touching it" "$tmp/fake-php" "$tmp/peer-foreign"
+peer_refuses "peer: a DIR that is a file is refused and left as it was" \
+	"exists and is not a directory" "$tmp/fake-php" "$tmp/peer-foreign/notes.txt"
+peer_refuses "peer: an unreachable archive is said, no peer" \
+	"apt-get update with the private configuration" "$tmp/fake-php" "$tmp/peer-new"
+peer_refuses "peer: wrong usage is said" "usage:" "$tmp/fake-php"
+
 say "done in $((SECONDS - t0)) s"
 if [ $((passed + failed)) -eq 0 ]; then failed=1; fi
 printf '%d passed, %d failed\n' "$passed" "$failed"
