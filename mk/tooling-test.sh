@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the tooling around the patch queue: make rebase (mk/rebase.sh),
 # the tarball cache (mk/fetch-upstream.sh), make branch and the way back
-# (mk/branch.sh), and their shared parts (mk/lib/).
+# (mk/branch.sh), their shared parts (mk/lib/), and make bench's peer
+# (mk/peer.sh) on bad input.
 #
 #   mk/tooling-test.sh          about 2-3 minutes on 2 cores; KEEP=1 keeps its
 #                               temporary directory and says where (in
